@@ -1,0 +1,45 @@
+//! Display formatting shared by the pages.
+
+/// Formats integer minor units as money, e.g. `12050, "EUR"` -> `€120.50`.
+pub(crate) fn money(minor_units: i64, currency: &str) -> String {
+    let sign = if minor_units < 0 { "-" } else { "" };
+    let abs = minor_units.unsigned_abs();
+    let (major, minor) = (abs / 100, abs % 100);
+    let symbol = match currency {
+        "EUR" => "€",
+        "USD" => "$",
+        "GBP" => "£",
+        "CHF" => "CHF ",
+        other => return format!("{sign}{major}.{minor:02} {other}"),
+    };
+    format!("{sign}{symbol}{major}.{minor:02}")
+}
+
+/// "1 night", "3 nights".
+pub(crate) fn plural(count: i64, one: &str, many: &str) -> String {
+    if count == 1 {
+        format!("1 {one}")
+    } else {
+        format!("{count} {many}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn money_uses_symbols_and_two_decimals() {
+        assert_eq!(money(12_050, "EUR"), "€120.50");
+        assert_eq!(money(5, "USD"), "$0.05");
+        assert_eq!(money(-250, "GBP"), "-£2.50");
+        assert_eq!(money(100, "SEK"), "1.00 SEK");
+    }
+
+    #[test]
+    fn plural_picks_the_right_word() {
+        assert_eq!(plural(1, "night", "nights"), "1 night");
+        assert_eq!(plural(0, "night", "nights"), "0 nights");
+        assert_eq!(plural(30, "night", "nights"), "30 nights");
+    }
+}

@@ -1,0 +1,71 @@
+//! The Leptos UI: pages, components and the server functions they call.
+//!
+//! Compiled twice: with `ssr` into the server (which renders pages and runs
+//! server functions) and with `hydrate` into the browser bundle. It never
+//! touches SQL, Redis or the clock: on the server, server functions reach the
+//! use cases through the [`backend::Backend`] port the server provides as
+//! Leptos context, so the browser and the REST API share one code path.
+
+#[cfg(feature = "ssr")]
+pub mod backend;
+pub mod error;
+mod format;
+mod pages;
+
+use leptos::prelude::*;
+use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
+use leptos_router::{
+    components::{A, Route, Router, Routes},
+    path,
+};
+
+pub use error::AppError;
+
+/// The HTML document around the app: rendered on the server only.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8" />
+                <meta name="viewport" content="width=device-width, initial-scale=1" />
+                <meta name="color-scheme" content="light dark" />
+                <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
+                <AutoReload options=options.clone() />
+                <HydrationScripts options />
+                <MetaTags />
+            </head>
+            <body>
+                <App />
+            </body>
+        </html>
+    }
+}
+
+/// The root component, shared by server rendering and hydration.
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+
+    view! {
+        <Stylesheet id="leptos" href="/pkg/roombook.css" />
+        <Title formatter=|page: String| {
+            if page.is_empty() { "Roombook".to_owned() } else { format!("{page} · Roombook") }
+        } />
+        <Router>
+            <a class="skip-link" href="#main">
+                "Skip to content"
+            </a>
+            <header class="site-header">
+                <A href="/" attr:class="brand">
+                    "Roombook"
+                </A>
+            </header>
+            <main id="main" tabindex="-1">
+                <Routes fallback=pages::NotFound>
+                    <Route path=path!("/") view=pages::SearchPage />
+                </Routes>
+            </main>
+        </Router>
+    }
+}

@@ -1,0 +1,128 @@
+# Shared helpers for the project's scripts. Source it; do not run it.
+# Installs only what is missing, so every script can call `ensure_*` freely.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+TOOLS_DIR="${ROOMBOOK_TOOLS_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/roombook-tools}"
+
+CARGO_LEPTOS_VERSION="0.3.10"
+# Must equal the wasm-bindgen crate version pinned in Cargo.toml / Cargo.lock.
+WASM_BINDGEN_VERSION="0.2.130"
+# Debian's binaryen (108) emits WASM that breaks hydration; npm's build does not.
+BINARYEN_VERSION="132.0.0"
+
+export PATH="$HOME/.cargo/bin:$TOOLS_DIR/node_modules/.bin:$PATH"
+
+log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
+
+as_root() {
+    if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
+}
+
+apt_install() {
+    local missing=()
+    for pkg in "$@"; do
+        dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
+    done
+    [ ${#missing[@]} -eq 0 ] && return 0
+    log "installing Debian packages: ${missing[*]}"
+    as_root apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq --no-install-recommends "${missing[@]}"
+}
+
+ensure_wasm_target() {
+    rustup target list --installed | grep -qx wasm32-unknown-unknown && return 0
+    log "adding the wasm32-unknown-unknown target"
+    rustup target add wasm32-unknown-unknown
+}
+
+ensure_cargo_leptos() {
+    if cargo leptos --version 2>/dev/null | grep -q "$CARGO_LEPTOS_VERSION"; then return 0; fi
+    log "installing cargo-leptos $CARGO_LEPTOS_VERSION (once; takes 10-25 minutes on 2 cores)"
+    cargo install cargo-leptos --version "$CARGO_LEPTOS_VERSION" --locked --features no_downloads
+}
+
+ensure_wasm_bindgen() {
+    if wasm-bindgen --version 2>/dev/null | grep -q "$WASM_BINDGEN_VERSION"; then return 0; fi
+    log "installing wasm-bindgen-cli $WASM_BINDGEN_VERSION"
+    cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION"
+}
+
+ensure_wasm_opt() {
+    if wasm-opt --version 2>/dev/null | grep -q "version ${BINARYEN_VERSION%%.*}"; then return 0; fi
+    # nodesource's nodejs ships npm itself and conflicts with Debian's npm package.
+    command -v npm >/dev/null || apt_install nodejs npm
+    log "installing binaryen $BINARYEN_VERSION (wasm-opt) from npm into $TOOLS_DIR"
+    mkdir -p "$TOOLS_DIR"
+    npm install --silent --no-audit --no-fund --prefix "$TOOLS_DIR" "binaryen@$BINARYEN_VERSION"
+}
+
+ensure_postgres_binaries() {
+    compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null && return 0
+    command -v initdb >/dev/null && return 0
+    apt_install postgresql
+}
+
+ensure_chromium() {
+    apt_install chromium chromium-driver
+}
+
+ensure_build_tools() {
+    apt_install build-essential pkg-config
+    ensure_wasm_target
+    ensure_wasm_bindgen
+    ensure_wasm_opt
+    ensure_cargo_leptos
+}
+
+cargo_target_dir() {
+    echo "${CARGO_TARGET_DIR:-$ROOT/target}"
+}
+
+# Runs "$@" with DATABASE_URL pointing at a PostgreSQL server that accepts
+# `create database`: the given one, the local one on 127.0.0.1:5432, or the
+# server's embedded cluster started for the duration of the command.
+with_test_database() {
+    if [ -n "${DATABASE_URL:-}" ]; then
+        "$@"
+        return
+    fi
+    if (exec 3<>/dev/tcp/127.0.0.1/5432) 2>/dev/null; then
+        log "using the PostgreSQL server on 127.0.0.1:5432"
+        DATABASE_URL="postgres://postgres@127.0.0.1:5432/postgres" "$@"
+        return
+    fi
+    ensure_postgres_binaries
+    local dir="${TMPDIR:-/tmp}/roombook-test-postgres"
+    local out="$dir.out"
+    log "no PostgreSQL on 127.0.0.1:5432: starting an embedded cluster in $dir"
+    "$(cargo_target_dir)/debug/server" --data-dir "$dir" embedded-postgres >"$out" &
+    local pid=$!
+    local url=""
+    for _ in $(seq 1 600); do
+        url="$(sed -n 's/^DATABASE_URL=//p' "$out")"
+        [ -n "$url" ] && break
+        kill -0 "$pid" 2>/dev/null || break
+        sleep 0.1
+    done
+    if [ -z "$url" ]; then
+        kill "$pid" 2>/dev/null || true
+        echo "the embedded PostgreSQL did not start; see the log above" >&2
+        return 1
+    fi
+    local status=0
+    DATABASE_URL="$url" "$@" || status=$?
+    kill -TERM "$pid" && wait "$pid" || true
+    return "$status"
+}
+
+run_tests() {
+    local packages=(-p server -p app -p shared-schema -p end2end)
+    if cargo nextest --version >/dev/null 2>&1; then
+        log "tests (cargo nextest)"
+        cargo nextest run --locked --no-fail-fast "${packages[@]}"
+    else
+        log "tests (cargo test)"
+        cargo test --locked --no-fail-fast "${packages[@]}"
+    fi
+}

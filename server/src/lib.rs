@@ -1,0 +1,113 @@
+//! The Roombook server: configuration, database, use cases and HTTP.
+//!
+//! `main.rs` only parses the command line and calls [`Application`]; tests
+//! build the same [`Application`] on port 0 or drive [`router`] in memory.
+
+pub mod config;
+pub mod db;
+pub mod error;
+pub mod http;
+mod rooms;
+pub mod services;
+pub mod telemetry;
+
+use std::{net::SocketAddr, time::Duration};
+
+use anyhow::Context;
+use tokio::net::TcpListener;
+
+pub use crate::{
+    config::Config,
+    db::{Database, MIGRATOR},
+    http::{AppState, router},
+    services::Services,
+};
+
+/// Name of the WASM/JS/CSS bundle under `<site-root>/pkg/`; must match
+/// `name` in the workspace's `[[workspace.metadata.leptos]]`.
+pub const OUTPUT_NAME: &str = "roombook";
+
+/// A configured server, bound to its port, not yet serving.
+#[derive(Debug)]
+pub struct Application {
+    listener: TcpListener,
+    state: AppState,
+    database: Database,
+    request_timeout: Duration,
+}
+
+impl Application {
+    /// Connects the database (starting the embedded one if needed), runs
+    /// migrations and binds the listener.
+    pub async fn build(config: Config) -> anyhow::Result<Self> {
+        let database = Database::connect(&config).await?;
+        Self::with_database(config, database).await
+    }
+
+    /// As [`Application::build`], with a database the caller prepared (tests).
+    pub async fn with_database(config: Config, database: Database) -> anyhow::Result<Self> {
+        let listener = TcpListener::bind(config.listen)
+            .await
+            .with_context(|| format!("cannot listen on {}", config.listen))?;
+        let state = AppState::new(&config, database.pool.clone(), listener.local_addr()?);
+        Ok(Self {
+            listener,
+            state,
+            database,
+            request_timeout: Duration::from_secs(config.request_timeout_secs),
+        })
+    }
+
+    /// Where the server listens (useful with port 0).
+    pub fn local_addr(&self) -> std::io::Result<SocketAddr> {
+        self.listener.local_addr()
+    }
+
+    /// Serves until `shutdown` resolves, lets in-flight requests finish,
+    /// then closes the pool and stops an embedded cluster.
+    pub async fn run_until(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> anyhow::Result<()> {
+        let router = router(self.state, self.request_timeout);
+        tracing::info!(address = %self.listener.local_addr()?, "listening");
+        let served = axum::serve(
+            self.listener,
+            router.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(shutdown)
+        .await;
+        self.database.shutdown().await;
+        tracing::info!("stopped");
+        served.context("HTTP server failed")
+    }
+}
+
+/// Resolves on Ctrl-C or SIGTERM.
+pub async fn shutdown_signal() {
+    let interrupt = async {
+        if let Err(error) = tokio::signal::ctrl_c().await {
+            tracing::error!(%error, "cannot listen for Ctrl-C");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(error) => {
+                tracing::error!(%error, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = interrupt => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down");
+}

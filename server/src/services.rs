@@ -1,0 +1,42 @@
+//! The use cases, bundled with what they need, behind both doors: the REST
+//! handlers call them directly and Leptos server functions through the
+//! [`app::backend::Backend`] port implemented here.
+
+use std::sync::Arc;
+
+use app::{AppError, backend::Backend};
+use chrono::Utc;
+use shared_schema::{dto::RoomOffer, search::RoomSearch, stay::BookingWindow};
+use sqlx::PgPool;
+
+use crate::{config::Config, rooms};
+
+/// Shared, cheap to clone.
+#[derive(Debug, Clone)]
+pub struct Services {
+    pub pool: PgPool,
+    horizon_days: i32,
+}
+
+impl Services {
+    pub fn new(pool: PgPool, config: &Config) -> Arc<Self> {
+        Arc::new(Self {
+            pool,
+            horizon_days: config.horizon_days,
+        })
+    }
+}
+
+#[async_trait::async_trait]
+impl Backend for Services {
+    fn booking_window(&self) -> BookingWindow {
+        BookingWindow {
+            today: Utc::now().date_naive(),
+            horizon_days: self.horizon_days,
+        }
+    }
+
+    async fn search_rooms(&self, search: RoomSearch) -> Result<Vec<RoomOffer>, AppError> {
+        Ok(rooms::search(&self.pool, &search).await?)
+    }
+}

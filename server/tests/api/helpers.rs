@@ -1,0 +1,163 @@
+use std::time::Duration;
+
+use axum::{
+    Router,
+    body::Body,
+    http::{HeaderMap, Method, Request, StatusCode, header},
+};
+use chrono::{Days, NaiveDate, Utc};
+use http_body_util::BodyExt;
+use server::{AppState, Config, router};
+use sqlx::PgPool;
+use tower::ServiceExt;
+use uuid::Uuid;
+
+/// The application as a test sees it: its router and its database.
+pub struct TestApp {
+    router: Router,
+    pub pool: PgPool,
+}
+
+pub struct TestResponse {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: String,
+}
+
+impl TestResponse {
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.body)
+            .unwrap_or_else(|e| panic!("body is not JSON ({e}): {}", self.body))
+    }
+
+    pub fn header(&self, name: &str) -> &str {
+        self.headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+    }
+}
+
+impl TestApp {
+    pub fn new(pool: PgPool) -> Self {
+        let config = Config::default_for_tests();
+        let state = AppState::new(&config, pool.clone(), "127.0.0.1:3000".parse().expect("address"));
+        Self {
+            router: router(state, Duration::from_secs(10)),
+            pool,
+        }
+    }
+
+    pub async fn request(&self, request: Request<Body>) -> TestResponse {
+        let response = self
+            .router
+            .clone()
+            .oneshot(request)
+            .await
+            .expect("the router is infallible");
+        let status = response.status();
+        let headers = response.headers().clone();
+        let bytes = response
+            .into_body()
+            .collect()
+            .await
+            .expect("body")
+            .to_bytes();
+        TestResponse {
+            status,
+            headers,
+            body: String::from_utf8_lossy(&bytes).into_owned(),
+        }
+    }
+
+    pub async fn get(&self, uri: &str) -> TestResponse {
+        self.request(Request::get(uri).body(Body::empty()).expect("request"))
+            .await
+    }
+
+    /// Posts form fields the way the browser's server-function client does.
+    pub async fn post_form(&self, uri: &str, fields: &[(&str, &str)]) -> TestResponse {
+        let body = fields
+            .iter()
+            .map(|(k, v)| format!("{}={}", encode(k), encode(v)))
+            .collect::<Vec<_>>()
+            .join("&");
+        self.request(
+            Request::builder()
+                .method(Method::POST)
+                .uri(uri)
+                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                .header(header::ACCEPT, "application/json")
+                .body(Body::from(body))
+                .expect("request"),
+        )
+        .await
+    }
+}
+
+fn encode(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+pub fn today() -> NaiveDate {
+    Utc::now().date_naive()
+}
+
+pub fn in_days(days: u64) -> NaiveDate {
+    today() + Days::new(days)
+}
+
+/// A room with `units` identical units, open every night for `nights` nights
+/// from today at `price_cents`.
+pub struct RoomSeed<'a> {
+    pub name: &'a str,
+    pub capacity: i32,
+    pub units: i32,
+    pub price_cents: i64,
+    pub nights: u64,
+}
+
+impl Default for RoomSeed<'_> {
+    fn default() -> Self {
+        Self {
+            name: "Garden Double",
+            capacity: 2,
+            units: 3,
+            price_cents: 10_000,
+            nights: 60,
+        }
+    }
+}
+
+pub async fn seed_room(pool: &PgPool, seed: RoomSeed<'_>) -> Uuid {
+    let id: Uuid = sqlx::query_scalar(
+        "insert into rooms (name, capacity, price_cents, currency, total_inventory)
+         values ($1, $2, $3, 'EUR', $4) returning id",
+    )
+    .bind(seed.name)
+    .bind(seed.capacity)
+    .bind(seed.price_cents)
+    .bind(seed.units)
+    .fetch_one(pool)
+    .await
+    .expect("insert room");
+    sqlx::query(
+        "insert into room_availability (room_id, night, total, price_cents)
+         select $1, night::date, $2, $3
+           from generate_series($4::date, $5::date, interval '1 day') as night",
+    )
+    .bind(id)
+    .bind(seed.units)
+    .bind(seed.price_cents)
+    .bind(today())
+    .bind(in_days(seed.nights))
+    .execute(pool)
+    .await
+    .expect("insert availability");
+    id
+}

@@ -1,0 +1,168 @@
+//! The booking a guest asks for: one room type, a stay, and party size.
+//!
+//! Owns [`NewBooking`]. It shares every date and count rule with
+//! [`crate::search::RoomSearch`] through [`crate::stay`]; whether the room
+//! exists, holds that many guests and is free are the server's questions.
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::rule;
+use crate::stay::{self, BookingWindow};
+
+/// A request to book `units` rooms of type `room_id` for a stay. Validated
+/// against a [`BookingWindow`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, garde::Validate)]
+#[serde(deny_unknown_fields)]
+#[garde(context(BookingWindow))]
+pub struct NewBooking {
+    /// The room type to book.
+    #[garde(skip)]
+    pub room_id: Uuid,
+    /// First night of the stay; today at the earliest, within the window.
+    #[garde(custom(stay::check_in_rule()))]
+    pub check_in: NaiveDate,
+    /// Day of departure (exclusive): 1 to [`stay::MAX_NIGHTS`] nights after
+    /// check-in and no later than the end of the window.
+    #[garde(custom(stay::check_out_rule(self.check_in)))]
+    pub check_out: NaiveDate,
+    /// Number of guests, `1..=`[`stay::MAX_GUESTS`].
+    #[garde(custom(rule::value(stay::validate_guests)))]
+    pub guests: i32,
+    /// Rooms of this type, `1..=`[`stay::MAX_UNITS`]; 1 when omitted.
+    #[serde(default = "stay::default_units")]
+    #[garde(custom(rule::value(stay::validate_units)))]
+    pub units: i32,
+}
+
+impl NewBooking {
+    /// Nights in the stay (zero or negative for an invalid one).
+    pub fn nights(&self) -> i64 {
+        stay::nights(self.check_in, self.check_out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::stay::*;
+    use crate::test_support::{assert_only_error, assert_valid, day, errors_of, window};
+
+    fn booking(check_in: i64, check_out: i64) -> NewBooking {
+        NewBooking {
+            room_id: Uuid::nil(),
+            check_in: day(check_in),
+            check_out: day(check_out),
+            guests: 2,
+            units: 1,
+        }
+    }
+
+    #[test]
+    fn stay_length_edges() {
+        let cases = [
+            (5, 5, Some(MSG_CHECKOUT_AFTER_CHECKIN)),
+            (5, 6, None),
+            (5, 35, None),
+            (5, 36, Some(MSG_STAY_TOO_LONG)),
+        ];
+        for (check_in, check_out, expected) in cases {
+            let booking = booking(check_in, check_out);
+            match expected {
+                None => assert_valid(&booking, &window()),
+                Some(message) => assert_only_error(&booking, &window(), "check_out", message),
+            }
+        }
+    }
+
+    #[test]
+    fn check_in_today_is_valid_and_yesterday_is_not() {
+        assert_valid(&booking(0, 2), &window());
+        assert_only_error(&booking(-1, 2), &window(), "check_in", MSG_CHECKIN_IN_PAST);
+    }
+
+    #[test]
+    fn check_out_on_the_horizon_is_valid_and_a_day_later_is_not() {
+        assert_valid(&booking(360, 365), &window());
+        assert_only_error(
+            &booking(360, 366),
+            &window(),
+            "check_out",
+            MSG_CHECKOUT_BEYOND_HORIZON,
+        );
+    }
+
+    #[test]
+    fn a_shorter_window_moves_the_horizon() {
+        let window = BookingWindow::new(day(0), 30);
+        assert_valid(&booking(29, 30), &window);
+        assert_only_error(
+            &booking(29, 31),
+            &window,
+            "check_out",
+            MSG_CHECKOUT_BEYOND_HORIZON,
+        );
+        assert_eq!(
+            errors_of(&booking(30, 31), &window).for_field("check_in"),
+            Some(MSG_CHECKIN_BEYOND_HORIZON)
+        );
+    }
+
+    #[test]
+    fn zero_guests_and_zero_units_are_rejected_and_one_is_valid() {
+        let zero = NewBooking {
+            guests: 0,
+            units: 0,
+            ..booking(1, 2)
+        };
+        let errors = errors_of(&zero, &window());
+        assert_eq!(errors.for_field("guests"), Some(MSG_GUESTS_MIN));
+        assert_eq!(errors.for_field("units"), Some(MSG_UNITS_MIN));
+
+        let one = NewBooking {
+            guests: 1,
+            units: 1,
+            ..booking(1, 2)
+        };
+        assert_valid(&one, &window());
+    }
+
+    #[test]
+    fn too_many_guests_or_units_are_rejected() {
+        let errors = errors_of(
+            &NewBooking {
+                guests: 21,
+                units: 11,
+                ..booking(1, 2)
+            },
+            &window(),
+        );
+        assert_eq!(errors.for_field("guests"), Some(MSG_GUESTS_MAX));
+        assert_eq!(errors.for_field("units"), Some(MSG_UNITS_MAX));
+    }
+
+    #[test]
+    fn json_without_units_books_one_room() {
+        let booking: NewBooking = serde_json::from_str(
+            r#"{"room_id":"67e55044-10b1-426f-9247-bb680e5fe0c8",
+                "check_in":"2030-01-11","check_out":"2030-01-12","guests":1}"#,
+        )
+        .expect("valid json");
+        assert_eq!(booking.units, 1);
+        assert_eq!(
+            booking.room_id.to_string(),
+            "67e55044-10b1-426f-9247-bb680e5fe0c8"
+        );
+    }
+
+    #[test]
+    fn unknown_json_fields_are_rejected() {
+        let result = serde_json::from_str::<NewBooking>(
+            r#"{"room_id":"67e55044-10b1-426f-9247-bb680e5fe0c8",
+                "check_in":"2030-01-11","check_out":"2030-01-12","guests":1,
+                "price_cents":1}"#,
+        );
+        assert!(result.is_err());
+    }
+}
