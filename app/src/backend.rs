@@ -15,7 +15,8 @@ use crate::AppError;
 #[async_trait::async_trait]
 pub trait Backend: Send + Sync + 'static {
     /// Which nights can be booked today (the property's date and horizon).
-    fn booking_window(&self) -> BookingWindow;
+    /// Async so that the property's settings may come from the database.
+    async fn booking_window(&self) -> BookingWindow;
 
     /// Rooms free for every night of the stay, cheapest first.
     async fn search_rooms(&self, search: RoomSearch) -> Result<Vec<RoomOffer>, AppError>;

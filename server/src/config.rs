@@ -44,7 +44,7 @@ pub struct Config {
     pub listen: SocketAddr,
 
     /// PostgreSQL connection string. Without it the server starts its own
-    /// cluster under `--data-dir` with the machine's initdb/pg_ctl.
+    /// cluster under `--data-dir` with the machine's `initdb`/`pg_ctl`.
     #[arg(long, env = "DATABASE_URL", hide_env_values = true)]
     pub database_url: Option<SecretString>,
 

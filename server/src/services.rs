@@ -29,7 +29,7 @@ impl Services {
 
 #[async_trait::async_trait]
 impl Backend for Services {
-    fn booking_window(&self) -> BookingWindow {
+    async fn booking_window(&self) -> BookingWindow {
         BookingWindow {
             today: Utc::now().date_naive(),
             horizon_days: self.horizon_days,

@@ -212,7 +212,7 @@ mod tests {
     }
 
     #[track_caller]
-    fn errors(form: &SearchForm) -> FieldErrors {
+    fn rejected(form: &SearchForm) -> FieldErrors {
         form.parse(&window())
             .expect_err("the form should be rejected")
     }
@@ -250,7 +250,7 @@ mod tests {
         ]
         .into_iter()
         .collect();
-        assert_eq!(errors(&SearchForm::default()), expected);
+        assert_eq!(rejected(&SearchForm::default()), expected);
     }
 
     #[test]
@@ -262,7 +262,7 @@ mod tests {
             "tomorrow",
             "2030-01",
         ] {
-            let errors = errors(&form(raw, raw, "2", "1"));
+            let errors = rejected(&form(raw, raw, "2", "1"));
             assert_eq!(
                 errors.for_field("check_in"),
                 Some(MSG_DATE_FORMAT),
@@ -280,7 +280,7 @@ mod tests {
     #[test]
     fn non_integer_counts_ask_for_a_whole_number() {
         for raw in ["two", "2.5", "1e3", "99999999999", "-"] {
-            let errors = errors(&form("2030-01-10", "2030-01-12", raw, raw));
+            let errors = rejected(&form("2030-01-10", "2030-01-12", raw, raw));
             assert_eq!(
                 errors.for_field("guests"),
                 Some(MSG_WHOLE_NUMBER),
@@ -295,7 +295,7 @@ mod tests {
     fn parse_and_validation_messages_are_merged_in_one_pass() {
         // check_in does not parse, check_out is too far ahead, guests is
         // zero and units is not a number: four fields, four messages.
-        let errors = errors(&form("soon", "2031-01-11", "0", "x"));
+        let errors = rejected(&form("soon", "2031-01-11", "0", "x"));
         let expected: FieldErrors = [
             FieldError::new("check_in", MSG_DATE_FORMAT),
             FieldError::new("units", MSG_WHOLE_NUMBER),
@@ -311,7 +311,7 @@ mod tests {
     fn a_field_that_failed_to_parse_is_not_also_reported_by_validation() {
         // The stand-in for check_out must not produce a second message on
         // check_out, nor a false one on a valid check_in.
-        let errors = errors(&form("2030-01-11", "", "2", "1"));
+        let errors = rejected(&form("2030-01-11", "", "2", "1"));
         let expected: FieldErrors = [FieldError::new("check_out", MSG_CHOOSE_CHECKOUT)]
             .into_iter()
             .collect();
@@ -326,7 +326,7 @@ mod tests {
     }
 
     fn errors_for(check_in: &str, check_out: &str) -> FieldErrors {
-        errors(&form(check_in, check_out, "2", "1"))
+        rejected(&form(check_in, check_out, "2", "1"))
     }
 
     #[test]
@@ -350,7 +350,7 @@ mod tests {
             );
             assert_eq!(errors.0.len(), 1, "{errors:?}");
         }
-        let errors = errors(&form("2030-01-10", "2030-01-12", "21", "0"));
+        let errors = rejected(&form("2030-01-10", "2030-01-12", "21", "0"));
         assert_eq!(errors.for_field("guests"), Some(MSG_GUESTS_MAX));
         assert_eq!(errors.for_field("units"), Some(MSG_UNITS_MIN));
     }

@@ -8,7 +8,10 @@
 
 use leptos::{ev::SubmitEvent, prelude::*};
 use leptos_meta::Title;
-use leptos_router::hooks::{use_navigate, use_query_map};
+use leptos_router::{
+    NavigateOptions,
+    hooks::{use_navigate, use_query_map},
+};
 use shared_schema::{dto::RoomOffer, errors::FieldErrors, form::SearchForm, stay::BookingWindow};
 
 use crate::{
@@ -19,7 +22,10 @@ use crate::{
 /// Which nights can be booked now, as the server sees "today".
 #[server(endpoint = "booking_window")]
 pub async fn get_booking_window() -> Result<BookingWindow, AppError> {
-    crate::error::with_status(crate::backend::backend().map(|backend| backend.booking_window()))
+    crate::error::with_status(match crate::backend::backend() {
+        Ok(backend) => Ok(backend.booking_window().await),
+        Err(error) => Err(error),
+    })
 }
 
 /// Validates the raw form with the shared rules and runs the search.
@@ -28,7 +34,7 @@ pub async fn search_rooms(form: SearchForm) -> Result<Vec<RoomOffer>, AppError> 
     crate::error::with_status(async {
         let backend = crate::backend::backend()?;
         let search = form
-            .parse(&backend.booking_window())
+            .parse(&backend.booking_window().await)
             .map_err(AppError::Invalid)?;
         backend.search_rooms(search).await
     }.await)
@@ -154,7 +160,7 @@ fn SearchFormView(
         event.prevent_default();
         attempted.set(true);
         if errors.with(FieldErrors::is_empty) {
-            navigate(&format!("/?{}", search_to_query(&form())), Default::default());
+            navigate(&format!("/?{}", search_to_query(&form())), NavigateOptions::default());
         }
     };
 

@@ -24,6 +24,10 @@
 //!   so it always runs with this module's settings (socket folder, no TCP).
 //!   Two live roombook servers on one data folder are a misconfiguration
 //!   this cannot fix: the second one restarts the first one's database.
+//! - The socket folder is `<data_dir>/run`, or `/tmp/roombook-pg-<uid>-<hash>`
+//!   when that path would be too long for a unix socket (107 bytes) or holds
+//!   characters `pg_ctl`'s shell would interpret. The server log is
+//!   `<data_dir>/postgres.log` (appended to, never rotated).
 //! - `Drop` stops the server synchronously if [`EmbeddedPostgres::stop`] was
 //!   not called, so a panic or an early return does not leave a postmaster
 //!   behind. A `SIGKILL`ed server cannot clean up; the next start handles
@@ -63,6 +67,8 @@ const READY_TIMEOUT: Duration = Duration::from_secs(10);
 /// How much of a failing command's output (or of the server log) an error keeps.
 const DETAIL_MAX: usize = 2000;
 
+/// Why the embedded cluster could not be started or stopped. Messages say
+/// what to do; none holds a secret (trust auth, no passwords).
 #[derive(Debug, thiserror::Error)]
 pub enum EmbeddedError {
     #[error(
@@ -108,12 +114,10 @@ pub enum EmbeddedError {
         dir.display()
     )]
     SocketDirUnsafe { dir: PathBuf, uid: u32 },
-    #[error("could not run {program}: {source}")]
-    Spawn {
-        program: String,
-        #[source]
-        source: io::Error,
-    },
+    // The cause is part of the message rather than a `#[source]`, so it
+    // shows once whether the caller prints the error alone or its chain.
+    #[error("could not run {program}: {cause}")]
+    Spawn { program: String, cause: io::Error },
     #[error("{action} failed ({status}): {detail}")]
     CommandFailed {
         action: &'static str,
@@ -132,19 +136,15 @@ pub enum EmbeddedError {
         log.display()
     )]
     NotReady { socket_dir: PathBuf, log: PathBuf },
-    #[error("{}: {source}", path.display())]
-    Io {
-        path: PathBuf,
-        #[source]
-        source: io::Error,
-    },
+    #[error("{}: {cause}", path.display())]
+    Io { path: PathBuf, cause: io::Error },
 }
 
 impl EmbeddedError {
     fn io(path: &Path) -> impl FnOnce(io::Error) -> Self + '_ {
-        move |source| Self::Io {
+        move |cause| Self::Io {
             path: path.to_path_buf(),
-            source,
+            cause,
         }
     }
 }
@@ -215,16 +215,7 @@ impl RunAs {
         };
         let mut chown = std::process::Command::new("chown");
         chown.arg("-R").arg(format!("{name}:")).arg(path);
-        check(
-            run(
-                chown,
-                "handing the data folder to the postgres user",
-                SHORT_TIMEOUT,
-            )
-            .await?,
-            "handing the data folder to the postgres user",
-        )
-        .map(drop)
+        check(run(chown, "chown", SHORT_TIMEOUT).await?, "chown").map(drop)
     }
 }
 
@@ -421,7 +412,7 @@ impl EmbeddedPostgres {
         }
         let mut detail = output_detail(&output);
         if let Ok(text) = tokio::fs::read_to_string(&log).await {
-            let _ = write!(detail, "; end of {}: {}", log.display(), tail(&text, 15));
+            let _ = write!(detail, "; end of {}: {}", log.display(), tail(&text, 8));
         }
         Err(EmbeddedError::CommandFailed {
             action: "pg_ctl start",
@@ -739,7 +730,7 @@ async fn run(
     command.kill_on_drop(true);
     match tokio::time::timeout(timeout, command.output()).await {
         Ok(Ok(output)) => Ok(output),
-        Ok(Err(source)) => Err(EmbeddedError::Spawn { program, source }),
+        Ok(Err(cause)) => Err(EmbeddedError::Spawn { program, cause }),
         Err(_) => Err(EmbeddedError::Timeout { action, timeout }),
     }
 }

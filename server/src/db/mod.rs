@@ -31,15 +31,13 @@ pub struct Database {
 impl Database {
     /// Connects (starting the embedded cluster first if needed) and migrates.
     pub async fn connect(config: &Config) -> anyhow::Result<Self> {
-        let (url, embedded) = match &config.database_url {
-            Some(url) => (url.expose_secret().to_owned(), None),
-            None => {
-                let cluster = EmbeddedPostgres::start(&config.data_dir).await?;
-                let url = cluster.database_url(EMBEDDED_DATABASE);
-                create_database_if_missing(&cluster.database_url("postgres"), EMBEDDED_DATABASE)
-                    .await?;
-                (url, Some(cluster))
-            }
+        let (url, embedded) = if let Some(url) = &config.database_url {
+            (url.expose_secret().to_owned(), None)
+        } else {
+            let cluster = EmbeddedPostgres::start(&config.data_dir).await?;
+            create_database_if_missing(&cluster.database_url("postgres"), EMBEDDED_DATABASE)
+                .await?;
+            (cluster.database_url(EMBEDDED_DATABASE), Some(cluster))
         };
         let options = PgConnectOptions::from_str(&url)?.application_name("roombook");
         let pool = PgPoolOptions::new()
@@ -56,10 +54,10 @@ impl Database {
     /// started it.
     pub async fn shutdown(self) {
         self.pool.close().await;
-        if let Some(cluster) = self.embedded {
-            if let Err(error) = cluster.stop().await {
-                tracing::error!(%error, "embedded PostgreSQL did not stop cleanly");
-            }
+        if let Some(cluster) = self.embedded
+            && let Err(error) = cluster.stop().await
+        {
+            tracing::error!(%error, "embedded PostgreSQL did not stop cleanly");
         }
     }
 }

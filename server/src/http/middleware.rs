@@ -85,6 +85,10 @@ pub(super) fn apply(router: Router, request_timeout: Duration) -> Router {
 }
 
 /// A panic is a bug: log it and answer an opaque 500 problem.
+#[expect(
+    clippy::needless_pass_by_value,
+    reason = "the signature CatchPanicLayer::custom expects"
+)]
 fn panic_response(panic: Box<dyn Any + Send + 'static>) -> Response {
     let message = panic
         .downcast_ref::<String>()

@@ -48,13 +48,12 @@ impl FromRef<AppState> for LeptosOptions {
 pub fn router(state: AppState, request_timeout: Duration) -> Router {
     let backend: Arc<dyn Backend> = state.services.clone();
     let provide_backend = move || provide_context(Arc::clone(&backend));
-    let routes = generate_route_list(app::App);
     let shell_options = state.leptos.clone();
 
-    let router = Router::new()
+    let routes = Router::new()
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
-        .leptos_routes_with_context(&state, routes, provide_backend.clone(), move || {
+        .leptos_routes_with_context(&state, generate_route_list(app::App), provide_backend.clone(), move || {
             app::shell(shell_options.clone())
         })
         .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(
@@ -62,5 +61,5 @@ pub fn router(state: AppState, request_timeout: Duration) -> Router {
             app::shell,
         ))
         .with_state(state);
-    middleware::apply(router, request_timeout)
+    middleware::apply(routes, request_timeout)
 }

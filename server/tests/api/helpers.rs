@@ -12,10 +12,9 @@ use sqlx::PgPool;
 use tower::ServiceExt;
 use uuid::Uuid;
 
-/// The application as a test sees it: its router and its database.
+/// The application as a test sees it, driven in memory.
 pub struct TestApp {
     router: Router,
-    pub pool: PgPool,
 }
 
 pub struct TestResponse {
@@ -41,10 +40,9 @@ impl TestResponse {
 impl TestApp {
     pub fn new(pool: PgPool) -> Self {
         let config = Config::default_for_tests();
-        let state = AppState::new(&config, pool.clone(), "127.0.0.1:3000".parse().expect("address"));
+        let state = AppState::new(&config, pool, "127.0.0.1:3000".parse().expect("address"));
         Self {
             router: router(state, Duration::from_secs(10)),
-            pool,
         }
     }
 
