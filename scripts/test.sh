@@ -10,21 +10,23 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 ensure_build_tools
 ensure_chromium
 cd "$ROOT"
-# cargo-leptos compiles debug builds with this flag; clippy and the tests use
-# the same so that all of them share one set of compiled dependencies.
-export RUSTFLAGS="--cfg erase_components"
+# cargo-leptos compiles debug builds with this flag (and LEPTOS_OUTPUT_NAME,
+# see .cargo/config.toml); clippy and the tests use the same so that all of
+# them share one set of compiled dependencies. cargo-leptos itself must not
+# see it, or it would add the flag twice.
+erase_components="--cfg erase_components"
 export LEPTOS_SITE_ROOT="$ROOT/target/site"
 
 log "cargo fmt --check"
 cargo fmt --all --check
 
 log "clippy: server feature set (ssr)"
-cargo clippy --locked -p server -p app -p shared-schema -p end2end --all-targets -- -D warnings
+RUSTFLAGS="$erase_components" cargo clippy --locked -p server -p app -p shared-schema -p end2end --all-targets -- -D warnings
 
 log "clippy: browser feature set (hydrate, wasm32)"
-cargo clippy --locked -p frontend -p app -p shared-schema --target wasm32-unknown-unknown -- -D warnings
+RUSTFLAGS="$erase_components" cargo clippy --locked -p frontend -p app -p shared-schema --target wasm32-unknown-unknown -- -D warnings
 
 log "building the site and server (cargo leptos build)"
-cargo leptos build
+env -u RUSTFLAGS cargo leptos build
 
-with_test_database run_tests
+RUSTFLAGS="$erase_components" with_test_database run_tests

@@ -76,7 +76,9 @@ fn site_root() -> anyhow::Result<PathBuf> {
         || Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/site"),
         PathBuf::from,
     );
-    let wasm = root.join("pkg").join(format!("{}.wasm", server::OUTPUT_NAME));
+    let wasm = root
+        .join("pkg")
+        .join(format!("{}.wasm", server::OUTPUT_NAME));
     if !wasm.exists() {
         bail!(
             "{} is missing: build the site first with `cargo leptos build` (scripts/test.sh does)",
@@ -103,10 +105,16 @@ async fn fresh_database() -> anyhow::Result<String> {
 
 /// Replaces the database name in a `postgres://` URL, keeping any query.
 fn url_with_database(url: &str, database: &str) -> String {
-    let (base, query) = url.split_once('?').map_or((url, None), |(b, q)| (b, Some(q)));
-    let authority_end = base
-        .find("://")
-        .map_or(0, |scheme| scheme + 3 + base[scheme + 3..].find('/').unwrap_or(base.len() - scheme - 3));
+    let (base, query) = url
+        .split_once('?')
+        .map_or((url, None), |(b, q)| (b, Some(q)));
+    let authority_end = base.find("://").map_or(0, |scheme| {
+        scheme
+            + 3
+            + base[scheme + 3..]
+                .find('/')
+                .unwrap_or(base.len() - scheme - 3)
+    });
     let mut result = format!("{}/{database}", &base[..authority_end]);
     if let Some(query) = query {
         result.push('?');
@@ -141,13 +149,15 @@ impl Drop for Driver {
 impl Browser {
     pub async fn start() -> anyhow::Result<Self> {
         let port = free_port()?;
-        let driver = Driver(spawn_in_own_group(
-            Command::new(chromedriver())
-                .arg(format!("--port={port}"))
-                .stdout(Stdio::null())
-                .stderr(Stdio::null()),
-        )
-        .context("cannot start chromedriver (install chromium-driver: scripts/test.sh does)")?);
+        let driver = Driver(
+            spawn_in_own_group(
+                Command::new(chromedriver())
+                    .arg(format!("--port={port}"))
+                    .stdout(Stdio::null())
+                    .stderr(Stdio::null()),
+            )
+            .context("cannot start chromedriver (install chromium-driver: scripts/test.sh does)")?,
+        );
         let client = connect(port).await?;
         client.set_window_size(1280, 900).await?;
         Ok(Self {

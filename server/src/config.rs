@@ -123,7 +123,10 @@ mod tests {
             "ROOMBOOK_LOG_FORMAT",
             "RUST_LOG",
         ] {
-            assert!(help.contains(variable), "--help does not mention {variable}");
+            assert!(
+                help.contains(variable),
+                "--help does not mention {variable}"
+            );
         }
     }
 

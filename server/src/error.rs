@@ -93,7 +93,9 @@ impl ApiError {
     fn log(&self) {
         match self {
             Self::Database(error) => tracing::error!(%error, "database error"),
-            Self::Internal(error) => tracing::error!(error = %format!("{error:#}"), "internal error"),
+            Self::Internal(error) => {
+                tracing::error!(error = %format!("{error:#}"), "internal error")
+            }
             Self::Validation(_) | Self::NotFound | Self::Unavailable => {}
         }
     }
@@ -134,7 +136,10 @@ pub fn problem_response(problem: &Problem) -> Response {
     let headers = response.headers_mut();
     headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON));
     if status == StatusCode::SERVICE_UNAVAILABLE {
-        headers.insert(header::RETRY_AFTER, HeaderValue::from_static(RETRY_AFTER_SECS));
+        headers.insert(
+            header::RETRY_AFTER,
+            HeaderValue::from_static(RETRY_AFTER_SECS),
+        );
     }
     response
 }

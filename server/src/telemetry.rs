@@ -8,7 +8,10 @@ use crate::config::{Config, LogFormat};
 /// Installs the global subscriber; call once, first thing in `main`.
 pub fn init(config: &Config) {
     let filter = EnvFilter::try_new(&config.log_filter).unwrap_or_else(|error| {
-        eprintln!("invalid log filter {:?} ({error}); using \"info\"", config.log_filter);
+        eprintln!(
+            "invalid log filter {:?} ({error}); using \"info\"",
+            config.log_filter
+        );
         EnvFilter::new("info")
     });
     let builder = fmt().with_env_filter(filter).with_target(true);

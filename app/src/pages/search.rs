@@ -31,13 +31,16 @@ pub async fn get_booking_window() -> Result<BookingWindow, AppError> {
 /// Validates the raw form with the shared rules and runs the search.
 #[server(endpoint = "search_rooms")]
 pub async fn search_rooms(form: SearchForm) -> Result<Vec<RoomOffer>, AppError> {
-    crate::error::with_status(async {
-        let backend = crate::backend::backend()?;
-        let search = form
-            .parse(&backend.booking_window().await)
-            .map_err(AppError::Invalid)?;
-        backend.search_rooms(search).await
-    }.await)
+    crate::error::with_status(
+        async {
+            let backend = crate::backend::backend()?;
+            let search = form
+                .parse(&backend.booking_window().await)
+                .map_err(AppError::Invalid)?;
+            backend.search_rooms(search).await
+        }
+        .await,
+    )
 }
 
 /// The search as the URL carries it; `None` until a search was submitted.
@@ -128,8 +131,16 @@ fn SearchFormView(
 ) -> impl IntoView {
     let check_in = RwSignal::new(initial.check_in);
     let check_out = RwSignal::new(initial.check_out);
-    let guests = RwSignal::new(if initial.guests.is_empty() { "2".to_owned() } else { initial.guests });
-    let units = RwSignal::new(if initial.units.is_empty() { "1".to_owned() } else { initial.units });
+    let guests = RwSignal::new(if initial.guests.is_empty() {
+        "2".to_owned()
+    } else {
+        initial.guests
+    });
+    let units = RwSignal::new(if initial.units.is_empty() {
+        "1".to_owned()
+    } else {
+        initial.units
+    });
     let touched = RwSignal::new(Vec::<&'static str>::new());
     let attempted = RwSignal::new(false);
 
@@ -160,12 +171,18 @@ fn SearchFormView(
         event.prevent_default();
         attempted.set(true);
         if errors.with(FieldErrors::is_empty) {
-            navigate(&format!("/?{}", search_to_query(&form())), NavigateOptions::default());
+            navigate(
+                &format!("/?{}", search_to_query(&form())),
+                NavigateOptions::default(),
+            );
         }
     };
 
     let min = window.today.to_string();
-    let max = window.last_night().map(|night| night.to_string()).unwrap_or_default();
+    let max = window
+        .last_night()
+        .map(|night| night.to_string())
+        .unwrap_or_default();
     let (min_out, max_out) = (min.clone(), max.clone());
     view! {
         <form class="search-form" method="get" action="/" novalidate on:submit=on_submit>
@@ -233,7 +250,8 @@ fn Offers(offers: Vec<RoomOffer>) -> impl IntoView {
         }
         .into_any();
     }
-    let heading = plural(offers.len().try_into().unwrap_or(i64::MAX), "room", "rooms") + " available";
+    let heading =
+        plural(offers.len().try_into().unwrap_or(i64::MAX), "room", "rooms") + " available";
     view! {
         <h2>{heading}</h2>
         <ul class="offers" role="list">

@@ -11,7 +11,9 @@ pub(super) async fn healthz() -> &'static str {
 }
 
 /// The database answers; a load balancer should route traffic here.
-pub(super) async fn readyz(State(state): State<AppState>) -> Result<(StatusCode, &'static str), ApiError> {
+pub(super) async fn readyz(
+    State(state): State<AppState>,
+) -> Result<(StatusCode, &'static str), ApiError> {
     sqlx::query("select 1")
         .execute(&state.services.pool)
         .await

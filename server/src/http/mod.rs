@@ -53,13 +53,16 @@ pub fn router(state: AppState, request_timeout: Duration) -> Router {
     let routes = Router::new()
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
-        .leptos_routes_with_context(&state, generate_route_list(app::App), provide_backend.clone(), move || {
-            app::shell(shell_options.clone())
-        })
-        .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(
-            provide_backend,
-            app::shell,
-        ))
+        .leptos_routes_with_context(
+            &state,
+            generate_route_list(app::App),
+            provide_backend.clone(),
+            move || app::shell(shell_options.clone()),
+        )
+        .fallback(leptos_axum::file_and_error_handler_with_context::<
+            AppState,
+            _,
+        >(provide_backend, app::shell))
         .with_state(state);
     middleware::apply(routes, request_timeout)
 }

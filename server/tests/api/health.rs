@@ -33,21 +33,33 @@ async fn readyz_is_a_503_problem_when_the_database_is_gone(pool: PgPool) {
 async fn every_answer_carries_security_headers_and_a_request_id(pool: PgPool) {
     let app = TestApp::new(pool);
     let response = app.get("/healthz").await;
-    assert!(response.header("content-security-policy").contains("frame-ancestors 'none'"));
+    assert!(
+        response
+            .header("content-security-policy")
+            .contains("frame-ancestors 'none'")
+    );
     assert_eq!(response.header("x-content-type-options"), "nosniff");
     assert_eq!(response.header("x-frame-options"), "DENY");
-    assert_eq!(response.header("referrer-policy"), "strict-origin-when-cross-origin");
-    assert_eq!(response.header("x-request-id").len(), 36, "a UUID request id");
+    assert_eq!(
+        response.header("referrer-policy"),
+        "strict-origin-when-cross-origin"
+    );
+    assert_eq!(
+        response.header("x-request-id").len(),
+        36,
+        "a UUID request id"
+    );
 }
 
 #[sqlx::test(migrator = "server::MIGRATOR")]
 async fn the_schema_refuses_overbooking_and_backwards_stays(pool: PgPool) {
     let room = crate::helpers::seed_room(&pool, crate::helpers::RoomSeed::default()).await;
-    let overbook = sqlx::query("update room_availability set booked = total + 1 where room_id = $1")
-        .bind(room)
-        .execute(&pool)
-        .await
-        .expect_err("booked > total must be refused");
+    let overbook =
+        sqlx::query("update room_availability set booked = total + 1 where room_id = $1")
+            .bind(room)
+            .execute(&pool)
+            .await
+            .expect_err("booked > total must be refused");
     assert_eq!(
         overbook.as_database_error().and_then(|e| e.constraint()),
         Some("room_availability_booked_within_total")

@@ -27,3 +27,27 @@ async fn unknown_pages_are_a_real_404(pool: PgPool) {
     assert_eq!(response.status, 404);
     assert!(response.body.contains("Page not found"));
 }
+
+#[sqlx::test(migrator = "server::MIGRATOR")]
+async fn a_search_url_renders_its_results_without_javascript(pool: PgPool) {
+    use crate::helpers::{RoomSeed, in_days, seed_room};
+    seed_room(
+        &pool,
+        RoomSeed {
+            name: "Harbour Suite",
+            ..RoomSeed::default()
+        },
+    )
+    .await;
+    let app = TestApp::new(pool);
+    let response = app
+        .get(&format!(
+            "/?check_in={}&check_out={}&guests=2&units=1",
+            in_days(3),
+            in_days(5)
+        ))
+        .await;
+    assert_eq!(response.status, 200);
+    assert!(response.body.contains("Harbour Suite"), "{}", response.body);
+    assert!(response.body.contains("for 2 nights"));
+}

@@ -32,7 +32,11 @@ async fn search(app: &TestApp, form: &SearchForm) -> crate::helpers::TestRespons
 async fn server_rejects_bad_searches_with_the_messages_the_browser_shows(pool: PgPool) {
     let app = TestApp::new(pool);
     let window = BookingWindow::new(today(), shared_schema::stay::DEFAULT_HORIZON_DAYS);
-    let (d1, d3, d40) = (in_days(1).to_string(), in_days(3).to_string(), in_days(40).to_string());
+    let (d1, d3, d40) = (
+        in_days(1).to_string(),
+        in_days(3).to_string(),
+        in_days(40).to_string(),
+    );
     let yesterday = (today() - chrono::Days::new(1)).to_string();
     let cases = [
         ("check-out before check-in", form(&d3, &d1, "2")),
@@ -57,11 +61,49 @@ async fn server_rejects_bad_searches_with_the_messages_the_browser_shows(pool: P
 #[sqlx::test(migrator = "server::MIGRATOR")]
 async fn search_offers_rooms_free_every_night_with_the_stay_total(pool: PgPool) {
     let app = TestApp::new(pool.clone());
-    let open = seed_room(&pool, RoomSeed { name: "Open Room", price_cents: 9_000, ..RoomSeed::default() }).await;
-    let closed = seed_room(&pool, RoomSeed { name: "Closed Night", ..RoomSeed::default() }).await;
-    let full = seed_room(&pool, RoomSeed { name: "Full Night", ..RoomSeed::default() }).await;
-    seed_room(&pool, RoomSeed { name: "Too Small", capacity: 1, ..RoomSeed::default() }).await;
-    seed_room(&pool, RoomSeed { name: "Ends Too Soon", nights: 4, ..RoomSeed::default() }).await;
+    let open = seed_room(
+        &pool,
+        RoomSeed {
+            name: "Open Room",
+            price_cents: 9_000,
+            ..RoomSeed::default()
+        },
+    )
+    .await;
+    let closed = seed_room(
+        &pool,
+        RoomSeed {
+            name: "Closed Night",
+            ..RoomSeed::default()
+        },
+    )
+    .await;
+    let full = seed_room(
+        &pool,
+        RoomSeed {
+            name: "Full Night",
+            ..RoomSeed::default()
+        },
+    )
+    .await;
+    seed_room(
+        &pool,
+        RoomSeed {
+            name: "Too Small",
+            capacity: 1,
+            ..RoomSeed::default()
+        },
+    )
+    .await;
+    seed_room(
+        &pool,
+        RoomSeed {
+            name: "Ends Too Soon",
+            nights: 4,
+            ..RoomSeed::default()
+        },
+    )
+    .await;
     sqlx::query("update room_availability set closed = true where room_id = $1 and night = $2")
         .bind(closed)
         .bind(in_days(6))
@@ -82,7 +124,11 @@ async fn search_offers_rooms_free_every_night_with_the_stay_total(pool: PgPool) 
         .await
         .expect("reprice a night");
 
-    let response = search(&app, &form(&in_days(5).to_string(), &in_days(8).to_string(), "2")).await;
+    let response = search(
+        &app,
+        &form(&in_days(5).to_string(), &in_days(8).to_string(), "2"),
+    )
+    .await;
 
     assert_eq!(response.status, 200, "{}", response.body);
     let offers = response.json();
@@ -103,7 +149,14 @@ async fn search_offers_rooms_free_every_night_with_the_stay_total(pool: PgPool) 
 #[sqlx::test(migrator = "server::MIGRATOR")]
 async fn back_to_back_stays_share_no_night(pool: PgPool) {
     let app = TestApp::new(pool.clone());
-    let room = seed_room(&pool, RoomSeed { units: 1, ..RoomSeed::default() }).await;
+    let room = seed_room(
+        &pool,
+        RoomSeed {
+            units: 1,
+            ..RoomSeed::default()
+        },
+    )
+    .await;
     // The night before check-in is sold out; the stay starting on the
     // following day is still free (stays are half-open).
     sqlx::query("update room_availability set booked = total where room_id = $1 and night = $2")
@@ -112,8 +165,16 @@ async fn back_to_back_stays_share_no_night(pool: PgPool) {
         .execute(&pool)
         .await
         .expect("fill a night");
-    let response = search(&app, &form(&in_days(5).to_string(), &in_days(6).to_string(), "1")).await;
+    let response = search(
+        &app,
+        &form(&in_days(5).to_string(), &in_days(6).to_string(), "1"),
+    )
+    .await;
     assert_eq!(response.json().as_array().map(Vec::len), Some(1));
-    let response = search(&app, &form(&in_days(4).to_string(), &in_days(5).to_string(), "1")).await;
+    let response = search(
+        &app,
+        &form(&in_days(4).to_string(), &in_days(5).to_string(), "1"),
+    )
+    .await;
     assert_eq!(response.json().as_array().map(Vec::len), Some(0));
 }
