@@ -25,15 +25,20 @@ impl Services {
             horizon_days: config.horizon_days,
         })
     }
+
+    /// Which nights can be booked today.
+    pub fn booking_window(&self) -> BookingWindow {
+        BookingWindow {
+            today: Utc::now().date_naive(),
+            horizon_days: self.horizon_days,
+        }
+    }
 }
 
 #[async_trait::async_trait]
 impl Backend for Services {
     async fn booking_window(&self) -> BookingWindow {
-        BookingWindow {
-            today: Utc::now().date_naive(),
-            horizon_days: self.horizon_days,
-        }
+        Services::booking_window(self)
     }
 
     async fn search_rooms(&self, search: RoomSearch) -> Result<Vec<RoomOffer>, AppError> {

@@ -6,7 +6,7 @@ use uuid::Uuid;
 
 /// A room that is free for every night of a searched stay.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow, utoipa::ToSchema))]
 pub struct RoomOffer {
     /// The room's id.
     pub id: Uuid,

@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 
 /// One message about one field.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct FieldError {
     /// Path of the field, e.g. `check_out`, `address.city` or `rooms[0]`;
     /// empty for a message about the input as a whole.
@@ -45,6 +46,7 @@ impl fmt::Display for FieldError {
 /// All messages for one input, in the order they were found. Serialises as
 /// a plain JSON array of [`FieldError`].
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(transparent)]
 pub struct FieldErrors(pub Vec<FieldError>);
 

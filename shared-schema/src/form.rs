@@ -134,6 +134,7 @@ pub fn validate_parsed<T: garde::Validate>(
 /// sent. Serialises with the same field names as [`RoomSearch`], so a query
 /// string like `?check_in=2030-01-10&check_out=2030-01-12&guests=2` fills it.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::IntoParams), into_params(parameter_in = Query))]
 #[serde(default)]
 pub struct SearchForm {
     /// Check-in date as typed, expected `YYYY-MM-DD`.

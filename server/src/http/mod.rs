@@ -1,8 +1,10 @@
 //! HTTP wiring: the router (pages, server functions, health checks) and
 //! its middleware. Owns no business rules.
 
+pub mod extract;
 mod health;
 mod middleware;
+pub mod openapi;
 
 use std::{net::SocketAddr, sync::Arc, time::Duration};
 
@@ -12,6 +14,7 @@ use leptos::prelude::{LeptosOptions, provide_context};
 use leptos_axum::{LeptosRoutes, generate_route_list};
 
 use sqlx::PgPool;
+use utoipa_swagger_ui::SwaggerUi;
 
 use crate::{config::Config, services::Services};
 
@@ -50,7 +53,10 @@ pub fn router(state: AppState, request_timeout: Duration) -> Router {
     let provide_backend = move || provide_context(Arc::clone(&backend));
     let shell_options = state.leptos.clone();
 
+    let (api, api_doc) = openapi::api().split_for_parts();
     let routes = Router::new()
+        .merge(api)
+        .merge(SwaggerUi::new("/api-docs").url("/api-docs/openapi.json", api_doc))
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .leptos_routes_with_context(

@@ -4,6 +4,9 @@
 //! belongs to `availability` and `bookings`).
 
 mod repo;
+mod routes;
+
+pub(crate) use routes::routes;
 
 use shared_schema::{dto::RoomOffer, search::RoomSearch};
 use sqlx::PgPool;
@@ -16,6 +19,6 @@ const SEARCH_LIMIT: i64 = 50;
 /// Rooms with at least `units` free on every night of the stay and enough
 /// capacity for the party, cheapest stay first.
 #[tracing::instrument(skip(pool), err(Debug))]
-pub async fn search(pool: &PgPool, search: &RoomSearch) -> Result<Vec<RoomOffer>, ApiError> {
+pub(crate) async fn search(pool: &PgPool, search: &RoomSearch) -> Result<Vec<RoomOffer>, ApiError> {
     Ok(repo::search(pool, search, SEARCH_LIMIT).await?)
 }

@@ -1,0 +1,65 @@
+//! The versioned REST API's router and its OpenAPI document.
+//!
+//! Routes are registered through `utoipa_axum::routes!`, so the served
+//! routes and the documented ones come from the same list and cannot drift.
+
+use utoipa::{
+    Modify, OpenApi,
+    openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme},
+};
+use utoipa_axum::router::OpenApiRouter;
+
+use super::AppState;
+use crate::rooms;
+
+/// Name of the session cookie browsers get; API clients send the same token
+/// as `Authorization: Bearer`.
+pub const SESSION_COOKIE: &str = "roombook_session";
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Roombook API",
+        version = "1",
+        description = "Search rooms, book and cancel stays, manage rooms and per-night inventory.\n\n\
+            Authenticate with the session token from `POST /api/v1/auth/login`, sent as \
+            `Authorization: Bearer <token>`. Errors are RFC 9457 `application/problem+json` \
+            documents with a stable `code`; 422 answers list messages per field."
+    ),
+    modifiers(&SecuritySchemes),
+    tags(
+        (name = "rooms", description = "Room catalogue and availability search"),
+    )
+)]
+struct ApiDoc;
+
+struct SecuritySchemes;
+
+impl Modify for SecuritySchemes {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("opaque session token")
+                    .build(),
+            ),
+        );
+        components.add_security_scheme(
+            "cookie",
+            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new(SESSION_COOKIE))),
+        );
+    }
+}
+
+/// Every `/api/v1` route with its documentation.
+pub fn api() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(ApiDoc::openapi()).nest("/api/v1", rooms::routes())
+}
+
+/// The OpenAPI document as served at `/api-docs/openapi.json`.
+pub fn document() -> utoipa::openapi::OpenApi {
+    api().into_openapi()
+}
