@@ -37,6 +37,9 @@ impl TestApp {
         config.listen = "127.0.0.1:0".parse()?;
         config.database_url = Some(database_url.into());
         config.db_max_connections = 4;
+        // Every browser of a test shares 127.0.0.1: keep limits out of the way.
+        config.rate_limit_per_minute = 100_000;
+        config.auth_rate_limit_per_15_min = 100_000;
         config.site_root = site_root;
         let database = Database::connect(&config).await?;
         let pool = database.pool.clone();

@@ -34,6 +34,21 @@ pub enum Command {
     /// and keep it running until interrupted (used by the test runner on
     /// machines without a running PostgreSQL).
     EmbeddedPostgres,
+    /// Create an admin account, or promote the existing account with that
+    /// email to admin (its password and name then stay as they are).
+    ///
+    /// The password is read from `ROOMBOOK_ADMIN_PASSWORD` or, when that is
+    /// unset, from the first line of standard input; it must follow the
+    /// sign-up rules (12 to 128 characters). There is no default admin
+    /// password anywhere. Connects and migrates like `serve`.
+    CreateAdmin {
+        /// Email address of the admin.
+        #[arg(long)]
+        email: String,
+        /// Display name of the admin (used only when creating the account).
+        #[arg(long)]
+        name: String,
+    },
 }
 
 /// Every setting of the server.
@@ -74,6 +89,34 @@ pub struct Config {
     #[arg(long, env = "ROOMBOOK_REQUEST_TIMEOUT_SECS", default_value_t = 15)]
     pub request_timeout_secs: u64,
 
+    /// Requests per minute one client may make to pages and the API.
+    #[arg(long, env = "ROOMBOOK_RATE_LIMIT_PER_MINUTE", default_value_t = 100)]
+    pub rate_limit_per_minute: u32,
+
+    /// Sign-in and sign-up attempts one client may make per 15 minutes.
+    #[arg(
+        long,
+        env = "ROOMBOOK_AUTH_RATE_LIMIT_PER_15_MIN",
+        default_value_t = 10
+    )]
+    pub auth_rate_limit_per_15_min: u32,
+
+    /// Reverse proxies (IPs or CIDR networks, comma-separated) whose
+    /// `X-Forwarded-For` is believed when rate limiting; empty = none.
+    #[arg(long, env = "ROOMBOOK_TRUSTED_PROXIES", value_delimiter = ',')]
+    pub trusted_proxies: Vec<crate::http::rate_limit::TrustedProxy>,
+
+    /// Hours a session (cookie or bearer token) stays valid after sign-in.
+    #[arg(long, env = "ROOMBOOK_SESSION_TTL_HOURS", default_value_t = 336,
+          value_parser = clap::value_parser!(i32).range(1..=8784))]
+    pub session_ttl_hours: i32,
+
+    /// Whether the session cookie is marked `Secure` (sent over HTTPS only):
+    /// `auto` marks it unless the server listens on a loopback address,
+    /// where local development runs over plain HTTP.
+    #[arg(long, env = "ROOMBOOK_COOKIE_SECURE", value_enum, default_value_t = CookieSecure::Auto)]
+    pub cookie_secure: CookieSecure,
+
     /// Log output: human-readable text or one JSON object per line.
     #[arg(long, env = "ROOMBOOK_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,
@@ -90,10 +133,28 @@ pub enum LogFormat {
     Json,
 }
 
+/// The `Secure` attribute of the session cookie.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CookieSecure {
+    /// Secure unless listening on a loopback address.
+    Auto,
+    True,
+    False,
+}
+
 impl Config {
     /// The settings with every default, as a test would start from.
     pub fn default_for_tests() -> Self {
         Cli::parse_from(["server"]).config
+    }
+
+    /// Whether the session cookie gets `Secure`, with `auto` resolved.
+    pub fn secure_cookies(&self) -> bool {
+        match self.cookie_secure {
+            CookieSecure::Auto => !self.listen.ip().is_loopback(),
+            CookieSecure::True => true,
+            CookieSecure::False => false,
+        }
     }
 }
 
@@ -120,6 +181,11 @@ mod tests {
             "LEPTOS_SITE_ROOT",
             "ROOMBOOK_HORIZON_DAYS",
             "ROOMBOOK_REQUEST_TIMEOUT_SECS",
+            "ROOMBOOK_RATE_LIMIT_PER_MINUTE",
+            "ROOMBOOK_AUTH_RATE_LIMIT_PER_15_MIN",
+            "ROOMBOOK_TRUSTED_PROXIES",
+            "ROOMBOOK_SESSION_TTL_HOURS",
+            "ROOMBOOK_COOKIE_SECURE",
             "ROOMBOOK_LOG_FORMAT",
             "RUST_LOG",
         ] {
@@ -128,6 +194,68 @@ mod tests {
                 "--help does not mention {variable}"
             );
         }
+    }
+
+    #[test]
+    fn session_cookie_is_secure_unless_served_on_loopback_by_default() {
+        let secure = |args: &[&str]| {
+            let mut argv = vec!["server"];
+            argv.extend_from_slice(args);
+            Cli::try_parse_from(argv)
+                .expect("valid arguments")
+                .config
+                .secure_cookies()
+        };
+        assert!(!secure(&[]), "the default listen address is loopback");
+        assert!(!secure(&["--listen", "[::1]:3000"]));
+        assert!(secure(&["--listen", "0.0.0.0:3000"]));
+        assert!(secure(&["--listen", "10.0.0.5:3000"]));
+        assert!(secure(&["--cookie-secure", "true"]));
+        assert!(!secure(&[
+            "--listen",
+            "0.0.0.0:3000",
+            "--cookie-secure",
+            "false"
+        ]));
+        assert!(Cli::try_parse_from(["server", "--cookie-secure", "maybe"]).is_err());
+    }
+
+    #[test]
+    fn session_lifetime_defaults_to_two_weeks_and_must_be_positive() {
+        assert_eq!(Config::default_for_tests().session_ttl_hours, 336);
+        assert!(Cli::try_parse_from(["server", "--session-ttl-hours", "0"]).is_err());
+    }
+
+    #[test]
+    fn create_admin_takes_email_and_name_but_never_a_password_flag() {
+        let cli = Cli::try_parse_from([
+            "server",
+            "create-admin",
+            "--email",
+            "root@example.com",
+            "--name",
+            "Root",
+        ])
+        .expect("valid arguments");
+        assert!(matches!(
+            cli.command,
+            Some(Command::CreateAdmin { ref email, ref name })
+                if email == "root@example.com" && name == "Root"
+        ));
+        assert!(
+            Cli::try_parse_from([
+                "server",
+                "create-admin",
+                "--email",
+                "a@b.co",
+                "--name",
+                "A",
+                "--password",
+                "x"
+            ])
+            .is_err(),
+            "a password on the command line would show up in `ps`"
+        );
     }
 
     #[test]

@@ -3,6 +3,9 @@
 //! `main.rs` only parses the command line and calls [`Application`]; tests
 //! build the same [`Application`] on port 0 or drive [`router`] in memory.
 
+pub mod auth;
+pub mod availability;
+pub mod bookings;
 pub mod config;
 pub mod db;
 pub mod error;
@@ -33,7 +36,6 @@ pub struct Application {
     listener: TcpListener,
     state: AppState,
     database: Database,
-    request_timeout: Duration,
 }
 
 impl Application {
@@ -54,7 +56,6 @@ impl Application {
             listener,
             state,
             database,
-            request_timeout: Duration::from_secs(config.request_timeout_secs),
         })
     }
 
@@ -69,7 +70,8 @@ impl Application {
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
-        let router = router(self.state, self.request_timeout);
+        let maintenance = tokio::spawn(maintenance(self.state.services.clone()));
+        let router = router(self.state);
         tracing::info!(address = %self.listener.local_addr()?, "listening");
         let served = axum::serve(
             self.listener,
@@ -77,9 +79,24 @@ impl Application {
         )
         .with_graceful_shutdown(shutdown)
         .await;
+        maintenance.abort();
         self.database.shutdown().await;
         tracing::info!("stopped");
         served.context("HTTP server failed")
+    }
+}
+
+/// Periodic upkeep every instance may run (each step is idempotent): new
+/// nights entering the booking horizon.
+async fn maintenance(services: std::sync::Arc<Services>) {
+    let mut tick = tokio::time::interval(Duration::from_hours(1));
+    loop {
+        tick.tick().await;
+        match availability::extend_horizon(&services.pool, &services.booking_window()).await {
+            Ok(0) => {}
+            Ok(nights) => tracing::info!(nights, "booking horizon extended"),
+            Err(error) => tracing::warn!(%error, "could not extend the booking horizon"),
+        }
     }
 }
 

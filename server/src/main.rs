@@ -1,12 +1,22 @@
 //! Entry point: parse the configuration, then serve (or run a helper command).
 
+use std::io::{BufRead, IsTerminal, Write};
+
+use anyhow::Context;
 use clap::Parser;
+use secrecy::{ExposeSecret, SecretString};
 use server::{
-    Application,
+    Application, Database,
+    auth::{self, AdminAccount},
     config::{Cli, Command},
     db::EmbeddedPostgres,
+    error::ApiError,
     shutdown_signal, telemetry,
 };
+use shared_schema::auth::Register;
+
+/// Where `create-admin` reads the password from when it is set.
+const ADMIN_PASSWORD_ENV: &str = "ROOMBOOK_ADMIN_PASSWORD";
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
@@ -15,11 +25,12 @@ async fn main() -> std::process::ExitCode {
     let result = match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve(cli.config).await,
         Command::EmbeddedPostgres => embedded_postgres(&cli.config).await,
+        Command::CreateAdmin { email, name } => create_admin(&cli.config, email, name).await,
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(error) => {
-            tracing::error!(error = %format!("{error:#}"), "server failed to start");
+            tracing::error!(error = %format!("{error:#}"), "command failed");
             eprintln!("error: {error:#}");
             std::process::ExitCode::FAILURE
         }
@@ -27,6 +38,8 @@ async fn main() -> std::process::ExitCode {
 }
 
 async fn serve(config: server::Config) -> anyhow::Result<()> {
+    // Ready before the first sign-in, so no login pays for it.
+    tokio::task::spawn_blocking(auth::password::warm_up);
     Application::build(config)
         .await?
         .run_until(shutdown_signal())
@@ -40,4 +53,51 @@ async fn embedded_postgres(config: &server::Config) -> anyhow::Result<()> {
     shutdown_signal().await;
     cluster.stop().await?;
     Ok(())
+}
+
+async fn create_admin(config: &server::Config, email: String, name: String) -> anyhow::Result<()> {
+    let password = tokio::task::spawn_blocking(admin_password)
+        .await
+        .context("reading the password failed")??;
+    let database = Database::connect(config).await?;
+    let input = Register {
+        email,
+        name,
+        password: password.expose_secret().to_owned(),
+    };
+    let result = auth::create_admin(&database.pool, input).await;
+    database.shutdown().await;
+    match result {
+        Ok(AdminAccount::Created(user)) => println!("created admin account {}", user.id),
+        Ok(AdminAccount::Promoted(user)) => {
+            println!("promoted existing account {} to admin", user.id);
+        }
+        Err(ApiError::Validation(errors)) => anyhow::bail!("invalid admin account:\n{errors}"),
+        Err(error) => return Err(error.into()),
+    }
+    Ok(())
+}
+
+/// The password from the environment, else one line of standard input
+/// (without its line ending; other whitespace counts).
+fn admin_password() -> anyhow::Result<SecretString> {
+    if let Ok(password) = std::env::var(ADMIN_PASSWORD_ENV) {
+        return Ok(password.into());
+    }
+    let stdin = std::io::stdin();
+    if stdin.is_terminal() {
+        eprint!("Password for the admin (12 to 128 characters; the input is shown): ");
+        std::io::stderr().flush()?;
+    }
+    let mut line = String::new();
+    stdin
+        .lock()
+        .read_line(&mut line)
+        .context("cannot read the password from standard input")?;
+    let password = line.strip_suffix('\n').unwrap_or(&line);
+    let password = password.strip_suffix('\r').unwrap_or(password);
+    if password.is_empty() {
+        anyhow::bail!("no password: set {ADMIN_PASSWORD_ENV} or pipe it on standard input");
+    }
+    Ok(password.to_owned().into())
 }

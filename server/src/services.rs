@@ -6,15 +6,21 @@ use std::sync::Arc;
 
 use app::{AppError, backend::Backend};
 use chrono::Utc;
-use shared_schema::{dto::RoomOffer, search::RoomSearch, stay::BookingWindow};
+use shared_schema::{
+    dto::RoomOffer,
+    search::{RoomSearch, SearchOptions},
+    stay::BookingWindow,
+};
 use sqlx::PgPool;
 
-use crate::{config::Config, rooms};
+use crate::{auth::SessionSettings, config::Config, rooms};
 
 /// Shared, cheap to clone.
 #[derive(Debug, Clone)]
 pub struct Services {
     pub pool: PgPool,
+    /// Session lifetime and cookie flags for sign-in.
+    pub sessions: SessionSettings,
     horizon_days: i32,
 }
 
@@ -22,6 +28,7 @@ impl Services {
     pub fn new(pool: PgPool, config: &Config) -> Arc<Self> {
         Arc::new(Self {
             pool,
+            sessions: SessionSettings::from_config(config),
             horizon_days: config.horizon_days,
         })
     }
@@ -42,6 +49,7 @@ impl Backend for Services {
     }
 
     async fn search_rooms(&self, search: RoomSearch) -> Result<Vec<RoomOffer>, AppError> {
-        Ok(rooms::search(&self.pool, &search).await?)
+        let page = rooms::search(&self.pool, &search, &SearchOptions::default()).await?;
+        Ok(page.offers)
     }
 }

@@ -116,6 +116,7 @@ pub fn validate_login_password(password: &str) -> Result<(), &'static str> {
 
 /// Sign-up form. `Debug` redacts the password.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize, garde::Validate)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Register {
     /// Email address, trimmed; see [`validate_email`].
@@ -128,6 +129,7 @@ pub struct Register {
     pub name: String,
     /// New password exactly as typed, [`MIN_PASSWORD_CHARS`] to
     /// [`MAX_PASSWORD_CHARS`] characters.
+    #[cfg_attr(feature = "ssr", schema(format = Password))]
     #[garde(custom(rule::text(validate_new_password)))]
     pub password: String,
 }
@@ -157,6 +159,7 @@ impl fmt::Debug for Register {
 
 /// Sign-in form. `Debug` redacts the password.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize, garde::Validate)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Login {
     /// Email address, trimmed; see [`validate_email`].
@@ -164,6 +167,7 @@ pub struct Login {
     #[garde(custom(rule::text(validate_email)))]
     pub email: String,
     /// Password exactly as typed, 1 to [`MAX_PASSWORD_CHARS`] characters.
+    #[cfg_attr(feature = "ssr", schema(format = Password))]
     #[garde(custom(rule::text(validate_login_password)))]
     pub password: String,
 }

@@ -14,6 +14,7 @@ use crate::stay::{self, BookingWindow};
 /// A request to book `units` rooms of type `room_id` for a stay. Validated
 /// against a [`BookingWindow`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, garde::Validate)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 #[garde(context(BookingWindow))]
 pub struct NewBooking {
@@ -21,16 +22,23 @@ pub struct NewBooking {
     #[garde(skip)]
     pub room_id: Uuid,
     /// First night of the stay; today at the earliest, within the window.
+    #[cfg_attr(feature = "ssr", schema(example = "2030-01-10"))]
     #[garde(custom(stay::check_in_rule()))]
     pub check_in: NaiveDate,
     /// Day of departure (exclusive): 1 to [`stay::MAX_NIGHTS`] nights after
     /// check-in and no later than the end of the window.
+    #[cfg_attr(feature = "ssr", schema(example = "2030-01-13"))]
     #[garde(custom(stay::check_out_rule(self.check_in)))]
     pub check_out: NaiveDate,
     /// Number of guests, `1..=`[`stay::MAX_GUESTS`].
+    #[cfg_attr(feature = "ssr", schema(example = 2, minimum = 1, maximum = 20))]
     #[garde(custom(rule::value(stay::validate_guests)))]
     pub guests: i32,
     /// Rooms of this type, `1..=`[`stay::MAX_UNITS`]; 1 when omitted.
+    #[cfg_attr(
+        feature = "ssr",
+        schema(example = 1, minimum = 1, maximum = 10, default = 1)
+    )]
     #[serde(default = "stay::default_units")]
     #[garde(custom(rule::value(stay::validate_units)))]
     pub units: i32,

@@ -73,6 +73,7 @@ pub fn validate_total(total: i32) -> Result<(), &'static str> {
 /// At least one of `total`, `price_cents` and `closed` must be given; when
 /// none is, [`MSG_NOTHING_TO_CHANGE`] is reported on `total`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, garde::Validate)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 #[garde(context(BookingWindow))]
 pub struct InventoryEdit {
@@ -275,4 +276,22 @@ mod tests {
         assert!(MSG_RANGE_TOO_LONG.contains(&MAX_EDIT_NIGHTS.to_string()));
         assert!(MSG_TOTAL_MAX.contains(&MAX_EDIT_TOTAL.to_string()));
     }
+}
+
+/// One night of a room's calendar.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema, sqlx::FromRow))]
+pub struct NightAvailability {
+    /// The night (a stay with this check-in date sleeps here).
+    pub night: NaiveDate,
+    /// Units on sale that night.
+    pub total: i32,
+    /// Units already booked.
+    pub booked: i32,
+    /// Units still free (`total - booked`, 0 when closed).
+    pub free: i32,
+    /// Price of one unit that night, in minor units.
+    pub price_cents: i64,
+    /// Closed nights cannot be booked, whatever is free.
+    pub closed: bool,
 }

@@ -111,6 +111,7 @@ pub fn validate_total_inventory(total: i32) -> Result<(), &'static str> {
 
 /// A room type as created (or fully replaced) by an administrator.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, garde::Validate)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct RoomInput {
     /// Display name, trimmed, 1 to [`MAX_ROOM_NAME_CHARS`] characters.
@@ -151,6 +152,7 @@ impl RoomInput {
 /// present value obeys the same rule as in [`RoomInput`]. An all-`None`
 /// patch is valid and changes nothing.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, garde::Validate)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(default, deny_unknown_fields)]
 pub struct RoomPatch {
     /// New display name, trimmed; see [`RoomInput::name`].
@@ -441,4 +443,26 @@ mod tests {
         assert!(MSG_TOTAL_INVENTORY_MAX.contains(&MAX_TOTAL_INVENTORY.to_string()));
         assert!(MSG_PRICE_MAX.contains(&(MAX_PRICE_CENTS / 100).to_string()));
     }
+}
+
+/// A room type as the API shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema, sqlx::FromRow))]
+pub struct Room {
+    /// The room's id.
+    pub id: uuid::Uuid,
+    /// Display name.
+    pub name: String,
+    /// Description shown on the room page.
+    pub description: String,
+    /// Guests per unit.
+    pub capacity: i32,
+    /// Base nightly price in minor units; single nights may differ.
+    pub price_cents: i64,
+    /// ISO 4217 code of every price of this room.
+    pub currency: String,
+    /// Identical units of this type; single nights may differ.
+    pub total_inventory: i32,
+    /// Inactive rooms are hidden from search and cannot be booked.
+    pub active: bool,
 }

@@ -12,6 +12,7 @@ use crate::stay::{self, BookingWindow};
 
 /// Which rooms are free for a stay. Validated against a [`BookingWindow`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, garde::Validate)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 #[garde(context(BookingWindow))]
 pub struct RoomSearch {
@@ -38,6 +39,108 @@ impl RoomSearch {
     }
 }
 
+/// Most offers one page can hold.
+pub const MAX_PAGE_SIZE: i32 = 100;
+/// Offers per page when the client does not say.
+pub const DEFAULT_PAGE_SIZE: i32 = 20;
+/// Longest cursor accepted (they are opaque and short).
+pub const MAX_CURSOR_CHARS: usize = 200;
+
+/// A negative price bound.
+pub const MSG_PRICE_NEGATIVE: &str = "Enter a price of zero or more.";
+/// `max_price` below `min_price`.
+pub const MSG_PRICE_RANGE: &str = "The highest price must not be below the lowest.";
+/// Page size outside `1..=MAX_PAGE_SIZE`.
+pub const MSG_PAGE_SIZE: &str = "Ask for 1 to 100 results per page.";
+/// A cursor that is too long to be ours.
+pub const MSG_CURSOR: &str = "This page link is not valid; start the search again.";
+
+/// How offers are ordered.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum SearchSort {
+    /// Cheapest stay first (the default).
+    #[default]
+    PriceAsc,
+    /// Dearest stay first.
+    PriceDesc,
+    /// By room name.
+    Name,
+}
+
+/// Filters, order and paging of a search; every field may be omitted.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, garde::Validate)]
+#[cfg_attr(feature = "ssr", derive(utoipa::IntoParams), into_params(parameter_in = Query))]
+#[serde(default)]
+pub struct SearchOptions {
+    /// Lowest average price per night of one unit, in minor units.
+    #[garde(custom(min_price_rule()))]
+    pub min_price: Option<i64>,
+    /// Highest average price per night of one unit, in minor units.
+    #[garde(custom(max_price_rule(self.min_price)))]
+    pub max_price: Option<i64>,
+    /// Order of the offers; `price_asc` when omitted.
+    #[garde(skip)]
+    pub sort: SearchSort,
+    /// Offers per page, `1..=`[`MAX_PAGE_SIZE`]; [`DEFAULT_PAGE_SIZE`] when omitted.
+    #[garde(custom(limit_rule()))]
+    pub limit: Option<i32>,
+    /// The `next_cursor` of the previous page, to read the next one.
+    #[garde(custom(cursor_rule()))]
+    pub cursor: Option<String>,
+}
+
+impl SearchOptions {
+    /// The page size to use.
+    pub fn page_size(&self) -> i32 {
+        self.limit.unwrap_or(DEFAULT_PAGE_SIZE)
+    }
+}
+
+fn min_price_rule() -> impl FnOnce(&Option<i64>, &()) -> garde::Result {
+    |min, ()| match min {
+        Some(min) if *min < 0 => Err(garde::Error::new(MSG_PRICE_NEGATIVE)),
+        _ => Ok(()),
+    }
+}
+
+fn max_price_rule(min: Option<i64>) -> impl FnOnce(&Option<i64>, &()) -> garde::Result {
+    move |max, ()| match (min, *max) {
+        (_, Some(max)) if max < 0 => Err(garde::Error::new(MSG_PRICE_NEGATIVE)),
+        (Some(min), Some(max)) if max < min => Err(garde::Error::new(MSG_PRICE_RANGE)),
+        _ => Ok(()),
+    }
+}
+
+fn limit_rule() -> impl FnOnce(&Option<i32>, &()) -> garde::Result {
+    |limit, ()| match limit {
+        Some(limit) if !(1..=MAX_PAGE_SIZE).contains(limit) => {
+            Err(garde::Error::new(MSG_PAGE_SIZE))
+        }
+        _ => Ok(()),
+    }
+}
+
+fn cursor_rule() -> impl FnOnce(&Option<String>, &()) -> garde::Result {
+    |cursor, ()| match cursor {
+        Some(cursor) if cursor.is_empty() || cursor.len() > MAX_CURSOR_CHARS => {
+            Err(garde::Error::new(MSG_CURSOR))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// One page of offers.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct SearchPage {
+    /// Offers of this page, in the requested order.
+    pub offers: Vec<crate::dto::RoomOffer>,
+    /// Pass as `cursor` to read the next page; absent on the last page.
+    pub next_cursor: Option<String>,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -51,6 +154,44 @@ mod tests {
             guests: 2,
             units: 1,
         }
+    }
+
+    fn options(json: &str) -> SearchOptions {
+        serde_json::from_str(json).expect("options")
+    }
+
+    #[test]
+    fn omitted_options_mean_cheapest_first_and_the_default_page() {
+        let defaults = options("{}");
+        assert_eq!(defaults.sort, SearchSort::PriceAsc);
+        assert_eq!(defaults.page_size(), DEFAULT_PAGE_SIZE);
+        assert!(garde::Validate::validate(&defaults).is_ok());
+    }
+
+    #[test]
+    fn option_rules_reject_what_cannot_be_served() {
+        let cases = [
+            (r#"{"min_price": -1}"#, "min_price", MSG_PRICE_NEGATIVE),
+            (
+                r#"{"min_price": 500, "max_price": 400}"#,
+                "max_price",
+                MSG_PRICE_RANGE,
+            ),
+            (r#"{"limit": 0}"#, "limit", MSG_PAGE_SIZE),
+            (r#"{"limit": 101}"#, "limit", MSG_PAGE_SIZE),
+            (r#"{"cursor": ""}"#, "cursor", MSG_CURSOR),
+        ];
+        for (json, field, message) in cases {
+            let report = garde::Validate::validate(&options(json)).expect_err(json);
+            let errors = crate::FieldErrors::from_report(&report);
+            assert_eq!(errors.for_field(field), Some(message), "{json}");
+        }
+        assert!(
+            garde::Validate::validate(&options(
+                r#"{"min_price": 400, "max_price": 400, "limit": 100, "sort": "name"}"#
+            ))
+            .is_ok()
+        );
     }
 
     #[test]

@@ -5,6 +5,7 @@ pub mod extract;
 mod health;
 mod middleware;
 pub mod openapi;
+pub mod rate_limit;
 
 use std::{net::SocketAddr, sync::Arc, time::Duration};
 
@@ -23,6 +24,57 @@ use crate::{config::Config, services::Services};
 pub struct AppState {
     pub leptos: LeptosOptions,
     pub services: Arc<Services>,
+    pub http: Arc<HttpSettings>,
+}
+
+/// How the HTTP layer protects itself.
+#[derive(Debug, Clone)]
+pub struct HttpSettings {
+    pub request_timeout: Duration,
+    pub rate_limit_per_minute: u32,
+    pub auth_rate_limit_per_15_min: u32,
+    pub client_ip: rate_limit::ClientIp,
+}
+
+impl HttpSettings {
+    pub fn from_config(config: &Config) -> Self {
+        Self {
+            request_timeout: Duration::from_secs(config.request_timeout_secs),
+            rate_limit_per_minute: config.rate_limit_per_minute,
+            auth_rate_limit_per_15_min: config.auth_rate_limit_per_15_min,
+            client_ip: rate_limit::ClientIp::new(&config.trusted_proxies),
+        }
+    }
+
+    /// The budget for every page and API call.
+    fn general_limit(
+        &self,
+    ) -> tower_governor::GovernorLayer<
+        rate_limit::ClientIp,
+        governor::middleware::NoOpMiddleware,
+        axum::body::Body,
+    > {
+        rate_limit::layer(
+            self.rate_limit_per_minute,
+            Duration::from_mins(1),
+            self.client_ip.clone(),
+        )
+    }
+
+    /// The budget for sign-in and sign-up attempts.
+    pub(crate) fn auth_limit(
+        &self,
+    ) -> tower_governor::GovernorLayer<
+        rate_limit::ClientIp,
+        governor::middleware::NoOpMiddleware,
+        axum::body::Body,
+    > {
+        rate_limit::layer(
+            self.auth_rate_limit_per_15_min,
+            Duration::from_mins(15),
+            self.client_ip.clone(),
+        )
+    }
 }
 
 impl AppState {
@@ -37,6 +89,7 @@ impl AppState {
         Self {
             leptos,
             services: Services::new(pool, config),
+            http: Arc::new(HttpSettings::from_config(config)),
         }
     }
 }
@@ -48,27 +101,33 @@ impl FromRef<AppState> for LeptosOptions {
 }
 
 /// The whole application as one router; tests drive it in memory.
-pub fn router(state: AppState, request_timeout: Duration) -> Router {
+pub fn router(state: AppState) -> Router {
     let backend: Arc<dyn Backend> = state.services.clone();
     let provide_backend = move || provide_context(Arc::clone(&backend));
     let shell_options = state.leptos.clone();
+    let settings = Arc::clone(&state.http);
+    let (api, api_doc) = openapi::api(&settings).split_for_parts();
 
-    let (api, api_doc) = openapi::api().split_for_parts();
-    let routes = Router::new()
+    // Pages and server functions share the general budget with the API;
+    // health checks, the API docs and static files are not limited.
+    let limited = Router::new()
         .merge(api)
-        .merge(SwaggerUi::new("/api-docs").url("/api-docs/openapi.json", api_doc))
-        .route("/healthz", get(health::healthz))
-        .route("/readyz", get(health::readyz))
         .leptos_routes_with_context(
             &state,
             generate_route_list(app::App),
             provide_backend.clone(),
             move || app::shell(shell_options.clone()),
         )
+        .layer(settings.general_limit());
+    let routes = Router::new()
+        .merge(limited)
+        .merge(SwaggerUi::new("/api-docs").url("/api-docs/openapi.json", api_doc))
+        .route("/healthz", get(health::healthz))
+        .route("/readyz", get(health::readyz))
         .fallback(leptos_axum::file_and_error_handler_with_context::<
             AppState,
             _,
         >(provide_backend, app::shell))
         .with_state(state);
-    middleware::apply(routes, request_timeout)
+    middleware::apply(routes, settings.request_timeout)
 }

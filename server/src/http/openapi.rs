@@ -9,8 +9,8 @@ use utoipa::{
 };
 use utoipa_axum::router::OpenApiRouter;
 
-use super::AppState;
-use crate::rooms;
+use super::{AppState, HttpSettings};
+use crate::{auth, availability, rooms};
 
 /// Name of the session cookie browsers get; API clients send the same token
 /// as `Authorization: Bearer`.
@@ -29,6 +29,9 @@ pub const SESSION_COOKIE: &str = "roombook_session";
     modifiers(&SecuritySchemes),
     tags(
         (name = "rooms", description = "Room catalogue and availability search"),
+        (name = "availability", description = "Per-night inventory: calendar and admin edits"),
+        (name = "auth", description = "Accounts and sessions: sign up, sign in, sign out, who am I"),
+        (name = "bookings", description = "Book, list, read and cancel stays; idempotent retries with `Idempotency-Key`"),
     )
 )]
 struct ApiDoc;
@@ -55,11 +58,21 @@ impl Modify for SecuritySchemes {
 }
 
 /// Every `/api/v1` route with its documentation.
-pub fn api() -> OpenApiRouter<AppState> {
-    OpenApiRouter::with_openapi(ApiDoc::openapi()).nest("/api/v1", rooms::routes())
+pub fn api(settings: &HttpSettings) -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(ApiDoc::openapi()).nest(
+        "/api/v1",
+        rooms::routes()
+            .merge(availability::routes())
+            .merge(auth::routes::routes())
+            .merge(auth::routes::credential_routes().layer(settings.auth_limit()))
+            .merge(crate::bookings::routes()),
+    )
 }
 
 /// The OpenAPI document as served at `/api-docs/openapi.json`.
 pub fn document() -> utoipa::openapi::OpenApi {
-    api().into_openapi()
+    api(&HttpSettings::from_config(
+        &crate::Config::default_for_tests(),
+    ))
+    .into_openapi()
 }

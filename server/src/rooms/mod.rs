@@ -1,24 +1,140 @@
-//! The room catalogue and search over per-night availability.
+//! The room catalogue: room types and their admin, and search over
+//! per-night availability.
 //!
-//! Owns reading rooms and their offers; it never writes availability (that
-//! belongs to `availability` and `bookings`).
+//! Owns `rooms`. Creating a room creates its nights through `availability`;
+//! a patch of the base price or unit count carries over to the future
+//! nights that still follow the base values (nights edited one by one keep
+//! their own). It never touches `booked`.
 
+mod cursor;
 mod repo;
 mod routes;
 
+use shared_schema::{
+    BookingWindow,
+    rooms::{Room, RoomInput, RoomPatch},
+    search::{RoomSearch, SearchOptions, SearchPage},
+};
+use sqlx::PgPool;
+use uuid::Uuid;
+
 pub(crate) use routes::routes;
 
-use shared_schema::{dto::RoomOffer, search::RoomSearch};
-use sqlx::PgPool;
+use crate::{
+    availability,
+    error::{ApiError, Conflict},
+};
 
-use crate::error::ApiError;
-
-/// Most offers one search returns.
-const SEARCH_LIMIT: i64 = 50;
-
-/// Rooms with at least `units` free on every night of the stay and enough
-/// capacity for the party, cheapest stay first.
+/// One page of the rooms with at least `units` free on every night of the
+/// stay and enough capacity for the party, in the requested order.
 #[tracing::instrument(skip(pool), err(Debug))]
-pub(crate) async fn search(pool: &PgPool, search: &RoomSearch) -> Result<Vec<RoomOffer>, ApiError> {
-    Ok(repo::search(pool, search, SEARCH_LIMIT).await?)
+pub(crate) async fn search(
+    pool: &PgPool,
+    search: &RoomSearch,
+    options: &SearchOptions,
+) -> Result<SearchPage, ApiError> {
+    let after = options
+        .cursor
+        .as_deref()
+        .map(|cursor| cursor::decode(cursor, options.sort))
+        .transpose()?;
+    let page_size = i64::from(options.page_size());
+    // One extra row says whether another page follows.
+    let mut offers = repo::search(pool, search, options, after.as_ref(), page_size + 1).await?;
+    let next_cursor = if offers.len() > usize::try_from(page_size).unwrap_or(usize::MAX) {
+        offers.truncate(offers.len() - 1);
+        offers.last().map(|last| cursor::encode(last, options.sort))
+    } else {
+        None
+    };
+    Ok(SearchPage {
+        offers,
+        next_cursor,
+    })
+}
+
+/// A room; inactive ones only for admins.
+pub(crate) async fn get(pool: &PgPool, id: Uuid, include_inactive: bool) -> Result<Room, ApiError> {
+    repo::get(pool, id)
+        .await?
+        .filter(|room| room.active || include_inactive)
+        .ok_or(ApiError::NotFound)
+}
+
+/// Every room, active or not, by name.
+pub(crate) async fn list_all(pool: &PgPool) -> Result<Vec<Room>, ApiError> {
+    Ok(repo::list_all(pool).await?)
+}
+
+/// Creates a room with its nights for the whole booking window.
+#[tracing::instrument(skip_all, err(Debug))]
+pub(crate) async fn create(
+    pool: &PgPool,
+    input: &RoomInput,
+    window: &BookingWindow,
+) -> Result<Room, ApiError> {
+    let mut tx = pool.begin().await?;
+    let room = repo::insert(&mut tx, input).await?;
+    availability::create_for_room(&mut tx, room.id, window).await?;
+    tx.commit().await?;
+    tracing::info!(room_id = %room.id, "room created");
+    Ok(room)
+}
+
+/// Applies a patch. Base price and unit count carry over to future nights
+/// still at the old base value; a unit count below what some night has
+/// booked is refused (409 naming the nights).
+#[tracing::instrument(skip_all, fields(room_id = %id), err(Debug))]
+pub(crate) async fn patch(
+    pool: &PgPool,
+    id: Uuid,
+    patch: &RoomPatch,
+    window: &BookingWindow,
+) -> Result<Room, ApiError> {
+    let mut tx = pool.begin().await?;
+    let current = repo::lock(&mut tx, id).await?.ok_or(ApiError::NotFound)?;
+    if patch
+        .currency
+        .as_ref()
+        .is_some_and(|currency| *currency != current.currency)
+        && repo::has_bookings(&mut *tx, id).await?
+    {
+        return Err(Conflict::new(
+            "currency_locked",
+            "This room has bookings in its current currency; create a new room instead.",
+        )
+        .into());
+    }
+    if let Some(total) = patch
+        .total_inventory
+        .filter(|t| *t != current.total_inventory)
+    {
+        let over =
+            repo::nights_booked_above(&mut tx, id, window.today, current.total_inventory, total)
+                .await?;
+        if !over.is_empty() {
+            return Err(Conflict::new(
+                "below_booked",
+                format!(
+                    "{} night(s) already have more than {total} unit(s) booked.",
+                    over.len()
+                ),
+            )
+            .with_nights(over)
+            .into());
+        }
+    }
+    repo::carry_base_values_to_nights(&mut tx, &current, patch, window.today).await?;
+    let room = repo::update(&mut tx, id, patch).await?;
+    tx.commit().await?;
+    Ok(room)
+}
+
+/// Hides a room from search and booking; its bookings stay as they are.
+pub(crate) async fn deactivate(pool: &PgPool, id: Uuid) -> Result<(), ApiError> {
+    if repo::deactivate(pool, id).await? {
+        Ok(())
+    } else {
+        Err(ApiError::NotFound)
+    }
 }

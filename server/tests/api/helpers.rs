@@ -1,5 +1,3 @@
-use std::time::Duration;
-
 use axum::{
     Router,
     body::Body,
@@ -39,10 +37,20 @@ impl TestResponse {
 
 impl TestApp {
     pub fn new(pool: PgPool) -> Self {
-        let config = Config::default_for_tests();
+        // Tests share one in-memory client address; rate limits have their
+        // own tests.
+        Self::with_config(pool, |config| {
+            config.rate_limit_per_minute = 1_000_000;
+            config.auth_rate_limit_per_15_min = 1_000_000;
+        })
+    }
+
+    pub fn with_config(pool: PgPool, adjust: impl FnOnce(&mut Config)) -> Self {
+        let mut config = Config::default_for_tests();
+        adjust(&mut config);
         let state = AppState::new(&config, pool, "127.0.0.1:3000".parse().expect("address"));
         Self {
-            router: router(state, Duration::from_secs(10)),
+            router: router(state),
         }
     }
 
@@ -158,4 +166,86 @@ pub async fn seed_room(pool: &PgPool, seed: RoomSeed<'_>) -> Uuid {
     .await
     .expect("insert availability");
     id
+}
+
+/// A user with a live session, created directly in the database.
+pub struct TestUser {
+    pub id: Uuid,
+    pub token: String,
+}
+
+pub async fn create_user(pool: &PgPool, role: &str) -> TestUser {
+    let id: Uuid = sqlx::query_scalar(
+        "insert into users (email, name, password_hash, role)
+         values ($1, 'Test User', 'not-a-real-hash', $2) returning id",
+    )
+    .bind(format!("{}@example.com", Uuid::new_v4().simple()))
+    .bind(role)
+    .fetch_one(pool)
+    .await
+    .expect("insert user");
+    let token = server::auth::session::new_token();
+    sqlx::query(
+        "insert into sessions (token_hash, user_id, expires_at)
+         values ($1, $2, now() + interval '1 day')",
+    )
+    .bind(server::auth::session::token_hash(&token))
+    .bind(id)
+    .execute(pool)
+    .await
+    .expect("insert session");
+    TestUser { id, token }
+}
+
+impl TestApp {
+    /// Sends a JSON request, with the user's bearer token if given.
+    pub async fn json(
+        &self,
+        method: Method,
+        uri: &str,
+        user: Option<&TestUser>,
+        body: Option<serde_json::Value>,
+    ) -> TestResponse {
+        let mut request = Request::builder().method(method).uri(uri);
+        if let Some(user) = user {
+            request = request.header(header::AUTHORIZATION, format!("Bearer {}", user.token));
+        }
+        let body = match body {
+            Some(json) => {
+                request = request.header(header::CONTENT_TYPE, "application/json");
+                Body::from(json.to_string())
+            }
+            None => Body::empty(),
+        };
+        self.request(request.body(body).expect("request")).await
+    }
+}
+
+impl TestApp {
+    /// As [`TestApp::json`], with extra request headers (e.g.
+    /// `Idempotency-Key`).
+    pub async fn json_with_headers(
+        &self,
+        method: Method,
+        uri: &str,
+        user: Option<&TestUser>,
+        body: Option<serde_json::Value>,
+        headers: &[(&str, &str)],
+    ) -> TestResponse {
+        let mut request = Request::builder().method(method).uri(uri);
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        if let Some(user) = user {
+            request = request.header(header::AUTHORIZATION, format!("Bearer {}", user.token));
+        }
+        let body = match body {
+            Some(json) => {
+                request = request.header(header::CONTENT_TYPE, "application/json");
+                Body::from(json.to_string())
+            }
+            None => Body::empty(),
+        };
+        self.request(request.body(body).expect("request")).await
+    }
 }

@@ -3,6 +3,14 @@
 
 mod helpers;
 
+mod auth;
+mod availability;
+mod bookings;
+mod bookings_concurrency;
+mod bookings_idempotency;
 mod health;
+mod openapi;
 mod pages;
+mod rate_limits;
+mod rooms;
 mod search;

@@ -178,3 +178,152 @@ async fn back_to_back_stays_share_no_night(pool: PgPool) {
     .await;
     assert_eq!(response.json().as_array().map(Vec::len), Some(0));
 }
+
+async fn seed_priced(pool: &PgPool) {
+    for (name, price) in [
+        ("Attic", 8_000),
+        ("Balcony", 12_000),
+        ("Cellar", 8_500),
+        ("Deluxe", 30_000),
+    ] {
+        seed_room(
+            pool,
+            RoomSeed {
+                name,
+                price_cents: price,
+                ..RoomSeed::default()
+            },
+        )
+        .await;
+    }
+}
+
+fn api_search(extra: &str) -> String {
+    format!(
+        "/api/v1/rooms?check_in={}&check_out={}&guests=2{extra}",
+        in_days(2),
+        in_days(4)
+    )
+}
+
+fn names(page: &serde_json::Value) -> Vec<String> {
+    page["offers"]
+        .as_array()
+        .expect("offers")
+        .iter()
+        .map(|o| o["name"].as_str().expect("name").to_owned())
+        .collect()
+}
+
+#[sqlx::test(migrator = "server::MIGRATOR")]
+async fn the_api_sorts_and_filters_by_nightly_price(pool: PgPool) {
+    seed_priced(&pool).await;
+    let app = TestApp::new(pool);
+
+    let cheapest_first = app.get(&api_search("")).await;
+    assert_eq!(cheapest_first.status, 200, "{}", cheapest_first.body);
+    assert_eq!(
+        names(&cheapest_first.json()),
+        ["Attic", "Cellar", "Balcony", "Deluxe"]
+    );
+    let dearest_first = app.get(&api_search("&sort=price_desc")).await.json();
+    assert_eq!(
+        names(&dearest_first),
+        ["Deluxe", "Balcony", "Cellar", "Attic"]
+    );
+    let by_name = app.get(&api_search("&sort=name")).await.json();
+    assert_eq!(names(&by_name), ["Attic", "Balcony", "Cellar", "Deluxe"]);
+    let mid_range = app
+        .get(&api_search("&min_price=9000&max_price=12000"))
+        .await
+        .json();
+    assert_eq!(names(&mid_range), ["Balcony"]);
+}
+
+#[sqlx::test(migrator = "server::MIGRATOR")]
+async fn pages_follow_each_other_without_gaps_or_repeats(pool: PgPool) {
+    seed_priced(&pool).await;
+    let app = TestApp::new(pool.clone());
+    for sort in ["price_asc", "price_desc", "name"] {
+        let mut seen = Vec::new();
+        let mut cursor = String::new();
+        loop {
+            let page = app
+                .get(&api_search(&format!("&sort={sort}&limit=1{cursor}")))
+                .await;
+            assert_eq!(page.status, 200, "{}", page.body);
+            let page = page.json();
+            seen.extend(names(&page));
+            match page["next_cursor"].as_str() {
+                Some(next) => cursor = format!("&cursor={next}"),
+                None => break,
+            }
+            assert!(seen.len() <= 4, "paging does not end: {seen:?}");
+        }
+        let all = names(&app.get(&api_search(&format!("&sort={sort}"))).await.json());
+        assert_eq!(seen, all, "{sort}");
+    }
+    // A booking elsewhere between pages does not shift the next page.
+    let first = app.get(&api_search("&limit=2")).await.json();
+    seed_room(
+        &pool,
+        RoomSeed {
+            name: "Aardvark",
+            price_cents: 1_000,
+            ..RoomSeed::default()
+        },
+    )
+    .await;
+    let next = first["next_cursor"].as_str().expect("more pages");
+    let second = app
+        .get(&api_search(&format!("&limit=2&cursor={next}")))
+        .await
+        .json();
+    assert_eq!(names(&second), ["Balcony", "Deluxe"]);
+}
+
+#[sqlx::test(migrator = "server::MIGRATOR")]
+async fn bad_options_are_422s_on_their_fields(pool: PgPool) {
+    let app = TestApp::new(pool);
+    let cases = [
+        ("&limit=0", "limit", shared_schema::search::MSG_PAGE_SIZE),
+        (
+            "&min_price=500&max_price=100",
+            "max_price",
+            shared_schema::search::MSG_PRICE_RANGE,
+        ),
+        (
+            "&cursor=garbage",
+            "cursor",
+            shared_schema::search::MSG_CURSOR,
+        ),
+    ];
+    for (extra, field, message) in cases {
+        let response = app.get(&api_search(extra)).await;
+        assert_eq!(response.status, 422, "{extra}: {}", response.body);
+        let problem = response.json();
+        let errors = problem["errors"].as_array().expect("errors");
+        assert!(
+            errors
+                .iter()
+                .any(|e| e["field"] == field && e["message"] == message),
+            "{extra}: {problem}"
+        );
+    }
+    let unknown_sort = app.get(&api_search("&sort=random")).await;
+    assert_eq!(unknown_sort.status, 422);
+    let both = app
+        .get("/api/v1/rooms?check_in=yesterday&limit=0")
+        .await
+        .json();
+    let fields: Vec<&str> = both["errors"]
+        .as_array()
+        .expect("errors")
+        .iter()
+        .filter_map(|e| e["field"].as_str())
+        .collect();
+    assert!(
+        fields.contains(&"check_in") && fields.contains(&"limit"),
+        "{both}"
+    );
+}

@@ -1,0 +1,281 @@
+//! REST handlers of the auth module: sign up, sign in, sign out, who am I.
+//!
+//! Signing in answers with the token in the body (for API clients, as
+//! `Authorization: Bearer`) and in an HttpOnly cookie (for browsers); both are
+//! the same session.
+
+use axum::{
+    extract::State,
+    http::{HeaderMap, HeaderValue, StatusCode, header},
+    response::{IntoResponse, Response},
+};
+use shared_schema::{
+    auth::{Login, Register},
+    dto::{Session, User},
+};
+use utoipa_axum::{router::OpenApiRouter, routes};
+
+use super::{
+    SessionSettings,
+    extract::{AuthUser, token_from_headers},
+};
+use crate::{
+    error::{ApiError, Problem},
+    http::{AppState, extract::AppJson, openapi::SESSION_COOKIE},
+};
+
+/// Sign-out and who-am-I: for a signed-in caller, under the global limit.
+pub(crate) fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(logout))
+        .routes(routes!(get_me))
+}
+
+/// Sign-up and sign-in: what password guessing targets, so the HTTP layer
+/// gives them a budget of their own.
+pub(crate) fn credential_routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(register_user))
+        .routes(routes!(login))
+}
+
+/// Create a guest account and sign in.
+///
+/// Answers like `login`: the session token in the body and as the
+/// `roombook_session` cookie. Emails are unique regardless of case.
+#[utoipa::path(
+    post,
+    path = "/auth/register",
+    operation_id = "register_user",
+    tag = "auth",
+    request_body(
+        content = Register,
+        example = json!({
+            "email": "ada@example.com",
+            "name": "Ada Lovelace",
+            "password": "correct horse battery staple"
+        })
+    ),
+    responses(
+        (status = 201, description = "Account created and signed in", body = Session,
+         headers(("Set-Cookie" = String, description = "The session cookie: `roombook_session=<token>; HttpOnly; SameSite=Lax; Path=/; Max-Age=<seconds>` (and `Secure` when served over HTTPS)")),
+         example = json!({
+            "token": "q3Rk1x7cVb0mP2sZ9wYfL4nT8hJ6eA5uD1oG3iK0rQw",
+            "expires_at": "2026-12-10T09:30:00Z",
+            "user": {
+                "id": "0b6f3c1e-8d2a-4f5b-9c7e-1a2b3c4d5e6f",
+                "email": "ada@example.com",
+                "name": "Ada Lovelace",
+                "role": "guest",
+                "created_at": "2026-11-26T09:30:00Z"
+            }
+         })),
+        (status = 400, description = "The body is not JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "An account with this email exists", body = Problem, content_type = "application/problem+json",
+         example = json!({
+            "type": "/problems/email_taken",
+            "title": "Conflict.",
+            "status": 409,
+            "code": "email_taken",
+            "detail": "An account with this email address already exists."
+         })),
+        (status = 422, description = "Invalid or unknown fields, with a message per field", body = Problem, content_type = "application/problem+json",
+         example = json!({
+            "type": "/problems/validation_failed",
+            "title": "Some fields are invalid.",
+            "status": 422,
+            "code": "validation_failed",
+            "errors": [{ "field": "password", "message": "Use at least 12 characters." }]
+         })),
+    )
+)]
+async fn register_user(
+    State(state): State<AppState>,
+    AppJson(input): AppJson<Register>,
+) -> Result<Response, ApiError> {
+    let settings = state.services.sessions;
+    let session = super::register(&state.services.pool, settings, input).await?;
+    let mut response = signed_in(StatusCode::CREATED, settings, session);
+    response.headers_mut().insert(
+        header::LOCATION,
+        HeaderValue::from_static("/api/v1/auth/me"),
+    );
+    Ok(response)
+}
+
+/// Sign in with email and password.
+///
+/// Returns a session token to send as `Authorization: Bearer <token>` and
+/// sets the same token as the HttpOnly `roombook_session` cookie. A wrong
+/// password and an unknown email get the same 401.
+#[utoipa::path(
+    post,
+    path = "/auth/login",
+    operation_id = "login",
+    tag = "auth",
+    request_body(
+        content = Login,
+        example = json!({ "email": "ada@example.com", "password": "correct horse battery staple" })
+    ),
+    responses(
+        (status = 200, description = "Signed in", body = Session,
+         headers(("Set-Cookie" = String, description = "The session cookie: `roombook_session=<token>; HttpOnly; SameSite=Lax; Path=/; Max-Age=<seconds>` (and `Secure` when served over HTTPS)")),
+         example = json!({
+            "token": "q3Rk1x7cVb0mP2sZ9wYfL4nT8hJ6eA5uD1oG3iK0rQw",
+            "expires_at": "2026-12-10T09:30:00Z",
+            "user": {
+                "id": "0b6f3c1e-8d2a-4f5b-9c7e-1a2b3c4d5e6f",
+                "email": "ada@example.com",
+                "name": "Ada Lovelace",
+                "role": "guest",
+                "created_at": "2026-11-26T09:30:00Z"
+            }
+         })),
+        (status = 400, description = "The body is not JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Email and password do not match an account", body = Problem, content_type = "application/problem+json",
+         example = json!({
+            "type": "/problems/invalid_credentials",
+            "title": "The email or password is not correct.",
+            "status": 401,
+            "code": "invalid_credentials"
+         })),
+        (status = 422, description = "Invalid or unknown fields, with a message per field", body = Problem, content_type = "application/problem+json",
+         example = json!({
+            "type": "/problems/validation_failed",
+            "title": "Some fields are invalid.",
+            "status": 422,
+            "code": "validation_failed",
+            "errors": [{ "field": "email", "message": "Enter a valid email address." }]
+         })),
+    )
+)]
+async fn login(
+    State(state): State<AppState>,
+    AppJson(input): AppJson<Login>,
+) -> Result<Response, ApiError> {
+    let settings = state.services.sessions;
+    let session = super::login(&state.services.pool, settings, input).await?;
+    Ok(signed_in(StatusCode::OK, settings, session))
+}
+
+/// Sign out: revoke the session this request was made with.
+///
+/// The token stops working at once, for the cookie and the bearer header
+/// alike; the cookie is cleared. Other sessions of the user stay valid.
+#[utoipa::path(
+    post,
+    path = "/auth/logout",
+    operation_id = "logout",
+    tag = "auth",
+    security(("bearer" = []), ("cookie" = [])),
+    responses(
+        (status = 204, description = "Signed out",
+         headers(("Set-Cookie" = String, description = "Clears the session cookie (`Max-Age=0`)"))),
+        (status = 401, description = "No valid session", body = Problem, content_type = "application/problem+json",
+         headers(("WWW-Authenticate" = String, description = "`Bearer`")),
+         example = json!({
+            "type": "/problems/unauthenticated",
+            "title": "Sign in to continue.",
+            "status": 401,
+            "code": "unauthenticated"
+         })),
+    )
+)]
+async fn logout(
+    State(state): State<AppState>,
+    AuthUser(who): AuthUser,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    // `AuthUser` has just accepted this very token.
+    let token = token_from_headers(&headers).ok_or(ApiError::Unauthenticated)?;
+    super::logout(&state.services.pool, who, token).await?;
+    let clear = cookie("", 0, state.services.sessions.secure_cookie);
+    Ok((StatusCode::NO_CONTENT, [(header::SET_COOKIE, clear)]).into_response())
+}
+
+/// The signed-in user's account.
+#[utoipa::path(
+    get,
+    path = "/auth/me",
+    operation_id = "get_me",
+    tag = "auth",
+    security(("bearer" = []), ("cookie" = [])),
+    responses(
+        (status = 200, description = "The caller's account", body = User,
+         example = json!({
+            "id": "0b6f3c1e-8d2a-4f5b-9c7e-1a2b3c4d5e6f",
+            "email": "ada@example.com",
+            "name": "Ada Lovelace",
+            "role": "guest",
+            "created_at": "2026-11-26T09:30:00Z"
+         })),
+        (status = 401, description = "No valid session", body = Problem, content_type = "application/problem+json",
+         headers(("WWW-Authenticate" = String, description = "`Bearer`")),
+         example = json!({
+            "type": "/problems/unauthenticated",
+            "title": "Sign in to continue.",
+            "status": 401,
+            "code": "unauthenticated"
+         })),
+    )
+)]
+async fn get_me(
+    State(state): State<AppState>,
+    AuthUser(who): AuthUser,
+) -> Result<AppJson<User>, ApiError> {
+    Ok(AppJson(super::me(&state.services.pool, who).await?))
+}
+
+/// A sign-in answer: the session as JSON and as a cookie. Tokens must not
+/// sit in caches.
+fn signed_in(status: StatusCode, settings: SessionSettings, session: Session) -> Response {
+    let cookie = cookie(&session.token, settings.ttl_secs(), settings.secure_cookie);
+    (
+        status,
+        [
+            (header::SET_COOKIE, cookie),
+            (header::CACHE_CONTROL, HeaderValue::from_static("no-store")),
+        ],
+        AppJson(session),
+    )
+        .into_response()
+}
+
+/// The session cookie. `SameSite=Lax` keeps it off cross-site POSTs (so
+/// forms elsewhere cannot act as the user) while links from other sites
+/// still arrive signed in; `HttpOnly` keeps it away from scripts.
+fn cookie(token: &str, max_age_secs: i64, secure: bool) -> HeaderValue {
+    let secure = if secure { "; Secure" } else { "" };
+    let value = format!(
+        "{SESSION_COOKIE}={token}; HttpOnly; SameSite=Lax; Path=/; Max-Age={max_age_secs}{secure}"
+    );
+    // Tokens are URL-safe base64, which is always a valid header value.
+    HeaderValue::try_from(value).expect("a session cookie is a valid header value")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cookie_is_http_only_lax_site_wide_and_expires_with_the_session() {
+        let settings = SessionSettings {
+            ttl_hours: 336,
+            secure_cookie: false,
+        };
+        let value = cookie("abc", settings.ttl_secs(), settings.secure_cookie);
+        assert_eq!(
+            value,
+            "roombook_session=abc; HttpOnly; SameSite=Lax; Path=/; Max-Age=1209600"
+        );
+    }
+
+    #[test]
+    fn cookie_is_secure_when_configured() {
+        let value = cookie("abc", 0, true);
+        assert_eq!(
+            value,
+            "roombook_session=abc; HttpOnly; SameSite=Lax; Path=/; Max-Age=0; Secure"
+        );
+    }
+}

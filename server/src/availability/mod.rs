@@ -1,0 +1,101 @@
+//! Per-night inventory (`room_availability`): one row per room and night for
+//! a rolling horizon, created with the room and extended daily; admin edits
+//! of units, prices and closed nights; the public calendar.
+//!
+//! Owns writes to `total`, `price_cents` and `closed`. `booked` belongs to
+//! the bookings module, which changes it only under row locks; edits here
+//! take the same locks, in the same (night) order, so they cannot race a
+//! booking into overselling.
+
+mod repo;
+mod routes;
+
+use chrono::{Days, NaiveDate};
+use shared_schema::{
+    BookingWindow,
+    inventory::{InventoryEdit, NightAvailability},
+};
+use sqlx::{PgConnection, PgPool};
+use uuid::Uuid;
+
+pub(crate) use routes::routes;
+
+use crate::error::{ApiError, Conflict};
+
+/// Longest calendar one request may read.
+pub const MAX_CALENDAR_NIGHTS: u64 = 366;
+
+/// Creates the rows of a new room for every night of the window.
+pub(crate) async fn create_for_room(
+    conn: &mut PgConnection,
+    room_id: Uuid,
+    window: &BookingWindow,
+) -> Result<(), sqlx::Error> {
+    repo::insert_missing_nights(conn, Some(room_id), window.today, window.end()).await?;
+    Ok(())
+}
+
+/// Adds the nights that entered the horizon since the last run, for every
+/// active room; idempotent, so any instance may run it at any time.
+pub async fn extend_horizon(pool: &PgPool, window: &BookingWindow) -> Result<u64, sqlx::Error> {
+    let mut conn = pool.acquire().await?;
+    repo::insert_missing_nights(&mut conn, None, window.today, window.end()).await
+}
+
+/// The nights `[from, to)` of an active room.
+pub(crate) async fn calendar(
+    pool: &PgPool,
+    room_id: Uuid,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Result<Vec<NightAvailability>, ApiError> {
+    if !repo::room_is_active(pool, room_id).await? {
+        return Err(ApiError::NotFound);
+    }
+    Ok(repo::calendar(pool, room_id, from, to).await?)
+}
+
+/// Applies an admin's change to the nights `[from, to)`, creating nights past
+/// the horizon if needed. Lowering `total` below what is already booked on
+/// any night changes nothing and names those nights (409).
+pub(crate) async fn edit(
+    pool: &PgPool,
+    room_id: Uuid,
+    edit: &InventoryEdit,
+) -> Result<Vec<NightAvailability>, ApiError> {
+    let mut tx = pool.begin().await?;
+    if !repo::lock_room(&mut tx, room_id).await? {
+        return Err(ApiError::NotFound);
+    }
+    repo::insert_missing_nights(&mut tx, Some(room_id), edit.from, edit.to).await?;
+    let nights = repo::lock_nights(&mut tx, room_id, edit.from, edit.to).await?;
+    if let Some(total) = edit.total {
+        let over: Vec<NaiveDate> = nights
+            .iter()
+            .filter(|night| night.booked > total)
+            .map(|night| night.night)
+            .collect();
+        if !over.is_empty() {
+            return Err(Conflict::new(
+                "below_booked",
+                format!(
+                    "{} night(s) already have more than {total} unit(s) booked; \
+                     cancel bookings first or choose a higher total.",
+                    over.len()
+                ),
+            )
+            .with_nights(over)
+            .into());
+        }
+    }
+    repo::update_nights(&mut tx, room_id, edit).await?;
+    let calendar = repo::calendar(&mut *tx, room_id, edit.from, edit.to).await?;
+    tx.commit().await?;
+    tracing::info!(%room_id, from = %edit.from, to = %edit.to, "inventory edited");
+    Ok(calendar)
+}
+
+/// The default calendar range: a month from today.
+pub(crate) fn default_range(today: NaiveDate) -> (NaiveDate, NaiveDate) {
+    (today, today + Days::new(31))
+}

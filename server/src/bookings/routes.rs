@@ -1,0 +1,309 @@
+//! REST handlers of the bookings module: thin doors into the use cases.
+
+use axum::{
+    extract::{FromRequestParts, Path, State},
+    http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header, request::Parts},
+    response::{IntoResponse, Response},
+};
+use shared_schema::{
+    FieldErrors,
+    booking::NewBooking,
+    dto::{Booking, BookingStatus},
+};
+use utoipa_axum::{router::OpenApiRouter, routes};
+use uuid::Uuid;
+
+use super::{BookingFilter, Outcome, StoredResponse};
+use crate::{
+    auth::extract::AuthUser,
+    error::{ApiError, PROBLEM_JSON, Problem, problem_response},
+    http::{
+        AppState,
+        extract::{AppJson, AppQuery},
+    },
+};
+
+/// Where the API is mounted; `Location` headers are absolute paths.
+const API_PREFIX: &str = "/api/v1";
+
+/// Set on a response replayed from an `Idempotency-Key` (as Stripe does).
+const IDEMPOTENT_REPLAYED: HeaderName = HeaderName::from_static("idempotent-replayed");
+
+pub(crate) fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(create_booking, list_bookings))
+        .routes(routes!(get_booking))
+        .routes(routes!(cancel_booking))
+}
+
+/// Book a stay.
+///
+/// In one transaction: locks the room's nights of `[check_in, check_out)`,
+/// checks that every night exists, is open and has `units` free units and
+/// that the room sleeps `guests` in `units` rooms, then books. The total is
+/// the sum of the nightly prices times `units`.
+///
+/// Send an `Idempotency-Key` to retry safely: the same key and body from the
+/// same user within 24 hours answers what the first request got (with
+/// `Idempotent-Replayed: true`), without booking twice.
+#[utoipa::path(
+    post,
+    path = "/bookings",
+    operation_id = "create_booking",
+    tag = "bookings",
+    security(("bearer" = []), ("cookie" = [])),
+    params(
+        ("Idempotency-Key" = Option<String>, Header,
+            description = "Any unique string of 1 to 255 printable ASCII characters (a UUID is a good choice). \
+                Reusing it with the same body replays the first answer; with another body it is a 422.",
+            example = "3f6c1e9a-0b7d-4a57-9a43-2d1f4c0e8b21"),
+    ),
+    request_body(
+        content = NewBooking,
+        example = json!({
+            "room_id": "67e55044-10b1-426f-9247-bb680e5fe0c8",
+            "check_in": "2030-01-10",
+            "check_out": "2030-01-13",
+            "guests": 2,
+            "units": 1
+        })
+    ),
+    responses(
+        (status = 201, description = "Booked", body = Booking,
+            headers(("Location" = String, description = "Path of the new booking")),
+            example = json!(booking_example("confirmed"))),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such room, or it is no longer offered", body = Problem,
+            content_type = "application/problem+json"),
+        (status = 409, description = "A night is full, closed or not yet on sale (`sold_out`, listing the nights), \
+            or a request with the same key is still running (`idempotency_in_progress`)",
+            body = Problem, content_type = "application/problem+json",
+            example = json!({
+                "type": "/problems/sold_out",
+                "title": "Conflict.",
+                "status": 409,
+                "code": "sold_out",
+                "detail": "Some nights of this stay are not available. Choose other dates or fewer rooms.",
+                "nights": ["2030-01-11", "2030-01-12"]
+            })),
+        (status = 422, description = "Invalid body or key (`validation_failed`, messages per field), \
+            too many guests for the rooms, or a key reused with another body (`idempotency_key_reused`)",
+            body = Problem, content_type = "application/problem+json",
+            example = json!({
+                "type": "/problems/validation_failed",
+                "title": "Some fields are invalid.",
+                "status": 422,
+                "code": "validation_failed",
+                "errors": [{"field": "check_out", "message": "Check-out must be after check-in."}]
+            })),
+    )
+)]
+async fn create_booking(
+    State(state): State<AppState>,
+    AuthUser(who): AuthUser,
+    headers: HeaderMap,
+    AppJson(body): AppJson<NewBooking>,
+) -> Result<Outcome, ApiError> {
+    let key = super::IdempotencyKey::from_headers(&headers)?;
+    let booking = shared_schema::validated(body, &state.services.booking_window())?;
+    super::create(&state.services.pool, who, &booking, key.as_ref()).await
+}
+
+/// List bookings.
+///
+/// A guest sees their own bookings, an admin everyone's; latest check-in
+/// first. `from`/`to` select stays with at least one night in `[from, to)`.
+#[utoipa::path(
+    get,
+    path = "/bookings",
+    operation_id = "list_bookings",
+    tag = "bookings",
+    security(("bearer" = []), ("cookie" = [])),
+    params(BookingFilter),
+    responses(
+        (status = 200, description = "Matching bookings", body = [Booking],
+            example = json!([booking_example("confirmed")])),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid filter", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+async fn list_bookings(
+    State(state): State<AppState>,
+    AuthUser(who): AuthUser,
+    AppQuery(filter): AppQuery<BookingFilter>,
+) -> Result<AppJson<Vec<Booking>>, ApiError> {
+    Ok(AppJson(
+        super::list(&state.services.pool, who, &filter).await?,
+    ))
+}
+
+/// Get one booking.
+///
+/// Only its owner and admins can see a booking; anyone else gets 404, as if
+/// it did not exist.
+#[utoipa::path(
+    get,
+    path = "/bookings/{id}",
+    operation_id = "get_booking",
+    tag = "bookings",
+    security(("bearer" = []), ("cookie" = [])),
+    params(("id" = Uuid, Path, description = "The booking's id")),
+    responses(
+        (status = 200, description = "The booking", body = Booking,
+            example = json!(booking_example("confirmed"))),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such booking, or not yours", body = Problem,
+            content_type = "application/problem+json"),
+    )
+)]
+async fn get_booking(
+    State(state): State<AppState>,
+    AuthUser(who): AuthUser,
+    BookingId(id): BookingId,
+) -> Result<AppJson<Booking>, ApiError> {
+    Ok(AppJson(super::get(&state.services.pool, who, id).await?))
+}
+
+/// Cancel a booking.
+///
+/// Gives the booking's units back on every night of the stay, exactly once:
+/// cancelling a cancelled booking answers it unchanged. Guests can cancel
+/// until the day before check-in; admins at any time.
+#[utoipa::path(
+    post,
+    path = "/bookings/{id}/cancel",
+    operation_id = "cancel_booking",
+    tag = "bookings",
+    security(("bearer" = []), ("cookie" = [])),
+    params(("id" = Uuid, Path, description = "The booking's id")),
+    responses(
+        (status = 200, description = "The cancelled booking", body = Booking,
+            example = json!(booking_example("cancelled"))),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such booking, or not yours", body = Problem,
+            content_type = "application/problem+json"),
+        (status = 409, description = "The stay has started (`already_started`)", body = Problem,
+            content_type = "application/problem+json",
+            example = json!({
+                "type": "/problems/already_started",
+                "title": "Conflict.",
+                "status": 409,
+                "code": "already_started",
+                "detail": "This stay has already started and can no longer be cancelled online."
+            })),
+    )
+)]
+async fn cancel_booking(
+    State(state): State<AppState>,
+    AuthUser(who): AuthUser,
+    BookingId(id): BookingId,
+) -> Result<AppJson<Booking>, ApiError> {
+    let today = state.services.booking_window().today;
+    Ok(AppJson(
+        super::cancel(&state.services.pool, who, id, today).await?,
+    ))
+}
+
+/// The `{id}` of a booking path. Anything that is not a UUID cannot name a
+/// booking, so it is a 404 like any other unknown id.
+#[derive(Debug, Clone, Copy)]
+struct BookingId(Uuid);
+
+impl<S: Send + Sync> FromRequestParts<S> for BookingId {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        let Path(id) = Path::<String>::from_request_parts(parts, state)
+            .await
+            .map_err(|_| ApiError::NotFound)?;
+        Uuid::parse_str(&id)
+            .map(Self)
+            .map_err(|_| ApiError::NotFound)
+    }
+}
+
+impl IntoResponse for Outcome {
+    fn into_response(self) -> Response {
+        match self {
+            Self::Booked(booking) => {
+                let location = location(booking.id);
+                (
+                    StatusCode::CREATED,
+                    [(header::LOCATION, location)],
+                    AppJson(booking),
+                )
+                    .into_response()
+            }
+            Self::Replayed(stored) => replay(stored),
+            Self::KeyReused => problem_response(&Problem {
+                type_uri: "/problems/idempotency_key_reused".to_owned(),
+                title: "This Idempotency-Key was used for a different request.",
+                status: StatusCode::UNPROCESSABLE_ENTITY.as_u16(),
+                code: "idempotency_key_reused",
+                detail: Some(
+                    "Send a new key with a new request, or resend the original body unchanged."
+                        .to_owned(),
+                ),
+                errors: FieldErrors::new(),
+                nights: Vec::new(),
+            }),
+        }
+    }
+}
+
+fn location(id: Uuid) -> String {
+    format!("{API_PREFIX}/bookings/{id}")
+}
+
+fn replay(stored: StoredResponse) -> Response {
+    let content_type = if stored.status.is_success() {
+        "application/json"
+    } else {
+        PROBLEM_JSON
+    };
+    let booking_id = (stored.status == StatusCode::CREATED)
+        .then(|| serde_json::from_str::<Booking>(&stored.body).ok())
+        .flatten()
+        .map(|booking| booking.id);
+    let mut response = (stored.status, stored.body).into_response();
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    headers.insert(IDEMPOTENT_REPLAYED, HeaderValue::from_static("true"));
+    if let Some(id) = booking_id
+        && let Ok(value) = HeaderValue::from_str(&location(id))
+    {
+        headers.insert(header::LOCATION, value);
+    }
+    response
+}
+
+/// The example booking of the documentation.
+fn booking_example(status: &str) -> Booking {
+    let cancelled = status == "cancelled";
+    let at = |text: &str| {
+        chrono::DateTime::parse_from_rfc3339(text)
+            .expect("a valid example timestamp")
+            .to_utc()
+    };
+    let day = |d| chrono::NaiveDate::from_ymd_opt(2030, 1, d).expect("a valid example date");
+    Booking {
+        id: Uuid::from_u128(0x9b2f_4c1e_8d3a_4f6b_a1c2_7e5d_3b9f_0a14),
+        reference: "RB-7K3QX9TZ".to_owned(),
+        room_id: Uuid::from_u128(0x67e5_5044_10b1_426f_9247_bb68_0e5f_e0c8),
+        room_name: "Garden Double".to_owned(),
+        check_in: day(10),
+        check_out: day(13),
+        nights: 3,
+        guests: 2,
+        units: 1,
+        total_cents: 30_000,
+        currency: "EUR".to_owned(),
+        status: if cancelled {
+            BookingStatus::Cancelled
+        } else {
+            BookingStatus::Confirmed
+        },
+        created_at: at("2029-12-01T09:30:00Z"),
+        cancelled_at: cancelled.then(|| at("2029-12-05T18:00:00Z")),
+    }
+}
