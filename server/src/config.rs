@@ -80,6 +80,11 @@ pub struct Config {
     #[arg(long, env = "LEPTOS_SITE_ROOT", default_value = "target/site")]
     pub site_root: PathBuf,
 
+    /// IANA time zone of the property (e.g. `Europe/Vienna`): "today", the
+    /// first bookable night, is the date there.
+    #[arg(long, env = "ROOMBOOK_TIME_ZONE", default_value = "UTC", value_parser = parse_time_zone)]
+    pub time_zone: jiff::tz::TimeZone,
+
     /// How many nights ahead can be booked.
     #[arg(long, env = "ROOMBOOK_HORIZON_DAYS", default_value_t = shared_schema::stay::DEFAULT_HORIZON_DAYS,
           value_parser = clap::value_parser!(i32).range(1..=1096))]
@@ -142,6 +147,10 @@ pub enum CookieSecure {
     False,
 }
 
+fn parse_time_zone(name: &str) -> Result<jiff::tz::TimeZone, String> {
+    jiff::tz::TimeZone::get(name).map_err(|error| format!("unknown time zone `{name}`: {error}"))
+}
+
 impl Config {
     /// The settings with every default, as a test would start from.
     pub fn default_for_tests() -> Self {
@@ -180,6 +189,7 @@ mod tests {
             "ROOMBOOK_DATA_DIR",
             "LEPTOS_SITE_ROOT",
             "ROOMBOOK_HORIZON_DAYS",
+            "ROOMBOOK_TIME_ZONE",
             "ROOMBOOK_REQUEST_TIMEOUT_SECS",
             "ROOMBOOK_RATE_LIMIT_PER_MINUTE",
             "ROOMBOOK_AUTH_RATE_LIMIT_PER_15_MIN",

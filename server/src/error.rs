@@ -32,6 +32,10 @@ pub enum ApiError {
     /// Email and password do not match an account (401, one answer for both).
     #[error("invalid credentials")]
     InvalidCredentials,
+    /// A state-changing request sent by another site's page (403): the
+    /// browser attached our cookie, but the user did not mean to send it.
+    #[error("cross-site request refused")]
+    CrossSite,
     /// Nothing here, or nothing this caller may see (404; also answers
     /// requests for other people's bookings and, for non-admins, admin routes).
     #[error("not found")]
@@ -131,6 +135,11 @@ impl ApiError {
                 StatusCode::UNAUTHORIZED,
                 "invalid_credentials",
                 "The email or password is not correct.",
+            ),
+            Self::CrossSite => (
+                StatusCode::FORBIDDEN,
+                "cross_site_request",
+                "Requests that change data must come from this site.",
             ),
             Self::NotFound => (StatusCode::NOT_FOUND, "not_found", "Not found."),
             Self::Conflict(conflict) => (StatusCode::CONFLICT, conflict.code, "Conflict."),

@@ -87,7 +87,7 @@ impl Application {
 }
 
 /// Periodic upkeep every instance may run (each step is idempotent): new
-/// nights entering the booking horizon.
+/// nights entering the booking horizon, expired idempotency keys.
 async fn maintenance(services: std::sync::Arc<Services>) {
     let mut tick = tokio::time::interval(Duration::from_hours(1));
     loop {
@@ -96,6 +96,9 @@ async fn maintenance(services: std::sync::Arc<Services>) {
             Ok(0) => {}
             Ok(nights) => tracing::info!(nights, "booking horizon extended"),
             Err(error) => tracing::warn!(%error, "could not extend the booking horizon"),
+        }
+        if let Err(error) = bookings::purge_expired_keys(&services.pool).await {
+            tracing::warn!(%error, "could not purge expired idempotency keys");
         }
     }
 }

@@ -37,11 +37,14 @@ use crate::{
     error::{ApiError, Conflict, ResultExt},
 };
 
-/// Most bookings one list answers, and how many when not asked.
+/// Most bookings one list answers.
 pub const MAX_LIST_LIMIT: i64 = 100;
+/// How many bookings a list answers when `limit` is not given.
 pub const DEFAULT_LIST_LIMIT: i64 = 50;
 
+/// `limit` is outside `1..=MAX_LIST_LIMIT`.
 pub const MSG_LIMIT_RANGE: &str = "Limit must be between 1 and 100.";
+/// `to` is not after `from`.
 pub const MSG_RANGE_ORDER: &str = "The end of the date range must be after its start.";
 
 /// How often a new booking draws another reference when its random one is

@@ -5,8 +5,8 @@ use std::{any::Any, time::Duration};
 
 use axum::{
     Router,
-    http::{HeaderName, HeaderValue, Request, StatusCode, header},
-    response::Response,
+    http::{HeaderMap, HeaderName, HeaderValue, Method, Request, StatusCode, header},
+    response::{IntoResponse, Response},
 };
 use tower_http::{
     catch_panic::CatchPanicLayer,
@@ -49,6 +49,7 @@ pub(super) fn apply(router: Router, request_timeout: Duration) -> Router {
         ),
     ];
     let mut router = router
+        .layer(axum::middleware::from_fn(refuse_cross_site_writes))
         .layer(RequestBodyLimitLayer::new(BODY_LIMIT_BYTES))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::SERVICE_UNAVAILABLE,
@@ -84,6 +85,46 @@ pub(super) fn apply(router: Router, request_timeout: Duration) -> Router {
         .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
 }
 
+/// CSRF defence for cookie-authenticated writes (server functions and the
+/// REST API alike): a browser says where a request comes from, in
+/// `Sec-Fetch-Site` (modern browsers) or `Origin`; a write whose origin is
+/// another site is refused. Clients that are not browsers send neither and
+/// authenticate with bearer tokens, which a foreign page cannot attach.
+/// Session cookies are also `SameSite=Lax`: this is the second lock.
+async fn refuse_cross_site_writes(
+    request: Request<axum::body::Body>,
+    next: axum::middleware::Next,
+) -> Response {
+    let safe = matches!(
+        *request.method(),
+        Method::GET | Method::HEAD | Method::OPTIONS | Method::TRACE
+    );
+    if safe || is_same_site(request.headers()) {
+        next.run(request).await
+    } else {
+        ApiError::CrossSite.into_response()
+    }
+}
+
+fn is_same_site(headers: &HeaderMap) -> bool {
+    let header = |name| {
+        headers
+            .get(name)
+            .and_then(|v: &HeaderValue| v.to_str().ok())
+    };
+    if let Some(site) = header(HeaderName::from_static("sec-fetch-site")) {
+        // `none` is the user typing or bookmarking: not a forged request.
+        return matches!(site, "same-origin" | "none");
+    }
+    match (header(header::ORIGIN), header(header::HOST)) {
+        (Some(origin), Some(host)) => origin
+            .split_once("://")
+            .is_some_and(|(_, authority)| authority == host),
+        (Some(_), None) => false,
+        (None, _) => true,
+    }
+}
+
 /// A panic is a bug: log it and answer an opaque 500 problem.
 #[expect(
     clippy::needless_pass_by_value,
@@ -97,4 +138,45 @@ fn panic_response(panic: Box<dyn Any + Send + 'static>) -> Response {
         .unwrap_or("unknown panic");
     tracing::error!(panic = message, "request handler panicked");
     problem_response(&ApiError::Internal(anyhow::anyhow!("panic")).problem())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(pairs: &[(&'static str, &'static str)]) -> HeaderMap {
+        pairs
+            .iter()
+            .map(|(name, value)| {
+                (
+                    HeaderName::from_static(name),
+                    HeaderValue::from_static(value),
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn same_origin_browsers_and_non_browsers_may_write() {
+        assert!(is_same_site(&headers(&[("sec-fetch-site", "same-origin")])));
+        assert!(is_same_site(&headers(&[
+            ("origin", "http://127.0.0.1:3000"),
+            ("host", "127.0.0.1:3000")
+        ])));
+        assert!(is_same_site(&headers(&[])), "curl sends neither header");
+    }
+
+    #[test]
+    fn other_sites_may_not() {
+        assert!(!is_same_site(&headers(&[("sec-fetch-site", "cross-site")])));
+        assert!(!is_same_site(&headers(&[("sec-fetch-site", "same-site")])));
+        assert!(!is_same_site(&headers(&[
+            ("origin", "https://evil.example"),
+            ("host", "127.0.0.1:3000")
+        ])));
+        assert!(!is_same_site(&headers(&[
+            ("origin", "null"),
+            ("host", "a")
+        ])));
+    }
 }

@@ -336,3 +336,34 @@ async fn concurrent_duplicates_with_one_idempotency_key_book_once(
     assert!(inconsistent_nights(&pool).await.is_empty());
     pool.close().await;
 }
+
+#[sqlx::test(migrator = "server::MIGRATOR")]
+async fn a_booking_waits_for_a_concurrent_inventory_change_and_honours_it(pool: PgPool) {
+    let app = TestApp::new(pool.clone());
+    let guest = create_user(&pool, "guest").await;
+    let room = seed_room(&pool, RoomSeed::default()).await;
+    // An admin's edit holds night 3's row, not yet committed.
+    let mut edit = pool.begin().await.expect("transaction");
+    sqlx::query("update room_availability set closed = true where room_id = $1 and night = $2")
+        .bind(room)
+        .bind(in_days(3))
+        .execute(&mut *edit)
+        .await
+        .expect("close a night");
+
+    let (response, ()) = tokio::join!(
+        crate::bookings::book(&app, &guest, stay(room, 2, 5, 1, 1)),
+        async {
+            // Long enough for the booking to reach the night's row lock.
+            tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+            edit.commit().await.expect("commit the edit");
+        }
+    );
+
+    // The booking read the night only after the edit committed (`for
+    // update` waits), so it saw it closed; a plain read would have seen it
+    // open and booked a closed night.
+    assert_eq!(response.status, 409, "{}", response.body);
+    assert_eq!(response.json()["nights"], serde_json::json!([in_days(3)]));
+    assert_eq!(booking_count(&pool).await, 0);
+}

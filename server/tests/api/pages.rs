@@ -51,3 +51,35 @@ async fn a_search_url_renders_its_results_without_javascript(pool: PgPool) {
     assert!(response.body.contains("Harbour Suite"), "{}", response.body);
     assert!(response.body.contains("for 2 nights"));
 }
+
+#[sqlx::test(migrator = "server::MIGRATOR")]
+async fn server_functions_refuse_posts_from_other_sites(pool: PgPool) {
+    use axum::{body::Body, http::Request};
+    let app = TestApp::new(pool);
+    let post = |origin_headers: &[(&'static str, &'static str)]| {
+        let mut request = Request::post("/api/search_rooms")
+            .header("content-type", "application/x-www-form-urlencoded")
+            .header("host", "127.0.0.1:3000");
+        for (name, value) in origin_headers {
+            request = request.header(*name, *value);
+        }
+        request
+            .body(Body::from("form[check_in]="))
+            .expect("request")
+    };
+    let forged = app.request(post(&[("sec-fetch-site", "cross-site")])).await;
+    assert_eq!(forged.status, 403);
+    assert_eq!(forged.json()["code"], "cross_site_request");
+    let foreign_origin = app
+        .request(post(&[("origin", "https://evil.example")]))
+        .await;
+    assert_eq!(foreign_origin.status, 403);
+    // The page's own requests pass (and then fail validation, as they should).
+    let own = app
+        .request(post(&[
+            ("sec-fetch-site", "same-origin"),
+            ("origin", "http://127.0.0.1:3000"),
+        ]))
+        .await;
+    assert_eq!(own.status, 422, "{}", own.body);
+}
