@@ -47,13 +47,7 @@ impl HttpSettings {
     }
 
     /// The budget for every page and API call.
-    fn general_limit(
-        &self,
-    ) -> tower_governor::GovernorLayer<
-        rate_limit::ClientIp,
-        governor::middleware::NoOpMiddleware,
-        axum::body::Body,
-    > {
+    fn general_limit(&self) -> rate_limit::RateLimitLayer {
         rate_limit::layer(
             self.rate_limit_per_minute,
             Duration::from_mins(1),
@@ -62,13 +56,7 @@ impl HttpSettings {
     }
 
     /// The budget for sign-in and sign-up attempts.
-    pub(crate) fn auth_limit(
-        &self,
-    ) -> tower_governor::GovernorLayer<
-        rate_limit::ClientIp,
-        governor::middleware::NoOpMiddleware,
-        axum::body::Body,
-    > {
+    pub(crate) fn auth_limit(&self) -> rate_limit::RateLimitLayer {
         rate_limit::layer(
             self.auth_rate_limit_per_15_min,
             Duration::from_mins(15),

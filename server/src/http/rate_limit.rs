@@ -134,12 +134,11 @@ impl KeyExtractor for ClientIp {
     }
 }
 
+/// The middleware [`layer`] builds.
+pub type RateLimitLayer = GovernorLayer<ClientIp, NoOpMiddleware, Body>;
+
 /// `requests` per `window` per client, with bursts up to `requests`.
-pub fn layer(
-    requests: u32,
-    window: Duration,
-    key: ClientIp,
-) -> GovernorLayer<ClientIp, NoOpMiddleware, Body> {
+pub fn layer(requests: u32, window: Duration, key: ClientIp) -> RateLimitLayer {
     let requests = requests.max(1);
     let period = (window / requests).max(Duration::from_millis(1));
     let config = Arc::new(

@@ -2,7 +2,7 @@ use axum::http::Method;
 use serde_json::json;
 use sqlx::PgPool;
 
-use crate::helpers::{TestApp, create_user, in_days, today};
+use crate::helpers::{TestApp, TestUser, create_user, in_days, today};
 
 fn garden_double() -> serde_json::Value {
     json!({
@@ -13,6 +13,20 @@ fn garden_double() -> serde_json::Value {
         "currency": "EUR",
         "total_inventory": 4
     })
+}
+
+/// Creates the Garden Double as `admin` and returns its id.
+async fn create_room(app: &TestApp, admin: &TestUser) -> String {
+    let response = app
+        .json(
+            Method::POST,
+            "/api/v1/admin/rooms",
+            Some(admin),
+            Some(garden_double()),
+        )
+        .await;
+    assert_eq!(response.status, 201, "{}", response.body);
+    response.json()["id"].as_str().expect("id").to_owned()
 }
 
 #[sqlx::test(migrator = "server::MIGRATOR")]
@@ -162,16 +176,7 @@ async fn malformed_json_is_a_400_problem_not_a_500(pool: PgPool) {
 async fn a_new_base_price_and_unit_count_apply_to_nights_still_at_the_old_base(pool: PgPool) {
     let app = TestApp::new(pool.clone());
     let admin = create_user(&pool, "admin").await;
-    let room = app
-        .json(
-            Method::POST,
-            "/api/v1/admin/rooms",
-            Some(&admin),
-            Some(garden_double()),
-        )
-        .await
-        .json();
-    let id = room["id"].as_str().expect("id");
+    let id = &create_room(&app, &admin).await;
     // A night priced by hand keeps its own price.
     sqlx::query(
         "update room_availability set price_cents = 20000 where room_id = $1::uuid and night = $2",
@@ -210,16 +215,7 @@ async fn a_new_base_price_and_unit_count_apply_to_nights_still_at_the_old_base(p
 async fn units_below_what_is_booked_are_refused_naming_the_nights(pool: PgPool) {
     let app = TestApp::new(pool.clone());
     let admin = create_user(&pool, "admin").await;
-    let room = app
-        .json(
-            Method::POST,
-            "/api/v1/admin/rooms",
-            Some(&admin),
-            Some(garden_double()),
-        )
-        .await
-        .json();
-    let id = room["id"].as_str().expect("id");
+    let id = &create_room(&app, &admin).await;
     sqlx::query("update room_availability set booked = 3 where room_id = $1::uuid and night = $2")
         .bind(id)
         .bind(in_days(20))
@@ -253,16 +249,7 @@ async fn units_below_what_is_booked_are_refused_naming_the_nights(pool: PgPool) 
 async fn a_deactivated_room_disappears_for_guests_but_not_for_admins(pool: PgPool) {
     let app = TestApp::new(pool.clone());
     let admin = create_user(&pool, "admin").await;
-    let room = app
-        .json(
-            Method::POST,
-            "/api/v1/admin/rooms",
-            Some(&admin),
-            Some(garden_double()),
-        )
-        .await
-        .json();
-    let id = room["id"].as_str().expect("id");
+    let id = &create_room(&app, &admin).await;
 
     let response = app
         .json(
