@@ -21,7 +21,7 @@ log "cargo fmt --check"
 cargo fmt --all --check
 
 log "clippy: server feature set (ssr)"
-RUSTFLAGS="$erase_components" cargo clippy --locked -p server -p app -p shared-schema -p end2end --all-targets -- -D warnings
+RUSTFLAGS="$erase_components" cargo clippy --locked -p server -p app -p shared-schema -p end2end -p bench --all-targets -- -D warnings
 
 log "clippy: browser feature set (hydrate, wasm32)"
 RUSTFLAGS="$erase_components" cargo clippy --locked -p frontend -p app -p shared-schema --target wasm32-unknown-unknown -- -D warnings

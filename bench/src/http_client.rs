@@ -6,7 +6,7 @@
 //! tree through axum), so the client costs as little CPU as possible on a
 //! machine it shares with the server and PostgreSQL.
 
-use std::net::SocketAddr;
+use std::{net::SocketAddr, time::Duration};
 
 use anyhow::Context;
 use http_body_util::{BodyExt, Full};
@@ -18,6 +18,10 @@ use hyper::{
 };
 use hyper_util::rt::TokioIo;
 use tokio::{net::TcpStream, task::JoinHandle};
+
+/// Longest wait for one answer, so that no client loop can hang: above the
+/// server's own request timeout (15 s by default), which answers first.
+pub const ANSWER_LIMIT: Duration = Duration::from_secs(30);
 
 /// One kept-alive connection to the server.
 #[derive(Debug)]
@@ -84,14 +88,19 @@ impl Connection {
             None => Full::new(Bytes::new()),
         };
         let request = request.body(body)?;
-        self.sender
-            .ready()
+        let exchange = async {
+            self.sender
+                .ready()
+                .await
+                .context("the connection was closed")?;
+            let response = self.sender.send_request(request).await?;
+            let status = response.status();
+            let body = response.into_body().collect().await?.to_bytes();
+            Ok(Reply { status, body })
+        };
+        tokio::time::timeout(ANSWER_LIMIT, exchange)
             .await
-            .context("the connection was closed")?;
-        let response = self.sender.send_request(request).await?;
-        let status = response.status();
-        let body = response.into_body().collect().await?.to_bytes();
-        Ok(Reply { status, body })
+            .with_context(|| format!("no answer within {ANSWER_LIMIT:?}"))?
     }
 }
 

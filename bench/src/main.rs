@@ -17,26 +17,24 @@ mod scenarios;
 mod seed;
 
 use std::{
+    net::SocketAddr,
     process::ExitCode,
     sync::Arc,
     time::{Duration, Instant},
 };
 
 use anyhow::{Context, bail};
-use chrono::Days;
+use chrono::{Days, NaiveDate};
 use clap::Parser;
+use sqlx::PgPool;
 
 use crate::{
     in_process::InProcessServer,
     machine::Machine,
-    report::{Row, percent},
+    report::{Pair, Row, SearchRow, Stats},
     scenarios::{Searches, Stays, Timing},
     seed::{BenchDatabase, Seeded},
 };
-
-/// Targets from the booking-core issue.
-const TARGET_CONTENTION_RATIO_PER_MILLE: u64 = 800;
-const TARGET_SEARCH_P99_US: u64 = 10_000;
 
 /// Command line.
 #[derive(Debug, Parser)]
@@ -77,7 +75,7 @@ struct Args {
     rooms: u32,
 
     /// Nights per room from today; also the server's booking horizon.
-    #[arg(long, default_value_t = 365, value_parser = clap::value_parser!(u32).range(8..=1096))]
+    #[arg(long, default_value_t = 365, value_parser = clap::value_parser!(u32).range(16..=1096))]
     nights: u32,
 
     /// Guests with a session; clients take turns using them.
@@ -91,6 +89,19 @@ struct Args {
     /// Keep the benchmark database instead of dropping it (to inspect it).
     #[arg(long)]
     keep_database: bool,
+
+    /// Which scenarios to run (comma-separated).
+    #[arg(long, value_enum, value_delimiter = ',', default_values_t = [Scenario::Bookings, Scenario::Search])]
+    scenarios: Vec<Scenario>,
+}
+
+/// A group of measurements that can be run on its own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum Scenario {
+    /// Booking throughput, HTTP against raw, one room and spread.
+    Bookings,
+    /// Search latency at a fixed rate.
+    Search,
 }
 
 #[tokio::main]
@@ -124,11 +135,6 @@ async fn run(args: &Args) -> anyhow::Result<()> {
 
 async fn benchmark(args: &Args, database: &BenchDatabase) -> anyhow::Result<()> {
     let run_started = Instant::now();
-    let clients = usize::try_from(args.clients)?;
-    let timing = Timing {
-        warmup: Duration::from_secs(args.warmup_secs),
-        measure: Duration::from_secs(args.duration_secs),
-    };
     let admin = database.admin_pool().await?;
     let needed = 2 * i64::from(args.clients) + 4;
     let free = seed::free_connections(&admin).await?;
@@ -146,10 +152,9 @@ async fn benchmark(args: &Args, database: &BenchDatabase) -> anyhow::Result<()> 
     let seed_time = seed_started.elapsed();
     let night_rows = seed::night_rows(&admin).await?;
     eprintln!(
-        "seeded {} rooms, {night_rows} night rows and {} users in {:.1?}",
+        "seeded {} rooms, {night_rows} night rows and {} users in {seed_time:.1?}",
         seeded.rooms.len(),
         seeded.users.len(),
-        seed_time
     );
 
     let config = in_process::config(
@@ -162,88 +167,208 @@ async fn benchmark(args: &Args, database: &BenchDatabase) -> anyhow::Result<()> 
     let server = InProcessServer::start(config).await?;
     seed::wait_for_server_upkeep(&admin).await?;
 
-    let (one_room, spread, searches) = workloads(&seeded);
-    scenarios::check_booking(server.address, &seeded.users[0], &one_room)
-        .await
-        .context("sanity check before measuring")?;
-    let offers = scenarios::check_search(server.address, searches).await?;
-    if offers == 0 {
-        bail!("a search found no rooms: the seed or the search is broken");
-    }
-
-    let mut rows = Vec::new();
-    let rooms = seeded.rooms.len();
-    let scenario_names = [
-        "booking, 1 room 1 night, HTTP".to_owned(),
-        "booking, 1 room 1 night, raw".to_owned(),
-        format!("booking, {rooms} rooms, HTTP"),
-        format!("booking, {rooms} rooms, raw"),
-        format!("search, {}/s open loop, HTTP", args.search_rate),
-    ];
-    let [one_http, one_raw, spread_http, spread_raw, search_name] = scenario_names;
-    let measured = |name: String, stats| Row {
-        name,
-        stats,
-        window: timing.measure,
+    let bench = Bench {
+        args,
+        database,
+        admin,
+        address: server.address,
+        seeded: &seeded,
+        clients: usize::try_from(args.clients)?,
+        timing: Timing {
+            warmup: Duration::from_secs(args.warmup_secs),
+            measure: Duration::from_secs(args.duration_secs),
+        },
+    };
+    let pairs = if args.scenarios.contains(&Scenario::Bookings) {
+        bench.bookings().await?
+    } else {
+        Vec::new()
+    };
+    let search = if args.scenarios.contains(&Scenario::Search) {
+        Some(bench.search().await?)
+    } else {
+        None
     };
 
-    let raw_pool = database.raw_pool(args.clients).await?;
-    for (stays, http_name, raw_name) in [
-        (&one_room, one_http, one_raw),
-        (&spread, spread_http, spread_raw),
-    ] {
-        progress(&http_name);
-        seed::reset(&admin).await?;
-        let stats =
-            scenarios::booking_http(server.address, &seeded.users, stays, clients, timing).await?;
-        rows.push(measured(http_name, stats));
-
-        progress(&raw_name);
-        seed::reset(&admin).await?;
-        let stats =
-            scenarios::booking_raw(&raw_pool, &seeded.users, stays, clients, timing).await?;
-        rows.push(measured(raw_name, stats));
-    }
-    raw_pool.close().await;
-
-    progress(&search_name);
-    seed::reset(&admin).await?;
-    let stats =
-        scenarios::search_open_loop(server.address, searches, clients, args.search_rate, timing)
-            .await?;
-    rows.push(measured(search_name, stats));
-
     server.stop().await?;
-    let machine = Machine::describe(&admin).await?;
-    admin.close().await;
+    let machine = Machine::describe(&bench.admin).await?;
+    bench.admin.close().await;
 
-    print_report(&Report {
-        args,
-        machine: &machine,
-        seeded: &seeded,
-        night_rows,
-        seed_time,
-        offers,
-        rows: &rows,
-        load_before: &load_before,
-        load_after: &machine::load_average(),
-        run_time: run_started.elapsed(),
-    });
+    let header = [
+        (
+            "machine",
+            format!(
+                "{} CPUs ({}); load average {load_before} before, {} after",
+                machine.cpus,
+                machine.cpu_model,
+                machine::load_average()
+            ),
+        ),
+        (
+            "postgres",
+            format!(
+                "{}; fsync={}, synchronous_commit={}, shared_buffers={}",
+                machine.postgres, machine.fsync, machine.synchronous_commit, machine.shared_buffers
+            ),
+        ),
+        (
+            "data",
+            format!(
+                "{} rooms x {} nights = {night_rows} night rows, {} guests with sessions \
+                 (seeded in {seed_time:.1?})",
+                seeded.rooms.len(),
+                seeded.nights,
+                seeded.users.len()
+            ),
+        ),
+        ("load", load_description(args)),
+        (
+            "server",
+            format!(
+                "in-process, log filter {:?}, rate limits raised out of the way",
+                args.log_filter
+            ),
+        ),
+    ];
+    report::print(&header, &pairs, search.as_ref(), machine.cpus);
+    println!("total run time {:.1?}", run_started.elapsed());
     Ok(())
+}
+
+fn load_description(args: &Args) -> String {
+    format!(
+        "{0} clients: HTTP/1.1 keep-alive connections on loopback, or tasks on a raw pool; \
+         server pool {0} and raw pool {0} connections; {1} s measured per scenario \
+         (bookings: HTTP and raw alternate A B B A), {2} s warm-up before each run",
+        args.clients, args.duration_secs, args.warmup_secs
+    )
+}
+
+/// What every scenario needs: the seeded database and the running server.
+struct Bench<'a> {
+    args: &'a Args,
+    database: &'a BenchDatabase,
+    /// For resets between runs.
+    admin: PgPool,
+    address: SocketAddr,
+    seeded: &'a Seeded,
+    clients: usize,
+    timing: Timing,
+}
+
+impl Bench<'_> {
+    fn row(&self, name: String, stats: Stats) -> Row {
+        Row {
+            name,
+            stats,
+            window: self.timing.measure,
+        }
+    }
+
+    /// Booking throughput, HTTP against raw: one room, then every room.
+    async fn bookings(&self) -> anyhow::Result<Vec<Pair>> {
+        let (one_room, spread) = booking_workloads(self.seeded);
+        scenarios::check_booking(self.address, &self.seeded.users[0], &one_room)
+            .await
+            .context("sanity check before measuring")?;
+        let raw_pool = self.database.raw_pool(self.args.clients).await?;
+        let cases = [
+            ("1 room 1 night".to_owned(), Arc::new(one_room), true),
+            (
+                format!("{} rooms", self.seeded.rooms.len()),
+                Arc::new(spread),
+                false,
+            ),
+        ];
+        let mut pairs = Vec::new();
+        for (case, stays, contention) in cases {
+            progress(&format!("booking, {case}: HTTP and raw, alternating"));
+            let (http, raw) = self.http_and_raw(&raw_pool, &stays).await?;
+            pairs.push(Pair {
+                http: self.row(format!("booking, {case}, HTTP"), http),
+                raw: self.row(format!("booking, {case}, raw"), raw),
+                contention,
+                case,
+            });
+        }
+        raw_pool.close().await;
+        Ok(pairs)
+    }
+
+    /// Booking over HTTP and raw, alternating A B B A with half the
+    /// measured time each, so that a change in the machine's background
+    /// load during a case weighs on both sides alike (this machine is
+    /// shared; its load moves by the minute). Every run starts from a
+    /// [`seed::reset`] database.
+    async fn http_and_raw(
+        &self,
+        raw_pool: &PgPool,
+        stays: &Arc<Stays>,
+    ) -> anyhow::Result<(Stats, Stats)> {
+        let half = Timing {
+            measure: self.timing.measure / 2,
+            ..self.timing
+        };
+        let users = &self.seeded.users;
+        let (mut http, mut raw) = (Stats::default(), Stats::default());
+        for over_http in [true, false, false, true] {
+            seed::reset(&self.admin).await?;
+            if over_http {
+                http.merge(
+                    scenarios::booking_http(self.address, users, stays, self.clients, half).await?,
+                );
+            } else {
+                raw.merge(
+                    scenarios::booking_raw(raw_pool, users, stays, self.clients, half).await?,
+                );
+            }
+        }
+        http.finish();
+        raw.finish();
+        Ok((http, raw))
+    }
+
+    /// Search latency at the fixed rate, open loop.
+    async fn search(&self) -> anyhow::Result<SearchRow> {
+        let searches = search_workload(self.seeded);
+        let offers = scenarios::check_search(self.address, searches).await?;
+        if offers == 0 {
+            bail!("a search found no rooms: the seed or the search is broken");
+        }
+        let rate = self.args.search_rate;
+        let name = format!("search, {rate}/s open loop, HTTP");
+        progress(&name);
+        seed::reset(&self.admin).await?;
+        let stats =
+            scenarios::search_open_loop(self.address, searches, self.clients, rate, self.timing)
+                .await?;
+        Ok(SearchRow {
+            row: self.row(name, stats),
+            rate,
+            scheduled: u64::from(rate) * self.args.duration_secs,
+            offers,
+        })
+    }
 }
 
 fn progress(scenario: &str) {
     eprintln!("running: {scenario}");
 }
 
-/// The contended stays, the spread stays and the searches.
-///
-/// Every stay keeps a night away from both ends of the seeded nights, so
-/// the server's "today" (the property's time zone, which may be a day off
-/// UTC) and a run crossing midnight cannot push a stay out of its window.
-fn workloads(seeded: &Seeded) -> (Arc<Stays>, Arc<Stays>, Searches) {
-    let first = seeded.first_night + Days::new(1);
-    let last_night = seeded.first_night + Days::new(u64::from(seeded.nights) - 2);
+/// The first and last night a stay may use: a night away from both ends
+/// of the seeded nights, so that the server's "today" (the property's time
+/// zone, which may be a day off UTC) and a run crossing midnight cannot
+/// push a stay out of its window.
+fn usable_nights(seeded: &Seeded) -> (NaiveDate, NaiveDate) {
+    (
+        seeded.first_night + Days::new(1),
+        seeded.first_night + Days::new(u64::from(seeded.nights) - 2),
+    )
+}
+
+/// The contended stays and the spread stays.
+fn booking_workloads(seeded: &Seeded) -> (Stays, Stays) {
+    let (first, last) = usable_nights(seeded);
     let one_room = Stays::OneRoom {
         room: seeded.hot_room(),
         night: seeded.hot_night(),
@@ -251,115 +376,12 @@ fn workloads(seeded: &Seeded) -> (Arc<Stays>, Arc<Stays>, Searches) {
     let spread = Stays::Spread {
         rooms: seeded.rooms.clone(),
         first,
-        last: last_night,
+        last,
     };
-    let searches = Searches { first, last_night };
-    (Arc::new(one_room), Arc::new(spread), searches)
+    (one_room, spread)
 }
 
-/// Everything the printed report shows.
-struct Report<'a> {
-    args: &'a Args,
-    machine: &'a Machine,
-    seeded: &'a Seeded,
-    night_rows: i64,
-    seed_time: Duration,
-    offers: usize,
-    rows: &'a [Row],
-    load_before: &'a str,
-    load_after: &'a str,
-    run_time: Duration,
-}
-
-fn print_report(report: &Report<'_>) {
-    let Report { args, machine, .. } = report;
-    let rows = report.rows;
-    println!();
-    println!(
-        "Roombook benchmark, {}",
-        chrono::Utc::now().format("%Y-%m-%d %H:%M UTC")
-    );
-    println!(
-        "machine   {} CPUs ({}); load average {} before, {} after",
-        machine.cpus, machine.cpu_model, report.load_before, report.load_after
-    );
-    println!(
-        "postgres  {}; fsync={}, synchronous_commit={}, shared_buffers={}",
-        machine.postgres, machine.fsync, machine.synchronous_commit, machine.shared_buffers
-    );
-    println!(
-        "data      {} rooms x {} nights = {} night rows, {} guests with sessions (seeded in {:.1?})",
-        report.seeded.rooms.len(),
-        report.seeded.nights,
-        report.night_rows,
-        report.seeded.users.len(),
-        report.seed_time
-    );
-    println!(
-        "load      {} clients: HTTP/1.1 keep-alive connections on loopback, or tasks on a raw pool; \
-         server pool {} and raw pool {} connections; {} s warm-up + {} s measured per scenario",
-        args.clients, args.clients, args.clients, args.warmup_secs, args.duration_secs
-    );
-    println!(
-        "server    in-process, log filter {:?}, rate limits raised out of the way",
-        args.log_filter
-    );
-    println!();
-    print!("{}", report::table(rows));
-    println!();
-
-    let ratio = |http: &Row, raw: &Row| -> u64 {
-        http.per_second().saturating_mul(1000) / raw.per_second().max(1)
-    };
-    if let [one_http, one_raw, spread_http, spread_raw, search] = rows {
-        let contention = ratio(one_http, one_raw);
-        println!(
-            "HTTP / raw, one room (contention): {} (target >= 80%: {})",
-            percent(contention, 1000),
-            verdict(contention >= TARGET_CONTENTION_RATIO_PER_MILLE)
-        );
-        println!(
-            "HTTP / raw, spread over {} rooms:   {}",
-            report.seeded.rooms.len(),
-            percent(ratio(spread_http, spread_raw), 1000)
-        );
-        for row in [one_http, one_raw, spread_http, spread_raw] {
-            println!(
-                "  {}: 201 {}, 409 {}",
-                row.name,
-                percent(row.stats.success, row.stats.requests()),
-                percent(row.stats.conflict, row.stats.requests())
-            );
-        }
-        let expected = u64::from(args.search_rate) * args.duration_secs;
-        let p99 = search.stats.percentile_us(990);
-        println!(
-            "search at {}/s (1-7 nights, 2 guests, {} offers on the first page): p50 {} ms, \
-             p99 {} ms (target <= 10 ms: {}); {} of {} scheduled requests answered",
-            args.search_rate,
-            report.offers,
-            report::millis(search.stats.percentile_us(500)),
-            report::millis(p99),
-            verdict(p99.is_some_and(|p99| p99 <= TARGET_SEARCH_P99_US)),
-            search.stats.success,
-            expected
-        );
-    }
-    for row in rows {
-        if let Some(error) = &row.stats.first_error {
-            println!("first error in {:?}: {error}", row.name);
-        }
-    }
-    println!();
-    println!(
-        "note: fsync on this machine is fast (about 90 us): commit-bound figures (bookings) are \
-         higher than on real disks or cloud volumes. The client, the server and PostgreSQL share \
-         the same {} CPUs.",
-        machine.cpus
-    );
-    println!("total run time {:.1?}", report.run_time);
-}
-
-fn verdict(met: bool) -> &'static str {
-    if met { "met" } else { "NOT met" }
+fn search_workload(seeded: &Seeded) -> Searches {
+    let (first, last_night) = usable_nights(seeded);
+    Searches { first, last_night }
 }

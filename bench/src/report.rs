@@ -1,10 +1,16 @@
 //! Counting and printing: per-scenario statistics (counts by outcome and a
-//! sorted list of latencies, exact percentiles) and the final table.
+//! sorted list of latencies, exact percentiles), the results table and the
+//! verdicts against the targets of the booking-core issue.
 //!
 //! All arithmetic is in integers (microseconds, requests), so figures are
 //! exact and no float casts are needed.
 
 use std::{fmt::Write as _, time::Duration};
+
+/// Booking over HTTP must reach 80% of the raw ceiling under contention.
+const TARGET_CONTENTION_RATIO_PER_MILLE: u64 = 800;
+/// Search p99 at the fixed rate.
+const TARGET_SEARCH_P99_US: u64 = 10_000;
 
 /// How one request ended.
 #[derive(Debug)]
@@ -116,7 +122,7 @@ pub fn percent(part: u64, whole: u64) -> String {
 }
 
 /// The results table, one row per scenario.
-pub fn table(rows: &[Row]) -> String {
+pub fn table(rows: &[&Row]) -> String {
     let name_width = rows
         .iter()
         .map(|row| row.name.len())
@@ -157,6 +163,112 @@ pub fn table(rows: &[Row]) -> String {
         );
     }
     out
+}
+
+/// One booking case measured both ways.
+#[derive(Debug)]
+pub struct Pair {
+    /// What was booked, e.g. `1 room 1 night`.
+    pub case: String,
+    pub http: Row,
+    pub raw: Row,
+    /// Whether this is the contention case the 80% target is about.
+    pub contention: bool,
+}
+
+impl Pair {
+    /// HTTP throughput as a share of raw, in per mille.
+    pub fn ratio_per_mille(&self) -> u64 {
+        self.http.per_second().saturating_mul(1000) / self.raw.per_second().max(1)
+    }
+}
+
+/// The open-loop search run.
+#[derive(Debug)]
+pub struct SearchRow {
+    pub row: Row,
+    /// Requests per second asked for.
+    pub rate: u32,
+    /// Requests the schedule held in the measured window.
+    pub scheduled: u64,
+    /// Offers on the first page of the sanity-check search.
+    pub offers: usize,
+}
+
+/// Prints the header lines, the table, the ratios and verdicts, errors and
+/// the caveats.
+pub fn print(header: &[(&str, String)], pairs: &[Pair], search: Option<&SearchRow>, cpus: usize) {
+    println!();
+    println!(
+        "Roombook benchmark, {}",
+        chrono::Utc::now().format("%Y-%m-%d %H:%M UTC")
+    );
+    for (label, text) in header {
+        println!("{label:<9} {text}");
+    }
+    println!();
+    let rows: Vec<&Row> = pairs
+        .iter()
+        .flat_map(|pair| [&pair.http, &pair.raw])
+        .chain(search.map(|search| &search.row))
+        .collect();
+    print!("{}", table(&rows));
+    println!();
+
+    for pair in pairs {
+        let ratio = pair.ratio_per_mille();
+        let target = if pair.contention {
+            format!(
+                " (target >= 80%: {})",
+                verdict(ratio >= TARGET_CONTENTION_RATIO_PER_MILLE)
+            )
+        } else {
+            String::new()
+        };
+        println!(
+            "HTTP / raw, {}: {}{target}",
+            pair.case,
+            percent(ratio, 1000)
+        );
+        for row in [&pair.http, &pair.raw] {
+            println!(
+                "  {}: 201 {}, 409 {}",
+                row.name,
+                percent(row.stats.success, row.stats.requests()),
+                percent(row.stats.conflict, row.stats.requests())
+            );
+        }
+    }
+    if let Some(search) = search {
+        let stats = &search.row.stats;
+        let p99 = stats.percentile_us(990);
+        println!(
+            "search at {}/s (1-7 nights, 2 guests, {} offers on the first page): p50 {} ms, \
+             p99 {} ms (target <= 10 ms: {}); {} of {} scheduled requests answered",
+            search.rate,
+            search.offers,
+            millis(stats.percentile_us(500)),
+            millis(p99),
+            verdict(p99.is_some_and(|p99| p99 <= TARGET_SEARCH_P99_US)),
+            stats.success,
+            search.scheduled
+        );
+    }
+    for row in &rows {
+        if let Some(error) = &row.stats.first_error {
+            println!("first error in {:?}: {error}", row.name);
+        }
+    }
+    println!();
+    println!(
+        "note: fsync on this machine is fast (about 90 us): commit-bound figures (bookings) are \
+         higher than on real disks or cloud volumes. The client, the server and PostgreSQL share \
+         the same {cpus} CPUs, and other work on the machine moves every figure."
+    );
+}
+
+fn verdict(met: bool) -> &'static str {
+    if met { "met" } else { "NOT met" }
 }
 
 #[cfg(test)]

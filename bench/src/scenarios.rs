@@ -22,7 +22,7 @@ use tokio::task::JoinSet;
 use uuid::Uuid;
 
 use crate::{
-    http_client::Connection,
+    http_client::{ANSWER_LIMIT, Connection},
     report::{Outcome, Stats},
     seed::BenchUser,
 };
@@ -217,10 +217,16 @@ pub async fn booking_raw(
             while window.open() {
                 let booking = workload.draw(&mut rng);
                 let started = Instant::now();
-                let outcome = match server::bookings::create(&pool, who, &booking, None).await {
-                    Ok(_) => Outcome::Success,
-                    Err(error) if error.status() == StatusCode::CONFLICT => Outcome::Conflict,
-                    Err(error) => Outcome::Error(format!("{} {error}", error.status())),
+                let booked = tokio::time::timeout(
+                    ANSWER_LIMIT,
+                    server::bookings::create(&pool, who, &booking, None),
+                )
+                .await;
+                let outcome = match booked {
+                    Ok(Ok(_)) => Outcome::Success,
+                    Ok(Err(error)) if error.status() == StatusCode::CONFLICT => Outcome::Conflict,
+                    Ok(Err(error)) => Outcome::Error(format!("{} {error}", error.status())),
+                    Err(_) => Outcome::Error(format!("no answer within {ANSWER_LIMIT:?}")),
                 };
                 if window.counts(started) {
                     stats.record(outcome, started.elapsed());

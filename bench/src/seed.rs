@@ -9,7 +9,7 @@ use std::{str::FromStr, time::Duration};
 use anyhow::{Context, bail};
 use chrono::{Days, NaiveDate, Utc};
 use sqlx::{
-    Connection, Executor, PgConnection, PgPool,
+    ConnectOptions, Connection, Executor, PgConnection, PgPool,
     postgres::{PgConnectOptions, PgPoolOptions},
 };
 use uuid::Uuid;
@@ -49,7 +49,23 @@ impl BenchDatabase {
 
     /// Drops the database, closing any connection still open to it.
     pub async fn drop_database(self) -> anyhow::Result<()> {
-        let mut admin = PgConnection::connect(&self.admin_url).await?;
+        // Dropping a database of this size takes seconds: not worth a
+        // slow-statement warning.
+        let options = PgConnectOptions::from_str(&self.admin_url)?.disable_statement_logging();
+        let mut admin = PgConnection::connect_with(&options).await?;
+        let leftovers: Vec<(String, String)> = sqlx::query_as(
+            "select coalesce(application_name, ''), coalesce(state, '')
+               from pg_stat_activity where datname = $1",
+        )
+        .bind(&self.name)
+        .fetch_all(&mut admin)
+        .await?;
+        if !leftovers.is_empty() {
+            eprintln!(
+                "closing connections still open to {}: {leftovers:?}",
+                self.name
+            );
+        }
         admin
             .execute(format!(r#"drop database if exists "{}" with (force)"#, self.name).as_str())
             .await

@@ -13,22 +13,21 @@ async fn type_date(browser: &Browser, css: &str, date: NaiveDate) -> anyhow::Res
     Ok(())
 }
 
+/// One statement, so the server's horizon upkeep (which adds missing nights
+/// for every active room) never sees the room without its nights.
 async fn seed_room(app: &TestApp, name: &str, nights: u64) -> anyhow::Result<()> {
     let today = Utc::now().date_naive();
-    let room_id: uuid::Uuid = sqlx::query_scalar(
-        "insert into rooms (name, description, capacity, price_cents, currency, total_inventory)
-         values ($1, 'Quiet, bright, with a view of the courtyard.', 2, 12000, 'EUR', 3)
-         returning id",
+    sqlx::query(
+        "with room as (
+             insert into rooms (name, description, capacity, price_cents, currency, total_inventory)
+             values ($1, 'Quiet, bright, with a view of the courtyard.', 2, 12000, 'EUR', 3)
+             returning id
+         )
+         insert into room_availability (room_id, night, total, price_cents)
+         select room.id, night::date, 3, 12000
+           from room, generate_series($2::date, $3::date, interval '1 day') as night",
     )
     .bind(name)
-    .fetch_one(&app.pool)
-    .await?;
-    sqlx::query(
-        "insert into room_availability (room_id, night, total, price_cents)
-         select $1, night::date, 3, 12000
-           from generate_series($2::date, $3::date, interval '1 day') as night",
-    )
-    .bind(room_id)
     .bind(today)
     .bind(today + Days::new(nights))
     .execute(&app.pool)

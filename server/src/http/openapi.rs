@@ -24,7 +24,9 @@ pub const SESSION_COOKIE: &str = "roombook_session";
         description = "Search rooms, book and cancel stays, manage rooms and per-night inventory.\n\n\
             Authenticate with the session token from `POST /api/v1/auth/login`, sent as \
             `Authorization: Bearer <token>`. Errors are RFC 9457 `application/problem+json` \
-            documents with a stable `code`; 422 answers list messages per field."
+            documents with a stable `code`; 422 answers list messages per field. \
+            Any endpoint may answer 429 (rate limit) or 503 (overload), both with `Retry-After`; \
+            writes from a browser page of another site are refused with 403."
     ),
     modifiers(&SecuritySchemes),
     tags(
