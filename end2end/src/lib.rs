@@ -24,6 +24,7 @@ pub const WAIT: Duration = Duration::from_secs(20);
 pub struct TestApp {
     pub address: SocketAddr,
     pub pool: PgPool,
+    database: String,
     stop: Option<oneshot::Sender<()>>,
     served: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
 }
@@ -32,7 +33,8 @@ impl TestApp {
     /// Creates a fresh database, migrates it and serves the built site.
     pub async fn spawn() -> anyhow::Result<Self> {
         let site_root = site_root()?;
-        let database_url = fresh_database().await?;
+        let database_name = format!("e2e_{}", uuid::Uuid::new_v4().simple());
+        let database_url = create_database(&database_name).await?;
         let mut config = Config::default_for_tests();
         config.listen = "127.0.0.1:0".parse()?;
         config.database_url = Some(database_url.into());
@@ -52,6 +54,7 @@ impl TestApp {
         Ok(Self {
             address,
             pool,
+            database: database_name,
             stop: Some(stop),
             served: Some(served),
         })
@@ -61,15 +64,28 @@ impl TestApp {
         format!("http://{}{path}", self.address)
     }
 
-    /// Stops the server gracefully and reports how serving ended.
+    /// Stops the server gracefully, reports how serving ended, and drops
+    /// the test's database.
     pub async fn stop(mut self) -> anyhow::Result<()> {
         if let Some(stop) = self.stop.take() {
             stop.send(()).ok();
         }
-        match self.served.take() {
+        let served = match self.served.take() {
             Some(served) => served.await?,
             None => Ok(()),
-        }
+        };
+        self.pool.close().await;
+        let mut admin = PgConnection::connect(&admin_url()).await?;
+        admin
+            .execute(
+                format!(
+                    r#"drop database if exists "{}" with (force)"#,
+                    self.database
+                )
+                .as_str(),
+            )
+            .await?;
+        served
     }
 }
 
@@ -91,11 +107,15 @@ fn site_root() -> anyhow::Result<PathBuf> {
     Ok(root)
 }
 
-/// A new, empty database on the server `DATABASE_URL` points at.
-async fn fresh_database() -> anyhow::Result<String> {
-    let admin_url = std::env::var("DATABASE_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned());
-    let name = format!("e2e_{}", uuid::Uuid::new_v4().simple());
+/// The server `DATABASE_URL` points at, where tests may create databases.
+fn admin_url() -> String {
+    std::env::var("DATABASE_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned())
+}
+
+/// A new, empty database `name`; returns its URL.
+async fn create_database(name: &str) -> anyhow::Result<String> {
+    let admin_url = admin_url();
     let mut admin = PgConnection::connect(&admin_url)
         .await
         .context("cannot reach PostgreSQL for the end-to-end tests (DATABASE_URL)")?;
@@ -103,7 +123,7 @@ async fn fresh_database() -> anyhow::Result<String> {
         .execute(format!(r#"create database "{name}""#).as_str())
         .await?;
     admin.close().await?;
-    Ok(url_with_database(&admin_url, &name))
+    Ok(url_with_database(&admin_url, name))
 }
 
 /// Replaces the database name in a `postgres://` URL, keeping any query.
