@@ -39,6 +39,9 @@ pub(crate) async fn create_for_room(
 /// active room; idempotent, so any instance may run it at any time.
 pub async fn extend_horizon(pool: &PgPool, window: &BookingWindow) -> Result<u64, sqlx::Error> {
     let mut conn = pool.acquire().await?;
+    if repo::count_missing_nights(&mut *conn, window.today, window.end()).await? == 0 {
+        return Ok(0);
+    }
     repo::insert_missing_nights(&mut conn, None, window.today, window.end()).await
 }
 

@@ -39,6 +39,29 @@ pub(super) async fn insert_missing_nights(
     Ok(done.rows_affected())
 }
 
+/// How many nights in `[from, to)` active rooms still lack. A cheap
+/// index-only count, so the periodic upkeep skips the insert (which checks
+/// every night for a conflict) when nothing is missing.
+pub(super) async fn count_missing_nights(
+    executor: impl PgExecutor<'_>,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar(
+        r"
+        select (select count(*) from rooms where active) * ($2::date - $1::date)
+             - (select count(*)
+                  from room_availability a
+                  join rooms r on r.id = a.room_id and r.active
+                 where a.night >= $1 and a.night < $2)
+        ",
+    )
+    .bind(from)
+    .bind(to)
+    .fetch_one(executor)
+    .await
+}
+
 pub(super) async fn room_is_active(
     executor: impl PgExecutor<'_>,
     room_id: Uuid,

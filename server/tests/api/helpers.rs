@@ -206,18 +206,7 @@ impl TestApp {
         user: Option<&TestUser>,
         body: Option<serde_json::Value>,
     ) -> TestResponse {
-        let mut request = Request::builder().method(method).uri(uri);
-        if let Some(user) = user {
-            request = request.header(header::AUTHORIZATION, format!("Bearer {}", user.token));
-        }
-        let body = match body {
-            Some(json) => {
-                request = request.header(header::CONTENT_TYPE, "application/json");
-                Body::from(json.to_string())
-            }
-            None => Body::empty(),
-        };
-        self.request(request.body(body).expect("request")).await
+        self.json_with_headers(method, uri, user, body, &[]).await
     }
 }
 
