@@ -1,22 +1,28 @@
 # syntax=docker/dockerfile:1
-# Multi-stage build: cargo-leptos builds the server and the WASM site; the
+# Multi-stage build: the server and the WASM site are built with the same
+# steps as scripts/lib.sh (build_site, ADR 0005); the
 # runtime image holds only the binary, the site folder and CA certificates,
 # and runs as an unprivileged user.
 
 FROM rust:1.95-slim-bookworm AS build
-ARG CARGO_LEPTOS_VERSION=0.3.10
 ARG WASM_BINDGEN_VERSION=0.2.130
 ARG BINARYEN_VERSION=132.0.0
 RUN apt-get update \
  && apt-get install -y --no-install-recommends build-essential pkg-config nodejs npm \
  && rm -rf /var/lib/apt/lists/*
 RUN rustup target add wasm32-unknown-unknown \
- && cargo install cargo-leptos --version "$CARGO_LEPTOS_VERSION" --locked --features no_downloads \
  && cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION" \
  && npm install --global "binaryen@$BINARYEN_VERSION"
 WORKDIR /src
 COPY . .
-RUN cargo leptos build --release --locked 2>&1 \
+RUN cargo build --locked -p frontend --lib --target wasm32-unknown-unknown --profile wasm-release \
+ && wasm-bindgen --target web --no-typescript --out-dir target/site/pkg --out-name roombook \
+      target/wasm32-unknown-unknown/wasm-release/frontend.wasm \
+ && mv target/site/pkg/roombook_bg.wasm target/site/pkg/roombook.wasm \
+ && wasm-opt -Oz -o target/site/pkg/roombook.wasm target/site/pkg/roombook.wasm \
+ && cp style/main.css target/site/pkg/roombook.css \
+ && cp -r public/. target/site/ \
+ && cargo build --locked --release -p server \
  && strip target/release/server
 
 FROM debian:bookworm-slim AS runtime

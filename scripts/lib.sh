@@ -5,7 +5,6 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 TOOLS_DIR="${ROOMBOOK_TOOLS_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/roombook-tools}"
 
-CARGO_LEPTOS_VERSION="0.3.10"
 # Must equal the wasm-bindgen crate version pinned in Cargo.toml / Cargo.lock.
 WASM_BINDGEN_VERSION="0.2.130"
 # Debian's binaryen (108) emits WASM that breaks hydration; npm's build does not.
@@ -34,12 +33,6 @@ ensure_wasm_target() {
     rustup target list --installed | grep -qx wasm32-unknown-unknown && return 0
     log "adding the wasm32-unknown-unknown target"
     rustup target add wasm32-unknown-unknown
-}
-
-ensure_cargo_leptos() {
-    if cargo leptos --version 2>/dev/null | grep -q "$CARGO_LEPTOS_VERSION"; then return 0; fi
-    log "installing cargo-leptos $CARGO_LEPTOS_VERSION (once; takes 10-25 minutes on 2 cores)"
-    cargo install cargo-leptos --version "$CARGO_LEPTOS_VERSION" --locked --features no_downloads
 }
 
 ensure_wasm_bindgen() {
@@ -72,7 +65,38 @@ ensure_build_tools() {
     ensure_wasm_target
     ensure_wasm_bindgen
     ensure_wasm_opt
-    ensure_cargo_leptos
+}
+
+# Builds the site folder the server serves (`LEPTOS_SITE_ROOT`): the
+# hydrating WASM and its JS glue in pkg/, the stylesheet, public/. The steps
+# cargo-leptos would take, without its 20-30 minute install (ADR 0005).
+# `release` shrinks the WASM with wasm-opt; `debug` compiles with whatever
+# RUSTFLAGS the caller set, which must match the server's build. The caller
+# builds the server (with the package set it needs, so that features unify
+# the same way as in its other cargo commands).
+build_site() {
+    local mode="$1" site="$2"
+    local target_dir wasm_profile
+    target_dir="$(cargo_target_dir)"
+    case "$mode" in
+        release) wasm_profile=wasm-release ;;
+        debug) wasm_profile=dev ;;
+        *) echo "build_site: unknown mode $mode" >&2; return 1 ;;
+    esac
+    log "building the WASM front end ($mode)"
+    cargo build --locked -p frontend --lib --target wasm32-unknown-unknown --profile "$wasm_profile"
+    local wasm_dir="$target_dir/wasm32-unknown-unknown/$([ "$wasm_profile" = dev ] && echo debug || echo "$wasm_profile")"
+    mkdir -p "$site/pkg"
+    wasm-bindgen --target web --no-typescript --out-dir "$site/pkg" --out-name roombook \
+        "$wasm_dir/frontend.wasm"
+    # Leptos asks for pkg/<LEPTOS_OUTPUT_NAME>.wasm (see .cargo/config.toml).
+    mv "$site/pkg/roombook_bg.wasm" "$site/pkg/roombook.wasm"
+    if [ "$mode" = release ]; then
+        log "shrinking the WASM (wasm-opt -Oz)"
+        wasm-opt -Oz -o "$site/pkg/roombook.wasm" "$site/pkg/roombook.wasm"
+    fi
+    cp "$ROOT/style/main.css" "$site/pkg/roombook.css"
+    cp -r "$ROOT/public/." "$site/"
 }
 
 cargo_target_dir() {
@@ -116,8 +140,11 @@ with_test_database() {
     return "$status"
 }
 
+# The packages whose tests run; also what test.sh builds the server with.
+TEST_PACKAGES=(-p server -p app -p shared-schema -p end2end)
+
 run_tests() {
-    local packages=(-p server -p app -p shared-schema -p end2end)
+    local packages=("${TEST_PACKAGES[@]}")
     if cargo nextest --version >/dev/null 2>&1; then
         log "tests (cargo nextest)"
         cargo nextest run --locked --no-fail-fast "${packages[@]}"

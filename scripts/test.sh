@@ -10,23 +10,23 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 ensure_build_tools
 ensure_chromium
 cd "$ROOT"
-# cargo-leptos compiles debug builds with this flag (and LEPTOS_OUTPUT_NAME,
-# see .cargo/config.toml); clippy and the tests use the same so that all of
-# them share one set of compiled dependencies. cargo-leptos itself must not
-# see it, or it would add the flag twice.
-erase_components="--cfg erase_components"
+# Debug builds erase component types (faster to compile, as cargo-leptos
+# does); clippy, the site build and the tests all use the same flags so that
+# they share one set of compiled crates.
+export RUSTFLAGS="--cfg erase_components"
 export LEPTOS_SITE_ROOT="$ROOT/target/site"
 
 log "cargo fmt --check"
 cargo fmt --all --check
 
 log "clippy: server feature set (ssr)"
-RUSTFLAGS="$erase_components" cargo clippy --locked -p server -p app -p shared-schema -p end2end -p bench --all-targets -- -D warnings
+cargo clippy --locked -p server -p app -p shared-schema -p end2end -p bench --all-targets -- -D warnings
 
 log "clippy: browser feature set (hydrate, wasm32)"
-RUSTFLAGS="$erase_components" cargo clippy --locked -p frontend -p app -p shared-schema --target wasm32-unknown-unknown -- -D warnings
+cargo clippy --locked -p frontend -p app -p shared-schema --target wasm32-unknown-unknown -- -D warnings
 
-log "building the site and server (cargo leptos build)"
-env -u RUSTFLAGS cargo leptos build
+build_site debug "$LEPTOS_SITE_ROOT"
+log "building the server and the tests"
+cargo build --locked --tests "${TEST_PACKAGES[@]}"
 
-RUSTFLAGS="$erase_components" with_test_database run_tests
+with_test_database run_tests

@@ -2,14 +2,38 @@
 //!
 //! The server implements [`Backend`] on its services and provides it as
 //! Leptos context; the REST handlers call the same use cases, so neither
-//! door owns a rule or a query of its own.
+//! door owns a rule or a query of its own. Inputs arrive unvalidated: the
+//! implementation validates them with the shared-schema rules, exactly as
+//! the REST API does.
 
-use std::sync::Arc;
+use std::{future::Future, sync::Arc};
 
 use leptos::prelude::use_context;
-use shared_schema::{dto::RoomOffer, search::RoomSearch, stay::BookingWindow};
+use shared_schema::{
+    auth::{Login, Register},
+    booking::{BookingFilter, NewBooking},
+    dto::{Booking, User},
+    inventory::{InventoryEdit, NightAvailability, RoomOccupancy},
+    rooms::{Room, RoomInput, RoomPatch},
+    search::{RoomSearch, SearchOptions, SearchPage},
+    stay::BookingWindow,
+};
+use uuid::Uuid;
 
-use crate::AppError;
+use crate::{AppError, error::with_status};
+
+/// Who is asking: the headers of the request being served. The server
+/// resolves the session from them (cookie or bearer token), so the UI never
+/// handles a token itself.
+#[derive(Debug, Clone, Default)]
+pub struct Caller(pub http::HeaderMap);
+
+/// A new session: the account and the `Set-Cookie` value that carries it.
+#[derive(Debug, Clone)]
+pub struct SignedIn {
+    pub user: User,
+    pub set_cookie: String,
+}
 
 /// One method per use case the UI needs.
 #[async_trait::async_trait]
@@ -18,8 +42,77 @@ pub trait Backend: Send + Sync + 'static {
     /// Async so that the property's settings may come from the database.
     async fn booking_window(&self) -> BookingWindow;
 
-    /// Rooms free for every night of the stay, cheapest first.
-    async fn search_rooms(&self, search: RoomSearch) -> Result<Vec<RoomOffer>, AppError>;
+    /// One page of the rooms free for every night of the stay.
+    async fn search_rooms(
+        &self,
+        search: RoomSearch,
+        options: SearchOptions,
+    ) -> Result<SearchPage, AppError>;
+
+    /// An active room (any room for an admin).
+    async fn room(&self, caller: &Caller, id: Uuid) -> Result<Room, AppError>;
+
+    /// Per-night availability of an active room for `[from, to)`.
+    async fn calendar(
+        &self,
+        id: Uuid,
+        from: chrono::NaiveDate,
+        to: chrono::NaiveDate,
+    ) -> Result<Vec<NightAvailability>, AppError>;
+
+    /// The signed-in user, if any.
+    async fn current_user(&self, caller: &Caller) -> Result<Option<User>, AppError>;
+
+    /// Creates a guest account and signs it in.
+    async fn register(&self, input: Register) -> Result<SignedIn, AppError>;
+
+    /// Signs in with email and password.
+    async fn login(&self, input: Login) -> Result<SignedIn, AppError>;
+
+    /// Ends the caller's session; answers the `Set-Cookie` that clears it.
+    async fn logout(&self, caller: &Caller) -> Result<String, AppError>;
+
+    /// Books a stay for the caller.
+    async fn book(&self, caller: &Caller, booking: NewBooking) -> Result<Booking, AppError>;
+
+    /// The caller's bookings (everyone's for an admin), filtered.
+    async fn bookings(
+        &self,
+        caller: &Caller,
+        filter: BookingFilter,
+    ) -> Result<Vec<Booking>, AppError>;
+
+    /// One booking of the caller's (any for an admin).
+    async fn booking(&self, caller: &Caller, id: Uuid) -> Result<Booking, AppError>;
+
+    /// Cancels a booking of the caller's (any for an admin).
+    async fn cancel_booking(&self, caller: &Caller, id: Uuid) -> Result<Booking, AppError>;
+
+    /// Admin: every room, active or not.
+    async fn all_rooms(&self, caller: &Caller) -> Result<Vec<Room>, AppError>;
+
+    /// Admin: creates a room with its nights.
+    async fn create_room(&self, caller: &Caller, input: RoomInput) -> Result<Room, AppError>;
+
+    /// Admin: changes a room (`active: Some(false)` deactivates it).
+    async fn update_room(
+        &self,
+        caller: &Caller,
+        id: Uuid,
+        patch: RoomPatch,
+    ) -> Result<Room, AppError>;
+
+    /// Admin: changes units, price or open/closed for a range of nights.
+    async fn edit_inventory(
+        &self,
+        caller: &Caller,
+        id: Uuid,
+        edit: InventoryEdit,
+    ) -> Result<Vec<NightAvailability>, AppError>;
+
+    /// Admin: booked/total per room for `nights` nights from today.
+    async fn occupancy(&self, caller: &Caller, nights: u16)
+    -> Result<Vec<RoomOccupancy>, AppError>;
 }
 
 /// The backend the server put into context for this request.
@@ -28,4 +121,38 @@ pub fn backend() -> Result<Arc<dyn Backend>, AppError> {
         leptos::logging::error!("no Backend in Leptos context: the server wiring is broken");
         AppError::Internal
     })
+}
+
+/// The request being served, as a [`Caller`].
+pub fn caller() -> Caller {
+    use_context::<http::request::Parts>()
+        .map(|parts| Caller(parts.headers))
+        .unwrap_or_default()
+}
+
+/// Runs a server function's body with the backend and the caller, and gives
+/// a failure the HTTP status of its error.
+pub async fn serve<T, F, Fut>(body: F) -> Result<T, AppError>
+where
+    F: FnOnce(Arc<dyn Backend>, Caller) -> Fut,
+    Fut: Future<Output = Result<T, AppError>>,
+{
+    // Both are read before the first await, while the request's context is
+    // current.
+    let caller = caller();
+    let result = match backend() {
+        Ok(backend) => body(backend, caller).await,
+        Err(error) => Err(error),
+    };
+    with_status(result)
+}
+
+/// Adds a header to the server function's response.
+pub fn set_cookie(value: &str) {
+    if let (Some(response), Ok(value)) = (
+        use_context::<leptos_axum::ResponseOptions>(),
+        http::HeaderValue::from_str(value),
+    ) {
+        response.append_header(http::header::SET_COOKIE, value);
+    }
 }

@@ -15,6 +15,16 @@ pub(crate) fn money(minor_units: i64, currency: &str) -> String {
     format!("{sign}{symbol}{major}.{minor:02}")
 }
 
+/// "Monday 14 December 2026": how a date is read out and shown in full.
+pub(crate) fn long_date(date: chrono::NaiveDate) -> String {
+    date.format("%A %-d %B %Y").to_string()
+}
+
+/// "14 Dec 2026": dates in lists and tables.
+pub(crate) fn short_date(date: chrono::NaiveDate) -> String {
+    date.format("%-d %b %Y").to_string()
+}
+
 /// "1 night", "3 nights".
 pub(crate) fn plural(count: i64, one: &str, many: &str) -> String {
     if count == 1 {
@@ -34,6 +44,13 @@ mod tests {
         assert_eq!(money(5, "USD"), "$0.05");
         assert_eq!(money(-250, "GBP"), "-£2.50");
         assert_eq!(money(100, "SEK"), "1.00 SEK");
+    }
+
+    #[test]
+    fn dates_read_naturally() {
+        let date = chrono::NaiveDate::from_ymd_opt(2026, 12, 7).expect("a date");
+        assert_eq!(long_date(date), "Monday 7 December 2026");
+        assert_eq!(short_date(date), "7 Dec 2026");
     }
 
     #[test]

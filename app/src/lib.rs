@@ -8,14 +8,17 @@
 
 #[cfg(feature = "ssr")]
 pub mod backend;
+mod components;
 pub mod error;
 mod format;
 mod pages;
+pub mod session;
 
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
 use leptos_router::{
-    components::{A, Route, Router, Routes},
+    SsrMode,
+    components::{Route, Router, Routes},
     path,
 };
 
@@ -43,9 +46,14 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 }
 
 /// The root component, shared by server rendering and hydration.
+///
+/// Pages whose answer depends on data (a room, a booking, admin pages)
+/// render with `SsrMode::Async`: the server waits for their data before
+/// sending the status line, so a missing room is a real 404.
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
+    session::UserContext::provide();
 
     view! {
         <Stylesheet id="leptos" href="/pkg/roombook.css" />
@@ -56,14 +64,19 @@ pub fn App() -> impl IntoView {
             <a class="skip-link" href="#main">
                 "Skip to content"
             </a>
-            <header class="site-header">
-                <A href="/" attr:class="brand">
-                    "Roombook"
-                </A>
-            </header>
+            <session::SiteHeader />
             <main id="main" tabindex="-1">
                 <Routes fallback=pages::NotFound>
                     <Route path=path!("/") view=pages::SearchPage />
+                    <Route path=path!("/rooms/:id") view=pages::RoomPage ssr=SsrMode::Async />
+                    <Route path=path!("/login") view=pages::LoginPage />
+                    <Route path=path!("/register") view=pages::RegisterPage />
+                    <Route path=path!("/bookings") view=pages::MyBookingsPage />
+                    <Route path=path!("/bookings/:id") view=pages::BookingPage ssr=SsrMode::Async />
+                    <Route path=path!("/admin") view=pages::admin::AdminRoomsPage ssr=SsrMode::Async />
+                    <Route path=path!("/admin/rooms/:id") view=pages::admin::AdminRoomPage ssr=SsrMode::Async />
+                    <Route path=path!("/admin/bookings") view=pages::admin::AdminBookingsPage ssr=SsrMode::Async />
+                    <Route path=path!("/admin/occupancy") view=pages::admin::OccupancyPage ssr=SsrMode::Async />
                 </Routes>
             </main>
         </Router>

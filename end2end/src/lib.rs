@@ -12,12 +12,23 @@ use std::{
 
 use anyhow::{Context, bail};
 use fantoccini::{Client, ClientBuilder, Locator, elements::Element};
-use server::{Application, Config, Database};
+use server::{
+    Application, Config, Database,
+    auth::{self, SessionSettings},
+};
+use shared_schema::auth::Register;
 use sqlx::{Connection, Executor, PgConnection, PgPool};
 use tokio::sync::oneshot;
 
 /// How long any wait for the page may take before the test fails.
 pub const WAIT: Duration = Duration::from_secs(20);
+
+/// Credentials of an account created by [`TestApp::account`].
+#[derive(Debug, Clone)]
+pub struct Account {
+    pub email: String,
+    pub password: String,
+}
 
 /// The server under test, on its own database and an ephemeral port.
 #[derive(Debug)]
@@ -62,6 +73,67 @@ impl TestApp {
 
     pub fn url(&self, path: &str) -> String {
         format!("http://{}{path}", self.address)
+    }
+
+    /// Creates an account (an admin when `admin`); sign in with
+    /// [`Browser::sign_in`].
+    pub async fn account(&self, name: &str, admin: bool) -> anyhow::Result<Account> {
+        let account = Account {
+            email: format!("{}@example.com", name.to_lowercase().replace(' ', ".")),
+            password: "correct horse battery staple".to_owned(),
+        };
+        let register = Register {
+            email: account.email.clone(),
+            name: name.to_owned(),
+            password: account.password.clone(),
+        };
+        if admin {
+            auth::create_admin(&self.pool, register).await?;
+        } else {
+            let settings = SessionSettings {
+                ttl_hours: 1,
+                secure_cookie: false,
+            };
+            auth::register(&self.pool, settings, register).await?;
+        }
+        Ok(account)
+    }
+
+    /// A room of `units` identical units at 120.00 EUR a night, with its
+    /// nights from today on. One statement, so the server's horizon upkeep
+    /// (which adds missing nights for every active room) never sees the
+    /// room without its nights.
+    pub async fn seed_room(&self, name: &str, units: i32) -> anyhow::Result<uuid::Uuid> {
+        let today = chrono::Utc::now().date_naive();
+        let id = sqlx::query_scalar(
+            "with room as (
+                 insert into rooms (name, description, capacity, price_cents, currency, total_inventory)
+                 values ($1, 'Quiet, bright, with a view of the courtyard.', 2, 12000, 'EUR', $2)
+                 returning id
+             ), nights as (
+                 insert into room_availability (room_id, night, total, price_cents)
+                 select room.id, night::date, $2, 12000
+                   from room, generate_series($3::date, $3::date + 120, interval '1 day') as night
+             )
+             select id from room",
+        )
+        .bind(name)
+        .bind(units)
+        .bind(today)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(id)
+    }
+
+    /// Units booked on `night` of a room.
+    pub async fn booked(&self, room: uuid::Uuid, night: chrono::NaiveDate) -> anyhow::Result<i32> {
+        Ok(sqlx::query_scalar(
+            "select booked from room_availability where room_id = $1 and night = $2",
+        )
+        .bind(room)
+        .bind(night)
+        .fetch_one(&self.pool)
+        .await?)
     }
 
     /// Stops the server gracefully, reports how serving ended, and drops
@@ -208,19 +280,80 @@ impl Browser {
 
     /// Waits until the element's text equals `expected`.
     pub async fn wait_for_text(&self, css: &str, expected: &str) -> anyhow::Result<()> {
+        self.poll_text(css, |text| text.trim() == expected, "equal", expected)
+            .await
+            .map(drop)
+    }
+
+    /// Waits until the element's text contains `part`; answers the text.
+    pub async fn wait_for_text_containing(&self, css: &str, part: &str) -> anyhow::Result<String> {
+        self.poll_text(css, |text| text.contains(part), "contain", part)
+            .await
+    }
+
+    async fn poll_text(
+        &self,
+        css: &str,
+        done: impl Fn(&str) -> bool,
+        relation: &str,
+        expected: &str,
+    ) -> anyhow::Result<String> {
         let deadline = tokio::time::Instant::now() + WAIT;
         let mut last = String::new();
         while tokio::time::Instant::now() < deadline {
             if let Ok(element) = self.client.find(Locator::Css(css)).await {
                 last = element.text().await.unwrap_or_default();
-                if last.trim() == expected {
-                    return Ok(());
+                if done(&last) {
+                    return Ok(last);
                 }
             }
             // Polling interval of the DOM, not a wait for an outcome.
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
-        bail!("`{css}` shows {last:?}, expected {expected:?}")
+        bail!("`{css}` shows {last:?}, expected it to {relation} {expected:?}")
+    }
+
+    /// Signs this browser in through the sign-in server function, as the
+    /// login page would; the session cookie lands in the browser's jar.
+    pub async fn sign_in(&self, app: &TestApp, account: &Account) -> anyhow::Result<()> {
+        self.client.goto(&app.url("/healthz")).await?;
+        let status = self
+            .client
+            .execute_async(
+                "const [email, password, done] = arguments;
+                 const body = new URLSearchParams({ 'input[email]': email, 'input[password]': password });
+                 fetch('/api/login', { method: 'POST', body }).then(r => done(r.status), () => done(0));",
+                vec![account.email.clone().into(), account.password.clone().into()],
+            )
+            .await?;
+        if status != 200 {
+            bail!("signing in answered {status}");
+        }
+        Ok(())
+    }
+
+    /// Clicks the element matching `css` once it exists.
+    pub async fn click(&self, css: &str) -> anyhow::Result<()> {
+        self.wait_for(css).await?.click().await?;
+        Ok(())
+    }
+
+    /// Replaces the value of the input matching `css` by typing `text`.
+    pub async fn fill(&self, css: &str, text: &str) -> anyhow::Result<()> {
+        let input = self.wait_for(css).await?;
+        input.clear().await?;
+        input.send_keys(text).await?;
+        Ok(())
+    }
+
+    /// Types a date into an `<input type="date">` as a person would
+    /// (Chromium's en-US field order is month, day, year). Keys go to the
+    /// focused segment; focusing (not clicking the middle) starts at the month.
+    pub async fn type_date(&self, css: &str, date: chrono::NaiveDate) -> anyhow::Result<()> {
+        let input = self.wait_for(css).await?;
+        input.clear().await?;
+        input.send_keys(&date.format("%m%d%Y").to_string()).await?;
+        Ok(())
     }
 
     /// Paths of every request the page made to server functions so far.
@@ -237,7 +370,8 @@ impl Browser {
         Ok(serde_json::from_value(value)?)
     }
 
-    /// Saves a PNG of the viewport under `target/screenshots/`.
+    /// Saves a PNG of the viewport under `target/screenshots/` (the README
+    /// shows copies from `docs/screenshots/`).
     pub async fn screenshot(&self, name: &str) -> anyhow::Result<PathBuf> {
         let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/screenshots");
         std::fs::create_dir_all(&dir)?;

@@ -279,6 +279,14 @@ impl From<ApiError> for app::AppError {
         match error {
             ApiError::Validation(errors) => Self::Invalid(errors),
             ApiError::NotFound => Self::NotFound,
+            ApiError::Unauthenticated => Self::Unauthenticated,
+            ApiError::InvalidCredentials => Self::InvalidCredentials,
+            ApiError::RateLimited { .. } => Self::RateLimited,
+            ApiError::Conflict(conflict) => Self::Conflict(app::error::Conflict {
+                code: conflict.code.to_owned(),
+                message: conflict.detail,
+                nights: conflict.nights,
+            }),
             other if other.status() == StatusCode::SERVICE_UNAVAILABLE => Self::Unavailable,
             _ => Self::Internal,
         }

@@ -8,6 +8,8 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use crate::dto::BookingStatus;
+use crate::errors::FieldErrors;
 use crate::rule;
 use crate::stay::{self, BookingWindow};
 
@@ -48,6 +50,54 @@ impl NewBooking {
     /// Nights in the stay (zero or negative for an invalid one).
     pub fn nights(&self) -> i64 {
         stay::nights(self.check_in, self.check_out)
+    }
+}
+
+/// Most bookings one list answers.
+pub const MAX_LIST_LIMIT: i64 = 100;
+/// How many bookings a list answers when `limit` is not given.
+pub const DEFAULT_LIST_LIMIT: i64 = 50;
+
+/// `limit` is outside `1..=MAX_LIST_LIMIT`.
+pub const MSG_LIMIT_RANGE: &str = "Limit must be between 1 and 100.";
+/// `to` is not after `from`.
+pub const MSG_RANGE_ORDER: &str = "The end of the date range must be after its start.";
+
+/// Filters of `GET /bookings`. Guests only ever see their own bookings.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::IntoParams), into_params(parameter_in = Query))]
+#[serde(deny_unknown_fields)]
+pub struct BookingFilter {
+    /// Only bookings of this room type.
+    pub room_id: Option<Uuid>,
+    /// Only stays with a night on or after this date.
+    #[cfg_attr(feature = "ssr", param(example = "2030-01-01"))]
+    pub from: Option<NaiveDate>,
+    /// Only stays with a night before this date (exclusive, like check-out).
+    #[cfg_attr(feature = "ssr", param(example = "2030-02-01"))]
+    pub to: Option<NaiveDate>,
+    /// Only confirmed or only cancelled bookings.
+    #[cfg_attr(feature = "ssr", param(inline))]
+    pub status: Option<BookingStatus>,
+    /// How many bookings at most, 1 to 100; 50 when omitted.
+    #[cfg_attr(feature = "ssr", param(minimum = 1, maximum = 100, default = 50))]
+    pub limit: Option<i64>,
+}
+
+impl BookingFilter {
+    /// The row limit to use, or the messages for the fields that are wrong.
+    pub fn checked_limit(&self) -> Result<i64, FieldErrors> {
+        let mut errors = FieldErrors::new();
+        let limit = self.limit.unwrap_or(DEFAULT_LIST_LIMIT);
+        if !(1..=MAX_LIST_LIMIT).contains(&limit) {
+            errors.push("limit", MSG_LIMIT_RANGE);
+        }
+        if let (Some(from), Some(to)) = (self.from, self.to)
+            && to <= from
+        {
+            errors.push("to", MSG_RANGE_ORDER);
+        }
+        errors.into_result(limit)
     }
 }
 
@@ -172,5 +222,33 @@ mod tests {
                 "price_cents":1}"#,
         );
         assert!(result.is_err());
+    }
+
+    #[test]
+    fn list_limits_and_ranges_are_checked() {
+        assert_eq!(
+            BookingFilter::default().checked_limit(),
+            Ok(DEFAULT_LIST_LIMIT)
+        );
+        for bad in [0, 101, -1] {
+            let filter = BookingFilter {
+                limit: Some(bad),
+                ..BookingFilter::default()
+            };
+            let errors = filter.checked_limit().expect_err("out of range");
+            assert_eq!(errors.for_field("limit"), Some(MSG_LIMIT_RANGE));
+        }
+        let backwards = BookingFilter {
+            from: Some(day(5)),
+            to: Some(day(5)),
+            ..BookingFilter::default()
+        };
+        assert_eq!(
+            backwards
+                .checked_limit()
+                .expect_err("empty range")
+                .for_field("to"),
+            Some(MSG_RANGE_ORDER)
+        );
     }
 }

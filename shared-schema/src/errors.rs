@@ -102,6 +102,18 @@ impl FieldErrors {
         }
     }
 
+    /// The same messages with `from` fields reported under `to` (a form
+    /// field named differently from the typed value's).
+    #[must_use]
+    pub fn renamed(mut self, from: &str, to: &str) -> Self {
+        for error in &mut self.0 {
+            if error.field == from {
+                to.clone_into(&mut error.field);
+            }
+        }
+        self
+    }
+
     /// Iterates over the messages in order.
     pub fn iter(&self) -> std::slice::Iter<'_, FieldError> {
         self.0.iter()

@@ -18,7 +18,9 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 use crate::errors::FieldErrors;
-use crate::search::RoomSearch;
+use crate::inventory::InventoryEdit;
+use crate::rooms::{RoomInput, RoomPatch};
+use crate::search::{RoomSearch, SearchOptions, SearchSort};
 use crate::stay::{self, BookingWindow};
 
 /// Check-in date left empty.
@@ -31,6 +33,14 @@ pub const MSG_DATE_FORMAT: &str = "Enter a date as YYYY-MM-DD.";
 pub const MSG_WHOLE_NUMBER: &str = "Enter a whole number.";
 /// Guest count left empty.
 pub const MSG_GUESTS_REQUIRED: &str = "Enter the number of guests.";
+/// A required number left empty.
+pub const MSG_NUMBER_REQUIRED: &str = "Enter a number.";
+/// A price that is not a decimal amount with at most two decimals.
+pub const MSG_PRICE_FORMAT: &str = "Enter a price like 120 or 120.50.";
+/// An inventory edit's start date left empty.
+pub const MSG_CHOOSE_FROM: &str = "Choose the first night.";
+/// An inventory edit's end date left empty.
+pub const MSG_CHOOSE_TO: &str = "Choose the day after the last night.";
 
 /// Parses a required `YYYY-MM-DD` date from `raw` (trimmed).
 ///
@@ -190,6 +200,185 @@ impl From<&RoomSearch> for SearchForm {
             guests: search.guests.to_string(),
             units: search.units.to_string(),
         }
+    }
+}
+
+/// The filters and order of the search page as typed: prices per night in
+/// major units, either may be empty.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct FilterForm {
+    /// `price_asc` (or empty), `price_desc` or `name`.
+    pub sort: String,
+    /// Lowest average price per night, as typed.
+    pub min_price: String,
+    /// Highest average price per night, as typed.
+    pub max_price: String,
+}
+
+impl FilterForm {
+    /// Parses and validates the filters into [`SearchOptions`] (first page).
+    pub fn parse(&self) -> Result<SearchOptions, FieldErrors> {
+        let mut errors = FieldErrors::new();
+        let mut price = |field: &str, raw: &str| {
+            (!raw.trim().is_empty())
+                .then(|| parse_price(field, raw, &mut errors))
+                .flatten()
+        };
+        let min_price = price("min_price", &self.min_price);
+        let max_price = price("max_price", &self.max_price);
+        let sort = match self.sort.trim() {
+            "price_desc" => SearchSort::PriceDesc,
+            "name" => SearchSort::Name,
+            _ => SearchSort::PriceAsc,
+        };
+        let options = SearchOptions {
+            min_price,
+            max_price,
+            sort,
+            ..SearchOptions::default()
+        };
+        validate_parsed(options, &(), errors)
+    }
+}
+
+/// Parses a price typed in major units (`120`, `120.5`, `120.50`) into
+/// minor units. Records [`MSG_PRICE_FORMAT`] for anything else.
+pub fn parse_price(field: &str, raw: &str, errors: &mut FieldErrors) -> Option<i64> {
+    let raw = raw.trim();
+    let (major, minor) = raw.split_once('.').unwrap_or((raw, ""));
+    let digits = |part: &str| part.bytes().all(|byte| byte.is_ascii_digit());
+    let cents = (!major.is_empty() && digits(major) && minor.len() <= 2 && digits(minor))
+        .then(|| {
+            let minor: i64 = format!("{minor:0<2}").parse().ok()?;
+            major
+                .parse::<i64>()
+                .ok()?
+                .checked_mul(100)?
+                .checked_add(minor)
+        })
+        .flatten();
+    if cents.is_none() {
+        errors.push(field, MSG_PRICE_FORMAT);
+    }
+    cents
+}
+
+/// The room form of the admin pages as typed; the price in major units.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct RoomForm {
+    /// Display name.
+    pub name: String,
+    /// Description shown to guests.
+    pub description: String,
+    /// Guests per unit, as typed.
+    pub capacity: String,
+    /// Base nightly price in major units, as typed (`120.50`).
+    pub price: String,
+    /// ISO 4217 code.
+    pub currency: String,
+    /// Units of this type, as typed.
+    pub total_inventory: String,
+}
+
+impl RoomForm {
+    /// Parses and validates the form into a [`RoomInput`]. Price messages
+    /// are reported on `price`, the field the user typed.
+    pub fn parse(&self) -> Result<RoomInput, FieldErrors> {
+        let mut errors = FieldErrors::new();
+        let capacity = parse_int("capacity", &self.capacity, MSG_NUMBER_REQUIRED, &mut errors);
+        let price_cents = parse_price("price", &self.price, &mut errors);
+        let total_inventory = parse_int(
+            "total_inventory",
+            &self.total_inventory,
+            MSG_NUMBER_REQUIRED,
+            &mut errors,
+        );
+        let input = RoomInput {
+            name: self.name.clone(),
+            description: self.description.clone(),
+            capacity: capacity.unwrap_or(1),
+            price_cents: price_cents.unwrap_or(1),
+            currency: self.currency.trim().to_owned(),
+            total_inventory: total_inventory.unwrap_or(1),
+        }
+        .normalized();
+        validate_parsed(input, &(), errors).map_err(|errors| errors.renamed("price_cents", "price"))
+    }
+}
+
+impl From<RoomInput> for RoomPatch {
+    /// A patch that sets every field of the room (and leaves `active`).
+    fn from(input: RoomInput) -> Self {
+        Self {
+            name: Some(input.name),
+            description: Some(input.description),
+            capacity: Some(input.capacity),
+            price_cents: Some(input.price_cents),
+            currency: Some(input.currency),
+            total_inventory: Some(input.total_inventory),
+            active: None,
+        }
+    }
+}
+
+/// What an inventory edit does to the nights' open/closed state.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ClosedChange {
+    /// Leave it as it is.
+    #[default]
+    Unchanged,
+    /// Close the nights to new bookings.
+    Close,
+    /// Reopen closed nights.
+    Open,
+}
+
+/// The inventory form of the admin calendar as typed. Empty `total` and
+/// `price` leave them unchanged.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct InventoryForm {
+    /// First night, `YYYY-MM-DD`.
+    pub from: String,
+    /// Day after the last night, `YYYY-MM-DD`.
+    pub to: String,
+    /// Units on sale per night, as typed; empty = unchanged.
+    pub total: String,
+    /// Nightly price in major units, as typed; empty = unchanged.
+    pub price: String,
+    /// Close, reopen or leave the nights.
+    pub closed: ClosedChange,
+}
+
+impl InventoryForm {
+    /// Parses and validates the form into an [`InventoryEdit`].
+    pub fn parse(&self, window: &BookingWindow) -> Result<InventoryEdit, FieldErrors> {
+        let mut errors = FieldErrors::new();
+        let from = parse_date("from", &self.from, MSG_CHOOSE_FROM, &mut errors);
+        let to = parse_date("to", &self.to, MSG_CHOOSE_TO, &mut errors);
+        let total = parse_optional_int("total", &self.total, &mut errors);
+        let price_cents = if self.price.trim().is_empty() {
+            None
+        } else {
+            parse_price("price", &self.price, &mut errors)
+        };
+        let from = from.unwrap_or(window.today);
+        let edit = InventoryEdit {
+            from,
+            to: to.unwrap_or_else(|| from.succ_opt().unwrap_or(from)),
+            total,
+            price_cents,
+            closed: match self.closed {
+                ClosedChange::Unchanged => None,
+                ClosedChange::Close => Some(true),
+                ClosedChange::Open => Some(false),
+            },
+        };
+        validate_parsed(edit, window, errors)
+            .map_err(|errors| errors.renamed("price_cents", "price"))
     }
 }
 

@@ -295,3 +295,16 @@ pub struct NightAvailability {
     /// Closed nights cannot be booked, whatever is free.
     pub closed: bool,
 }
+
+/// One room's nights side by side, for the admin occupancy overview.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RoomOccupancy {
+    /// The room's id.
+    pub room_id: uuid::Uuid,
+    /// Its display name.
+    pub room_name: String,
+    /// Whether guests can find and book it.
+    pub active: bool,
+    /// Consecutive nights from the first one asked for.
+    pub nights: Vec<NightAvailability>,
+}

@@ -6,17 +6,29 @@
 //! types and only navigates when the input is valid; the server function
 //! validates the same `SearchForm` again with the same function.
 
+use chrono::NaiveDate;
 use leptos::{ev::SubmitEvent, prelude::*};
 use leptos_meta::Title;
 use leptos_router::{
     NavigateOptions,
+    components::A,
     hooks::{use_navigate, use_query_map},
+    params::ParamsMap,
 };
-use shared_schema::{dto::RoomOffer, errors::FieldErrors, form::SearchForm, stay::BookingWindow};
+use serde::{Deserialize, Serialize};
+use shared_schema::{
+    dto::RoomOffer,
+    errors::FieldErrors,
+    form::{FilterForm, SearchForm},
+    search::SearchPage,
+    stay::BookingWindow,
+};
 
 use crate::{
     AppError,
-    format::{money, plural},
+    components::{Checks, ErrorAlert, Input},
+    format::{money, plural, short_date},
+    session::encode_component,
 };
 
 /// Which nights can be booked now, as the server sees "today".
@@ -28,41 +40,131 @@ pub async fn get_booking_window() -> Result<BookingWindow, AppError> {
     })
 }
 
-/// Validates the raw form with the shared rules and runs the search.
+/// A search's answer: one page of offers and, when nothing is free, the
+/// nearby stays of the same length that have rooms.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SearchResults {
+    pub page: SearchPage,
+    pub nearby: Vec<NearbyStay>,
+}
+
+/// A stay a few days earlier or later, with how many rooms it has.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NearbyStay {
+    pub check_in: NaiveDate,
+    pub check_out: NaiveDate,
+    pub rooms: usize,
+}
+
+/// Validates the raw form and filters with the shared rules and runs the
+/// search; `cursor` reads a later page.
 #[server(endpoint = "search_rooms")]
-pub async fn search_rooms(form: SearchForm) -> Result<Vec<RoomOffer>, AppError> {
-    crate::error::with_status(
-        async {
-            let backend = crate::backend::backend()?;
-            let search = form
-                .parse(&backend.booking_window().await)
-                .map_err(AppError::Invalid)?;
-            backend.search_rooms(search).await
+pub async fn search_rooms(
+    form: SearchForm,
+    #[server(default)] filters: FilterForm,
+    #[server(default)] cursor: Option<String>,
+) -> Result<SearchResults, AppError> {
+    use shared_schema::search::{RoomSearch, SearchOptions};
+    /// Days a suggestion may move the stay, nearest first.
+    const NEARBY_SHIFTS: [i64; 6] = [-1, 1, -2, 2, -3, 3];
+
+    crate::backend::serve(|backend, _| async move {
+        let window = backend.booking_window().await;
+        let (search, options) = match (form.parse(&window), filters.parse()) {
+            (Ok(search), Ok(options)) => (search, SearchOptions { cursor, ..options }),
+            (search, options) => {
+                let mut errors = search.err().unwrap_or_default();
+                errors.extend(options.err().unwrap_or_default());
+                return Err(AppError::Invalid(errors));
+            }
+        };
+        let page = backend
+            .search_rooms(search.clone(), options.clone())
+            .await?;
+        let mut nearby = Vec::new();
+        if page.offers.is_empty() && options.cursor.is_none() {
+            for shift in NEARBY_SHIFTS {
+                let moved = chrono::Duration::days(shift);
+                let stay = RoomSearch {
+                    check_in: search.check_in + moved,
+                    check_out: search.check_out + moved,
+                    ..search.clone()
+                };
+                if !window.contains_stay(stay.check_in, stay.check_out) {
+                    continue;
+                }
+                let found = backend.search_rooms(stay.clone(), options.clone()).await?;
+                if !found.offers.is_empty() {
+                    nearby.push(NearbyStay {
+                        check_in: stay.check_in,
+                        check_out: stay.check_out,
+                        rooms: found.offers.len(),
+                    });
+                }
+            }
         }
-        .await,
-    )
+        Ok(SearchResults { page, nearby })
+    })
+    .await
 }
 
 /// The search as the URL carries it; `None` until a search was submitted.
-fn search_from_query(query: &leptos_router::params::ParamsMap) -> Option<SearchForm> {
+fn search_from_query(query: &ParamsMap) -> Option<(SearchForm, FilterForm)> {
     let value = |key: &str| query.get(key).unwrap_or_default();
-    query.get("check_in").map(|_| SearchForm {
-        check_in: value("check_in"),
-        check_out: value("check_out"),
-        guests: value("guests"),
-        units: value("units"),
+    query.get("check_in").map(|_| {
+        (
+            SearchForm {
+                check_in: value("check_in"),
+                check_out: value("check_out"),
+                guests: value("guests"),
+                units: value("units"),
+            },
+            FilterForm {
+                sort: value("sort"),
+                min_price: value("min_price"),
+                max_price: value("max_price"),
+            },
+        )
     })
 }
 
-fn search_to_query(form: &SearchForm) -> String {
-    // Dates and integers need no escaping; anything else was rejected above.
-    format!(
-        "check_in={}&check_out={}&guests={}&units={}",
-        form.check_in.trim(),
-        form.check_out.trim(),
-        form.guests.trim(),
-        form.units.trim()
-    )
+/// The query string of a search, for links and the address bar.
+pub(crate) fn search_to_query(form: &SearchForm) -> String {
+    let mut query = String::new();
+    for (key, value) in [
+        ("check_in", &form.check_in),
+        ("check_out", &form.check_out),
+        ("guests", &form.guests),
+        ("units", &form.units),
+    ] {
+        append_param(&mut query, key, value);
+    }
+    query
+}
+
+fn filters_to_query(filters: &FilterForm) -> String {
+    let mut query = String::new();
+    for (key, value) in [
+        ("sort", &filters.sort),
+        ("min_price", &filters.min_price),
+        ("max_price", &filters.max_price),
+    ] {
+        append_param(&mut query, key, value);
+    }
+    query
+}
+
+fn append_param(query: &mut String, key: &str, value: &str) {
+    let value = value.trim();
+    if value.is_empty() {
+        return;
+    }
+    if !query.is_empty() {
+        query.push('&');
+    }
+    query.push_str(key);
+    query.push('=');
+    query.push_str(&encode_component(value));
 }
 
 #[component]
@@ -74,7 +176,7 @@ pub(crate) fn SearchPage() -> impl IntoView {
         move || submitted.get(),
         |search| async move {
             match search {
-                Some(form) => Some(search_rooms(form).await),
+                Some((form, filters)) => Some(search_rooms(form, filters, None).await),
                 None => None,
             }
         },
@@ -90,30 +192,29 @@ pub(crate) fn SearchPage() -> impl IntoView {
         <section class="hero">
             <h1>"Find a room"</h1>
             <p class="lede">"Pick your dates and party size to see what is free for every night."</p>
-            <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
+            <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
                 {move || Suspend::new(async move {
                     match window.await {
                         Ok(window) => {
-                            let initial = submitted.get_untracked().unwrap_or_default();
-                            view! { <SearchFormView window initial server_errors /> }.into_any()
+                            let (initial, filters) = submitted.get_untracked().unwrap_or_default();
+                            view! { <SearchFormView window initial filters server_errors /> }.into_any()
                         }
-                        Err(error) => view! { <p class="alert" role="alert">{error.to_string()}</p> }.into_any(),
+                        Err(error) => view! { <ErrorAlert error /> }.into_any(),
                     }
                 })}
             </Suspense>
         </section>
         <section id="results" class="results" aria-live="polite" aria-busy=move || searching.get().to_string()>
-            <Transition set_pending=set_searching fallback=|| view! { <p class="muted">"Searching…"</p> }>
+            <Transition set_pending=set_searching fallback=|| view! { <p class="loading">"Searching…"</p> }>
                 {move || Suspend::new(async move {
+                    let (form, filters) = submitted.get_untracked().unwrap_or_default();
                     match results.await {
                         None => ().into_any(),
-                        Some(Ok(offers)) => view! { <Offers offers /> }.into_any(),
+                        Some(Ok(results)) => view! { <Offers results form filters /> }.into_any(),
                         Some(Err(AppError::Invalid(_))) => view! {
-                            <p class="alert" role="alert">"Please correct the search above."</p>
+                            <p class="alert error" role="alert">"Please correct the search above."</p>
                         }.into_any(),
-                        Some(Err(error)) => view! {
-                            <p class="alert" role="alert">{error.to_string()}</p>
-                        }.into_any(),
+                        Some(Err(error)) => view! { <ErrorAlert error /> }.into_any(),
                     }
                 })}
             </Transition>
@@ -123,26 +224,28 @@ pub(crate) fn SearchPage() -> impl IntoView {
 
 /// The form. Messages appear under a field once the user has changed it, and
 /// under every field on a submit attempt; nothing is sent while any is broken.
+/// Filters and order sit in the same form and travel in the same URL.
 #[component]
 fn SearchFormView(
     window: BookingWindow,
     initial: SearchForm,
+    filters: FilterForm,
     server_errors: Signal<FieldErrors>,
 ) -> impl IntoView {
+    let or = |value: String, default: &str| {
+        if value.is_empty() {
+            default.to_owned()
+        } else {
+            value
+        }
+    };
     let check_in = RwSignal::new(initial.check_in);
     let check_out = RwSignal::new(initial.check_out);
-    let guests = RwSignal::new(if initial.guests.is_empty() {
-        "2".to_owned()
-    } else {
-        initial.guests
-    });
-    let units = RwSignal::new(if initial.units.is_empty() {
-        "1".to_owned()
-    } else {
-        initial.units
-    });
-    let touched = RwSignal::new(Vec::<&'static str>::new());
-    let attempted = RwSignal::new(false);
+    let guests = RwSignal::new(or(initial.guests, "2"));
+    let units = RwSignal::new(or(initial.units, "1"));
+    let sort = RwSignal::new(filters.sort);
+    let min_price = RwSignal::new(filters.min_price);
+    let max_price = RwSignal::new(filters.max_price);
 
     let form = move || SearchForm {
         check_in: check_in.get(),
@@ -150,31 +253,28 @@ fn SearchFormView(
         guests: guests.get(),
         units: units.get(),
     };
-    let errors = Memo::new(move |_| form().parse(&window).err().unwrap_or_default());
-    let message = move |field: &'static str| {
-        let shown = attempted.get() || touched.with(|t| t.contains(&field));
+    let filters = move || FilterForm {
+        sort: sort.get(),
+        min_price: min_price.get(),
+        max_price: max_price.get(),
+    };
+    let checks = Checks::new(move || {
+        let mut errors = form().parse(&window).err().unwrap_or_default();
+        errors.extend(filters().parse().err().unwrap_or_default());
         errors
-            .with(|e| e.for_field(field).map(str::to_owned))
-            .filter(|_| shown)
-            .or_else(|| server_errors.with(|e| e.for_field(field).map(str::to_owned)))
-    };
-    let touch = move |field: &'static str| {
-        touched.update(|t| {
-            if !t.contains(&field) {
-                t.push(field);
-            }
-        });
-    };
+    });
+    Effect::new(move || checks.show_server(&AppError::Invalid(server_errors.get())));
 
     let navigate = use_navigate();
     let on_submit = move |event: SubmitEvent| {
         event.prevent_default();
-        attempted.set(true);
-        if errors.with(FieldErrors::is_empty) {
-            navigate(
-                &format!("/?{}", search_to_query(&form())),
-                NavigateOptions::default(),
-            );
+        if checks.attempt() {
+            let mut query = search_to_query(&form());
+            let filters = filters_to_query(&filters());
+            if !filters.is_empty() {
+                query = format!("{query}&{filters}");
+            }
+            navigate(&format!("/?{query}"), NavigateOptions::default());
         }
     };
 
@@ -183,94 +283,119 @@ fn SearchFormView(
         .last_night()
         .map(|night| night.to_string())
         .unwrap_or_default();
-    let (min_out, max_out) = (min.clone(), max.clone());
     view! {
-        <form class="search-form" method="get" action="/" novalidate on:submit=on_submit>
-            <Field id="check_in" label="Check-in" message=Signal::derive(move || message("check_in"))>
-                <input id="check_in" name="check_in" type="date" min=min max=max
-                    prop:value=check_in
-                    on:input=move |ev| { check_in.set(event_target_value(&ev)); touch("check_in"); }
-                    aria-invalid=move || message("check_in").is_some().to_string()
-                    aria-describedby="check_in-error" />
-            </Field>
-            <Field id="check_out" label="Check-out" message=Signal::derive(move || message("check_out"))>
-                <input id="check_out" name="check_out" type="date" min=min_out max=max_out
-                    prop:value=check_out
-                    on:input=move |ev| { check_out.set(event_target_value(&ev)); touch("check_out"); }
-                    aria-invalid=move || message("check_out").is_some().to_string()
-                    aria-describedby="check_out-error" />
-            </Field>
-            <Field id="guests" label="Guests" message=Signal::derive(move || message("guests"))>
-                <input id="guests" name="guests" type="number" inputmode="numeric" min="1"
-                    prop:value=guests
-                    on:input=move |ev| { guests.set(event_target_value(&ev)); touch("guests"); }
-                    aria-invalid=move || message("guests").is_some().to_string()
-                    aria-describedby="guests-error" />
-            </Field>
-            <Field id="units" label="Rooms" message=Signal::derive(move || message("units"))>
-                <input id="units" name="units" type="number" inputmode="numeric" min="1"
-                    prop:value=units
-                    on:input=move |ev| { units.set(event_target_value(&ev)); touch("units"); }
-                    aria-invalid=move || message("units").is_some().to_string()
-                    aria-describedby="units-error" />
-            </Field>
-            <button type="submit" class="button primary">"Search"</button>
+        <form class="search-form stack" method="get" action="/" novalidate on:submit=on_submit>
+            <div class="form-grid">
+                <Input id="check_in" label="Check-in" value=check_in checks kind="date" min=min.clone() max=max.clone() />
+                <Input id="check_out" label="Check-out" value=check_out checks kind="date" min=min max=max />
+                <Input id="guests" label="Guests" value=guests checks kind="number" inputmode="numeric" min="1" />
+                <Input id="units" label="Rooms" value=units checks kind="number" inputmode="numeric" min="1" />
+            </div>
+            <details class="filters" open=!filters().min_price.is_empty() || !filters().max_price.is_empty()>
+                <summary>"Sort and price"</summary>
+                <div class="form-grid toolbar">
+                    <div class="field">
+                        <label for="sort">"Sort by"</label>
+                        <select id="sort" name="sort" prop:value=sort
+                            on:change=move |ev| sort.set(event_target_value(&ev))>
+                            <option value="price_asc">"Price: low to high"</option>
+                            <option value="price_desc">"Price: high to low"</option>
+                            <option value="name">"Name"</option>
+                        </select>
+                    </div>
+                    <Input id="min_price" label="Min price per night" value=min_price checks
+                        inputmode="decimal" />
+                    <Input id="max_price" label="Max price per night" value=max_price checks
+                        inputmode="decimal" />
+                </div>
+            </details>
+            <div class="form-actions">
+                <button type="submit" class="button primary">"Search"</button>
+            </div>
         </form>
     }
 }
 
-/// A labelled input with its message slot. The slot is always present (and
-/// referenced by `aria-describedby`) so screen readers announce new messages.
 #[component]
-fn Field(
-    id: &'static str,
-    label: &'static str,
-    message: Signal<Option<String>>,
-    children: Children,
-) -> impl IntoView {
-    view! {
-        <div class="field" class:invalid=move || message.with(Option::is_some)>
-            <label for=id>{label}</label>
-            {children()}
-            <p class="field-error" id=format!("{id}-error") aria-live="polite">
-                {move || message.get()}
-            </p>
-        </div>
-    }
-}
-
-#[component]
-fn Offers(offers: Vec<RoomOffer>) -> impl IntoView {
-    if offers.is_empty() {
+fn Offers(results: SearchResults, form: SearchForm, filters: FilterForm) -> impl IntoView {
+    let SearchResults { page, nearby } = results;
+    if page.offers.is_empty() {
+        let suggestions = nearby
+            .into_iter()
+            .map(|stay| {
+                let moved = SearchForm {
+                    check_in: stay.check_in.to_string(),
+                    check_out: stay.check_out.to_string(),
+                    ..form.clone()
+                };
+                let href = format!("/?{}", search_to_query(&moved));
+                let text = format!(
+                    "{} – {}: {} free",
+                    short_date(stay.check_in),
+                    short_date(stay.check_out),
+                    plural(stay.rooms.try_into().unwrap_or(i64::MAX), "room", "rooms"),
+                );
+                view! { <li><A href=href>{text}</A></li> }
+            })
+            .collect_view();
         return view! {
             <div class="empty-state">
                 <h2>"No rooms are free for every night of that stay"</h2>
-                <p>"Try moving your dates by a day or two, or searching for fewer rooms."</p>
+                <p>"Try nearby dates, fewer rooms, or a wider price range."</p>
+                <ul class="suggestions" role="list" aria-label="Nearby dates with free rooms">{suggestions}</ul>
             </div>
         }
         .into_any();
     }
-    let heading =
-        plural(offers.len().try_into().unwrap_or(i64::MAX), "room", "rooms") + " available";
+    let offers = RwSignal::new(page.offers);
+    let cursor = RwSignal::new(page.next_cursor);
+    let room_query = search_to_query(&form);
+    let more = Action::new(move |(): &()| {
+        let (form, filters) = (form.clone(), filters.clone());
+        async move { search_rooms(form, filters, cursor.get_untracked()).await }
+    });
+    Effect::new(move || {
+        if let Some(Ok(results)) = more.value().get() {
+            offers.update(|offers| offers.extend(results.page.offers));
+            cursor.set(results.page.next_cursor);
+        }
+    });
     view! {
-        <h2>{heading}</h2>
+        <h2>{move || offers.with(|o| plural(o.len().try_into().unwrap_or(i64::MAX), "room", "rooms")) + " available"}</h2>
         <ul class="offers" role="list">
-            {offers.into_iter().map(|offer| view! { <OfferCard offer /> }).collect_view()}
+            <For each=move || offers.get() key=|offer| offer.id let:offer>
+                <OfferCard offer room_query=room_query.clone() />
+            </For>
         </ul>
+        {move || match more.value().get() {
+            Some(Err(error)) => Some(view! { <ErrorAlert error /> }),
+            _ => None,
+        }}
+        <Show when=move || cursor.with(Option::is_some)>
+            <div class="form-actions">
+                <button type="button" class="button secondary"
+                    disabled=move || more.pending().get()
+                    aria-busy=move || more.pending().get().to_string()
+                    on:click=move |_| { more.dispatch(()); }>
+                    "Show more rooms"
+                </button>
+            </div>
+        </Show>
     }
     .into_any()
 }
 
 #[component]
-fn OfferCard(offer: RoomOffer) -> impl IntoView {
+fn OfferCard(offer: RoomOffer, room_query: String) -> impl IntoView {
     let per_night = money(offer.nightly_from_cents, &offer.currency);
     let total = money(offer.total_cents, &offer.currency);
     let nights = plural(offer.nights.into(), "night", "nights");
     let left = (offer.min_free <= 3).then(|| format!("{} left", offer.min_free));
+    let href = format!("/rooms/{}?{room_query}", offer.id);
     view! {
         <li class="card offer">
-            <h3>{offer.name}</h3>
-            <p class="muted">{format!("Sleeps {}", offer.capacity)}</p>
+            <h3><A href=href>{offer.name}</A></h3>
+            <p class="capacity muted">{format!("Sleeps {}", offer.capacity)}</p>
             <p class="description">{offer.description}</p>
             <p class="price">
                 <span class="per-night">{format!("from {per_night} / night")}</span>

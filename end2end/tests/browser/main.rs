@@ -1,4 +1,6 @@
 //! End-to-end tests in headless Chromium against the real server and the
-//! WASM bundle cargo-leptos built. One binary; one module per journey.
+//! WASM bundle built by `scripts/test.sh`. One binary; one module per journey.
 
+mod admin;
+mod booking;
 mod search;

@@ -77,11 +77,7 @@ impl FromRequestParts<AppState> for AdminUser {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
         let AuthUser(principal) = AuthUser::from_request_parts(parts, state).await?;
-        if principal.is_admin() {
-            Ok(Self(principal))
-        } else {
-            Err(ApiError::NotFound)
-        }
+        principal.require_admin().map(Self)
     }
 }
 

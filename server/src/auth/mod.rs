@@ -16,6 +16,7 @@ mod repo;
 pub(crate) mod routes;
 pub mod session;
 
+use axum::http::HeaderValue;
 use shared_schema::{
     auth::{Login, Register},
     dto::{Session, User},
@@ -28,6 +29,7 @@ use uuid::Uuid;
 use crate::{
     config::Config,
     error::{ApiError, Conflict, ResultExt},
+    http::openapi::SESSION_COOKIE,
 };
 
 /// Roles live in `shared-schema` so the UI can read them too.
@@ -54,6 +56,28 @@ impl SessionSettings {
     pub fn ttl_secs(self) -> i64 {
         i64::from(self.ttl_hours) * 3600
     }
+
+    /// The `Set-Cookie` value that hands `token` to a browser.
+    pub fn cookie(self, token: &str) -> HeaderValue {
+        session_cookie(token, self.ttl_secs(), self.secure_cookie)
+    }
+
+    /// The `Set-Cookie` value that removes the session cookie.
+    pub fn clearing_cookie(self) -> HeaderValue {
+        session_cookie("", 0, self.secure_cookie)
+    }
+}
+
+/// The session cookie. `SameSite=Lax` keeps it off cross-site POSTs (so
+/// forms elsewhere cannot act as the user) while links from other sites
+/// still arrive signed in; `HttpOnly` keeps it away from scripts.
+fn session_cookie(token: &str, max_age_secs: i64, secure: bool) -> HeaderValue {
+    let secure = if secure { "; Secure" } else { "" };
+    let value = format!(
+        "{SESSION_COOKIE}={token}; HttpOnly; SameSite=Lax; Path=/; Max-Age={max_age_secs}{secure}"
+    );
+    // Tokens are URL-safe base64, which is always a valid header value.
+    HeaderValue::try_from(value).expect("a session cookie is a valid header value")
 }
 
 /// What `create_admin` did.
@@ -199,8 +223,44 @@ impl Principal {
         self.role == Role::Admin
     }
 
+    /// This caller if an admin; for anyone else admin things do not exist.
+    pub fn require_admin(self) -> Result<Self, ApiError> {
+        if self.is_admin() {
+            Ok(self)
+        } else {
+            Err(ApiError::NotFound)
+        }
+    }
+
     /// Object-level authorisation: the owner or an admin.
     pub fn may_access(&self, owner: Uuid) -> bool {
         self.is_admin() || self.user_id == owner
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cookie_is_http_only_lax_site_wide_and_expires_with_the_session() {
+        let settings = SessionSettings {
+            ttl_hours: 336,
+            secure_cookie: false,
+        };
+        let value = settings.cookie("abc");
+        assert_eq!(
+            value,
+            "roombook_session=abc; HttpOnly; SameSite=Lax; Path=/; Max-Age=1209600"
+        );
+    }
+
+    #[test]
+    fn cookie_is_secure_when_configured() {
+        let value = session_cookie("abc", 0, true);
+        assert_eq!(
+            value,
+            "roombook_session=abc; HttpOnly; SameSite=Lax; Path=/; Max-Age=0; Secure"
+        );
     }
 }

@@ -21,7 +21,7 @@ use super::{
 };
 use crate::{
     error::{ApiError, Problem},
-    http::{AppState, extract::AppJson, openapi::SESSION_COOKIE},
+    http::{AppState, extract::AppJson},
 };
 
 /// Sign-out and who-am-I: for a signed-in caller, under the global limit.
@@ -189,7 +189,7 @@ async fn logout(
     // `AuthUser` has just accepted this very token.
     let token = token_from_headers(&headers).ok_or(ApiError::Unauthenticated)?;
     super::logout(&state.services.pool, who, token).await?;
-    let clear = cookie("", 0, state.services.sessions.secure_cookie);
+    let clear = state.services.sessions.clearing_cookie();
     Ok((StatusCode::NO_CONTENT, [(header::SET_COOKIE, clear)]).into_response())
 }
 
@@ -229,7 +229,7 @@ async fn get_me(
 /// A sign-in answer: the session as JSON and as a cookie. Tokens must not
 /// sit in caches.
 fn signed_in(status: StatusCode, settings: SessionSettings, session: Session) -> Response {
-    let cookie = cookie(&session.token, settings.ttl_secs(), settings.secure_cookie);
+    let cookie = settings.cookie(&session.token);
     (
         status,
         [
@@ -239,43 +239,4 @@ fn signed_in(status: StatusCode, settings: SessionSettings, session: Session) ->
         AppJson(session),
     )
         .into_response()
-}
-
-/// The session cookie. `SameSite=Lax` keeps it off cross-site POSTs (so
-/// forms elsewhere cannot act as the user) while links from other sites
-/// still arrive signed in; `HttpOnly` keeps it away from scripts.
-fn cookie(token: &str, max_age_secs: i64, secure: bool) -> HeaderValue {
-    let secure = if secure { "; Secure" } else { "" };
-    let value = format!(
-        "{SESSION_COOKIE}={token}; HttpOnly; SameSite=Lax; Path=/; Max-Age={max_age_secs}{secure}"
-    );
-    // Tokens are URL-safe base64, which is always a valid header value.
-    HeaderValue::try_from(value).expect("a session cookie is a valid header value")
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn cookie_is_http_only_lax_site_wide_and_expires_with_the_session() {
-        let settings = SessionSettings {
-            ttl_hours: 336,
-            secure_cookie: false,
-        };
-        let value = cookie("abc", settings.ttl_secs(), settings.secure_cookie);
-        assert_eq!(
-            value,
-            "roombook_session=abc; HttpOnly; SameSite=Lax; Path=/; Max-Age=1209600"
-        );
-    }
-
-    #[test]
-    fn cookie_is_secure_when_configured() {
-        let value = cookie("abc", 0, true);
-        assert_eq!(
-            value,
-            "roombook_session=abc; HttpOnly; SameSite=Lax; Path=/; Max-Age=0; Secure"
-        );
-    }
 }

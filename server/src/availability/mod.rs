@@ -13,7 +13,7 @@ mod routes;
 use chrono::{Days, NaiveDate};
 use shared_schema::{
     BookingWindow,
-    inventory::{InventoryEdit, NightAvailability},
+    inventory::{InventoryEdit, NightAvailability, RoomOccupancy},
 };
 use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
@@ -96,6 +96,27 @@ pub(crate) async fn edit(
     tx.commit().await?;
     tracing::info!(%room_id, from = %edit.from, to = %edit.to, "inventory edited");
     Ok(calendar)
+}
+
+/// Booked and total units of every room for the nights `[from, to)`.
+pub(crate) async fn occupancy(
+    pool: &PgPool,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Result<Vec<RoomOccupancy>, ApiError> {
+    let mut rooms: Vec<RoomOccupancy> = Vec::new();
+    for row in repo::occupancy(pool, from, to).await? {
+        match rooms.last_mut() {
+            Some(room) if room.room_id == row.room_id => room.nights.push(row.night),
+            _ => rooms.push(RoomOccupancy {
+                room_id: row.room_id,
+                room_name: row.room_name,
+                active: row.active,
+                nights: vec![row.night],
+            }),
+        }
+    }
+    Ok(rooms)
 }
 
 /// The default calendar range: a month from today.

@@ -145,3 +145,35 @@ pub(super) async fn calendar(
     .fetch_all(executor)
     .await
 }
+
+/// A room's night, for the occupancy overview.
+#[derive(Debug, sqlx::FromRow)]
+pub(super) struct OccupancyRow {
+    pub room_id: Uuid,
+    pub room_name: String,
+    pub active: bool,
+    #[sqlx(flatten)]
+    pub night: NightAvailability,
+}
+
+/// Every room's nights in `[from, to)`, active rooms first, by name.
+pub(super) async fn occupancy(
+    executor: impl PgExecutor<'_>,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Result<Vec<OccupancyRow>, sqlx::Error> {
+    sqlx::query_as(
+        "select r.id as room_id, r.name as room_name, r.active,
+                a.night, a.total, a.booked,
+                case when a.closed then 0 else a.total - a.booked end as free,
+                a.price_cents, a.closed
+           from rooms r
+           join room_availability a on a.room_id = r.id
+          where a.night >= $1 and a.night < $2
+          order by r.active desc, r.name, r.id, a.night",
+    )
+    .bind(from)
+    .bind(to)
+    .fetch_all(executor)
+    .await
+}

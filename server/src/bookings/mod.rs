@@ -18,11 +18,11 @@ mod routes;
 
 pub use idempotency::{IdempotencyKey, StoredResponse, purge_expired_keys};
 pub(crate) use routes::routes;
+pub use shared_schema::booking::BookingFilter;
 
 use anyhow::Context;
 use axum::http::StatusCode;
 use chrono::NaiveDate;
-use serde::Deserialize;
 use shared_schema::{
     FieldErrors,
     booking::NewBooking,
@@ -37,60 +37,12 @@ use crate::{
     error::{ApiError, Conflict, ResultExt},
 };
 
-/// Most bookings one list answers.
-pub const MAX_LIST_LIMIT: i64 = 100;
-/// How many bookings a list answers when `limit` is not given.
-pub const DEFAULT_LIST_LIMIT: i64 = 50;
-
-/// `limit` is outside `1..=MAX_LIST_LIMIT`.
-pub const MSG_LIMIT_RANGE: &str = "Limit must be between 1 and 100.";
-/// `to` is not after `from`.
-pub const MSG_RANGE_ORDER: &str = "The end of the date range must be after its start.";
-
 /// How often a new booking draws another reference when its random one is
 /// taken (40 random bits: a second draw is already rare).
 const REFERENCE_ATTEMPTS: usize = 5;
 
 /// The CHECK that keeps `booked` within `0..=total` on every night.
 const BOOKED_WITHIN_TOTAL: &str = "room_availability_booked_within_total";
-
-/// Filters of `GET /bookings`. Guests only ever see their own bookings.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, utoipa::IntoParams)]
-#[serde(deny_unknown_fields)]
-#[into_params(parameter_in = Query)]
-pub struct BookingFilter {
-    /// Only bookings of this room type.
-    pub room_id: Option<Uuid>,
-    /// Only stays with a night on or after this date.
-    #[param(example = "2030-01-01")]
-    pub from: Option<NaiveDate>,
-    /// Only stays with a night before this date (exclusive, like check-out).
-    #[param(example = "2030-02-01")]
-    pub to: Option<NaiveDate>,
-    /// Only confirmed or only cancelled bookings.
-    #[param(inline)]
-    pub status: Option<BookingStatus>,
-    /// How many bookings at most, 1 to 100; 50 when omitted.
-    #[param(minimum = 1, maximum = 100, default = 50)]
-    pub limit: Option<i64>,
-}
-
-impl BookingFilter {
-    /// The row limit to use, or the messages for the fields that are wrong.
-    pub fn checked_limit(&self) -> Result<i64, FieldErrors> {
-        let mut errors = FieldErrors::new();
-        let limit = self.limit.unwrap_or(DEFAULT_LIST_LIMIT);
-        if !(1..=MAX_LIST_LIMIT).contains(&limit) {
-            errors.push("limit", MSG_LIMIT_RANGE);
-        }
-        if let (Some(from), Some(to)) = (self.from, self.to)
-            && to <= from
-        {
-            errors.push("to", MSG_RANGE_ORDER);
-        }
-        errors.into_result(limit)
-    }
-}
 
 /// What `POST /bookings` answers.
 #[derive(Debug)]
@@ -418,33 +370,5 @@ mod tests {
         )
         .expect_err("too many guests");
         assert_eq!(error.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    }
-
-    #[test]
-    fn list_limits_and_ranges_are_checked() {
-        assert_eq!(
-            BookingFilter::default().checked_limit(),
-            Ok(DEFAULT_LIST_LIMIT)
-        );
-        for bad in [0, 101, -1] {
-            let filter = BookingFilter {
-                limit: Some(bad),
-                ..BookingFilter::default()
-            };
-            let errors = filter.checked_limit().expect_err("out of range");
-            assert_eq!(errors.for_field("limit"), Some(MSG_LIMIT_RANGE));
-        }
-        let backwards = BookingFilter {
-            from: Some(day(5)),
-            to: Some(day(5)),
-            ..BookingFilter::default()
-        };
-        assert_eq!(
-            backwards
-                .checked_limit()
-                .expect_err("empty range")
-                .for_field("to"),
-            Some(MSG_RANGE_ORDER)
-        );
     }
 }

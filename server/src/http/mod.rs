@@ -10,9 +10,13 @@ pub mod rate_limit;
 use std::{net::SocketAddr, sync::Arc, time::Duration};
 
 use app::backend::Backend;
-use axum::{Router, extract::FromRef, routing::get};
+use axum::{
+    Router,
+    extract::FromRef,
+    routing::{get, post},
+};
 use leptos::prelude::{LeptosOptions, provide_context};
-use leptos_axum::{LeptosRoutes, generate_route_list};
+use leptos_axum::{LeptosRoutes, generate_route_list_with_exclusions};
 
 use sqlx::PgPool;
 use utoipa_swagger_ui::SwaggerUi;
@@ -96,13 +100,30 @@ pub fn router(state: AppState) -> Router {
     let settings = Arc::clone(&state.http);
     let (api, api_doc) = openapi::api(&settings).split_for_parts();
 
+    // The server functions that take a password get the sign-in budget on
+    // top, as their REST twins do; leptos leaves their paths to us.
+    let credential_paths = app::session::CREDENTIAL_PATHS.map(str::to_owned).to_vec();
+    let credentials = credential_paths
+        .iter()
+        .fold(Router::new(), |router, path| {
+            let provide_backend = provide_backend.clone();
+            router.route(
+                path,
+                post(move |request| {
+                    leptos_axum::handle_server_fns_with_context(provide_backend, request)
+                }),
+            )
+        })
+        .layer(settings.auth_limit());
+
     // Pages and server functions share the general budget with the API;
     // health checks, the API docs and static files are not limited.
     let limited = Router::new()
         .merge(api)
+        .merge(credentials)
         .leptos_routes_with_context(
             &state,
-            generate_route_list(app::App),
+            generate_route_list_with_exclusions(app::App, Some(credential_paths)),
             provide_backend.clone(),
             move || app::shell(shell_options.clone()),
         )

@@ -81,6 +81,17 @@ impl TestApp {
             .await
     }
 
+    /// A page as a browser signed in as `user` gets it (session cookie).
+    pub async fn get_with_session(&self, uri: &str, user: &TestUser) -> TestResponse {
+        self.request(
+            Request::get(uri)
+                .header(header::COOKIE, format!("roombook_session={}", user.token))
+                .body(Body::empty())
+                .expect("request"),
+        )
+        .await
+    }
+
     /// Posts form fields the way the browser's server-function client does.
     pub async fn post_form(&self, uri: &str, fields: &[(&str, &str)]) -> TestResponse {
         let body = fields

@@ -83,3 +83,72 @@ async fn server_functions_refuse_posts_from_other_sites(pool: PgPool) {
         .await;
     assert_eq!(own.status, 422, "{}", own.body);
 }
+
+#[sqlx::test(migrator = "server::MIGRATOR")]
+async fn admin_pages_are_a_404_for_guests_and_render_for_admins(pool: PgPool) {
+    use crate::helpers::create_user;
+    let guest = create_user(&pool, "guest").await;
+    let admin = create_user(&pool, "admin").await;
+    let app = TestApp::new(pool);
+    for path in ["/admin", "/admin/bookings", "/admin/occupancy"] {
+        let anonymous = app.get(path).await;
+        assert_eq!(anonymous.status, 404, "{path} signed out");
+        let as_guest = app.get_with_session(path, &guest).await;
+        assert_eq!(as_guest.status, 404, "{path} as a guest");
+        assert!(as_guest.body.contains("Page not found"));
+        let as_admin = app.get_with_session(path, &admin).await;
+        assert_eq!(as_admin.status, 200, "{path} as an admin");
+        assert!(as_admin.body.contains(r#"class="admin-nav""#), "{path}");
+    }
+}
+
+#[sqlx::test(migrator = "server::MIGRATOR")]
+async fn a_room_page_renders_its_calendar_on_the_server(pool: PgPool) {
+    use crate::helpers::{RoomSeed, seed_room};
+    let room = seed_room(
+        &pool,
+        RoomSeed {
+            name: "Cellar Twin",
+            ..RoomSeed::default()
+        },
+    )
+    .await;
+    let app = TestApp::new(pool);
+    let page = app.get(&format!("/rooms/{room}")).await;
+    assert_eq!(page.status, 200);
+    assert!(page.body.contains("Cellar Twin"));
+    assert!(page.body.contains(r#"role="grid""#), "{}", page.body);
+    let missing = app.get(&format!("/rooms/{}", uuid::Uuid::new_v4())).await;
+    assert_eq!(missing.status, 404);
+}
+
+#[sqlx::test(migrator = "server::MIGRATOR")]
+async fn a_booking_page_is_a_404_for_anyone_but_its_guest(pool: PgPool) {
+    use crate::helpers::{RoomSeed, create_user, in_days, seed_room};
+    let room = seed_room(&pool, RoomSeed::default()).await;
+    let owner = create_user(&pool, "guest").await;
+    let stranger = create_user(&pool, "guest").await;
+    let app = TestApp::new(pool);
+    let booked = app
+        .json(
+            axum::http::Method::POST,
+            "/api/v1/bookings",
+            Some(&owner),
+            Some(serde_json::json!({
+                "room_id": room, "check_in": in_days(2), "check_out": in_days(4), "guests": 1
+            })),
+        )
+        .await;
+    assert_eq!(booked.status, 201, "{}", booked.body);
+    let path = format!("/bookings/{}", booked.json()["id"].as_str().expect("id"));
+    let reference = booked.json()["reference"]
+        .as_str()
+        .expect("reference")
+        .to_owned();
+    let own = app.get_with_session(&path, &owner).await;
+    assert_eq!(own.status, 200);
+    assert!(own.body.contains(&reference));
+    let other = app.get_with_session(&path, &stranger).await;
+    assert_eq!(other.status, 404);
+    assert!(!other.body.contains(&reference));
+}

@@ -1,0 +1,154 @@
+//! Pieces every form and page uses: labelled inputs with their message slot,
+//! the validation state behind them, and error banners.
+//!
+//! A form validates with a shared-schema parser on every keystroke into a
+//! [`Checks`]; a field shows its message once the user has left it changed
+//! or tried to submit, and the server's messages (same rules, same words)
+//! show when it answered 422 to something the browser let through.
+
+use leptos::prelude::*;
+use shared_schema::errors::FieldErrors;
+
+use crate::AppError;
+
+/// The validation state of one form. `Copy`, so handlers can share it.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Checks {
+    local: Memo<FieldErrors>,
+    server: RwSignal<FieldErrors>,
+    touched: RwSignal<Vec<&'static str>>,
+    attempted: RwSignal<bool>,
+}
+
+impl Checks {
+    /// Checks with `local` as the live result of the shared parser.
+    pub(crate) fn new(local: impl Fn() -> FieldErrors + Send + Sync + 'static) -> Self {
+        Self {
+            local: Memo::new(move |_| local()),
+            server: RwSignal::new(FieldErrors::default()),
+            touched: RwSignal::new(Vec::new()),
+            attempted: RwSignal::new(false),
+        }
+    }
+
+    /// The message to show under `field` now, if any.
+    pub(crate) fn message(self, field: &'static str) -> Option<String> {
+        let shown = self.attempted.get() || self.touched.with(|t| t.contains(&field));
+        self.local
+            .with(|e| e.for_field(field).map(str::to_owned))
+            .filter(|_| shown)
+            .or_else(|| self.server.with(|e| e.for_field(field).map(str::to_owned)))
+    }
+
+    /// The user changed `field`: its own message may show from now on, and
+    /// the server's earlier verdict on it no longer applies.
+    pub(crate) fn touch(self, field: &'static str) {
+        self.touched.update(|t| {
+            if !t.contains(&field) {
+                t.push(field);
+            }
+        });
+        self.server
+            .update(|errors| errors.0.retain(|e| e.field != field));
+    }
+
+    /// A submit attempt: every message shows. True when the form is valid.
+    pub(crate) fn attempt(self) -> bool {
+        self.attempted.set(true);
+        self.local.with(FieldErrors::is_empty)
+    }
+
+    /// Shows the server's field messages, if `error` has any.
+    pub(crate) fn show_server(self, error: &AppError) {
+        if let Some(errors) = error.field_errors() {
+            self.server.set(errors.clone());
+        }
+    }
+}
+
+/// A labelled control with its message slot. The slot is always present (and
+/// referenced by `aria-describedby`) so screen readers announce new messages.
+#[component]
+pub(crate) fn Field(
+    id: &'static str,
+    label: &'static str,
+    message: Signal<Option<String>>,
+    #[prop(default = None)] hint: Option<&'static str>,
+    children: Children,
+) -> impl IntoView {
+    view! {
+        <div class="field" class:invalid=move || message.with(Option::is_some)>
+            <label for=id>{label}</label>
+            {hint.map(|hint| view! { <p class="muted hint" id=format!("{id}-hint")>{hint}</p> })}
+            {children()}
+            <p class="field-error" id=format!("{id}-error") aria-live="polite">
+                {move || message.get()}
+            </p>
+        </div>
+    }
+}
+
+/// An `<input>` bound to `value`, checked by `checks` under the name `id`.
+#[component]
+pub(crate) fn Input(
+    id: &'static str,
+    label: &'static str,
+    value: RwSignal<String>,
+    checks: Checks,
+    #[prop(default = "text")] kind: &'static str,
+    #[prop(optional)] autocomplete: Option<&'static str>,
+    #[prop(optional)] inputmode: Option<&'static str>,
+    #[prop(optional, into)] min: Option<String>,
+    #[prop(optional, into)] max: Option<String>,
+    #[prop(optional)] step: Option<&'static str>,
+    #[prop(optional)] hint: Option<&'static str>,
+) -> impl IntoView {
+    let message = Signal::derive(move || checks.message(id));
+    view! {
+        <Field id label message hint>
+            <input id=id name=id type=kind
+                autocomplete=autocomplete inputmode=inputmode min=min max=max step=step
+                prop:value=value
+                on:input=move |ev| { value.set(event_target_value(&ev)); checks.touch(id); }
+                aria-invalid=move || message.with(Option::is_some).to_string()
+                aria-describedby=format!("{id}-error") />
+        </Field>
+    }
+}
+
+/// A failure that belongs to no field, announced to screen readers.
+#[component]
+pub(crate) fn ErrorAlert(error: AppError) -> impl IntoView {
+    let text = match &error {
+        AppError::Invalid(_) => "Please correct the highlighted fields.".to_owned(),
+        other => other.to_string(),
+    };
+    view! { <p class="alert error" role="alert">{text}</p> }
+}
+
+/// The end of a form: the error of the last attempt that belongs to no
+/// field, and the submit button, disabled while the action runs so a
+/// double click cannot send the form twice.
+#[component]
+pub(crate) fn FormFooter<T>(
+    action: Action<(), Result<T, AppError>>,
+    label: &'static str,
+    #[prop(default = "button primary")] class: &'static str,
+) -> impl IntoView
+where
+    T: Clone + Send + Sync + 'static,
+{
+    let pending = action.pending();
+    view! {
+        {move || match action.value().get() {
+            Some(Err(error)) if error.field_errors().is_none() => Some(view! { <ErrorAlert error /> }),
+            _ => None,
+        }}
+        <div class="form-actions">
+            <button type="submit" class=class disabled=move || pending.get()
+                aria-busy=move || pending.get().to_string()>
+                {label}
+            </button>
+        </div>
+    }
+}

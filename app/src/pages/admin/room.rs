@@ -1,0 +1,266 @@
+//! Admin: edit one room, and its per-night inventory (units, price,
+//! closed nights) for a range of nights, with the next weeks at a glance.
+
+use chrono::Days;
+use leptos::{ev::SubmitEvent, prelude::*};
+use leptos_meta::Title;
+use leptos_router::hooks::use_params_map;
+use shared_schema::{
+    form::{ClosedChange, InventoryForm, RoomForm},
+    inventory::NightAvailability,
+    rooms::Room,
+    stay::BookingWindow,
+};
+use uuid::Uuid;
+
+use super::{
+    AdminNav, admin_error, room_form,
+    rooms::{RoomFields, RoomInputs},
+};
+use crate::{
+    AppError,
+    components::{Checks, FormFooter, Input},
+    format::{money, short_date},
+    pages::{room::room_calendar, search::get_booking_window},
+};
+
+/// Nights the inventory table shows.
+const SHOWN_NIGHTS: u64 = 42;
+
+/// A room, for an admin (inactive ones too).
+#[server(endpoint = "admin_room")]
+pub async fn admin_room(id: Uuid) -> Result<Room, AppError> {
+    crate::backend::serve(|backend, caller| async move {
+        // Only admins may edit; `room` alone would show active rooms to anyone.
+        backend.all_rooms(&caller).await?;
+        backend.room(&caller, id).await
+    })
+    .await
+}
+
+/// Replaces a room's fields with the typed form.
+#[server(endpoint = "update_room")]
+pub async fn update_room(id: Uuid, form: RoomForm) -> Result<Room, AppError> {
+    crate::backend::serve(|backend, caller| async move {
+        let input = form.parse().map_err(AppError::Invalid)?;
+        backend
+            .update_room(&caller, id, shared_schema::rooms::RoomPatch::from(input))
+            .await
+            .map_err(super::rooms::price_field)
+    })
+    .await
+}
+
+/// Applies an inventory edit to a range of nights.
+#[server(endpoint = "edit_inventory")]
+pub async fn edit_inventory(
+    id: Uuid,
+    form: InventoryForm,
+) -> Result<Vec<NightAvailability>, AppError> {
+    crate::backend::serve(|backend, caller| async move {
+        let edit = form
+            .parse(&backend.booking_window().await)
+            .map_err(AppError::Invalid)?;
+        backend
+            .edit_inventory(&caller, id, edit)
+            .await
+            .map_err(super::rooms::price_field)
+    })
+    .await
+}
+
+#[component]
+pub(crate) fn AdminRoomPage() -> impl IntoView {
+    let params = use_params_map();
+    let room = Resource::new(
+        move || params.with(|p| p.get("id").and_then(|id| id.parse::<Uuid>().ok())),
+        |id| async move {
+            match id {
+                Some(id) => admin_room(id).await,
+                None => Err(AppError::NotFound),
+            }
+        },
+    );
+    let window = Resource::new(|| (), |()| get_booking_window());
+    view! {
+        <Title text="Admin · Room" />
+        <div class="page">
+            <Suspense fallback=|| view! { <p class="loading">"Loading the room…"</p> }>
+                {move || Suspend::new(async move {
+                    match (room.await, window.await) {
+                        (Ok(room), Ok(window)) => view! {
+                            <h1>{room.name.clone()}</h1>
+                            <AdminNav />
+                            <EditRoom room=room.clone() />
+                            <Inventory room window />
+                        }.into_any(),
+                        (Err(error), _) | (_, Err(error)) => admin_error(error),
+                    }
+                })}
+            </Suspense>
+        </div>
+    }
+}
+
+#[component]
+fn EditRoom(room: Room) -> impl IntoView {
+    let fields = RoomFields::new(room_form(&room));
+    let checks = fields.checks();
+    let id = room.id;
+    let action = Action::new(move |(): &()| update_room(id, fields.form()));
+    Effect::new(move || {
+        if let Some(Err(error)) = action.value().get() {
+            checks.show_server(&error);
+        }
+    });
+    let on_submit = move |event: SubmitEvent| {
+        event.prevent_default();
+        if checks.attempt() {
+            action.dispatch(());
+        }
+    };
+    view! {
+        <section aria-labelledby="edit-title" class="card">
+            <h2 id="edit-title">"Room details"</h2>
+            <form class="stack" novalidate on:submit=on_submit>
+                <RoomInputs fields checks />
+                <p aria-live="polite">
+                    {move || matches!(action.value().get(), Some(Ok(_))).then_some("Saved.")}
+                </p>
+                <FormFooter action label="Save room" />
+            </form>
+        </section>
+    }
+}
+
+#[component]
+fn Inventory(room: Room, window: BookingWindow) -> impl IntoView {
+    let from = RwSignal::new(window.today.to_string());
+    let to = RwSignal::new(String::new());
+    let total = RwSignal::new(String::new());
+    let price = RwSignal::new(String::new());
+    let closed = RwSignal::new(ClosedChange::Unchanged);
+    let form = move || InventoryForm {
+        from: from.get(),
+        to: to.get(),
+        total: total.get(),
+        price: price.get(),
+        closed: closed.get(),
+    };
+    let checks = Checks::new(move || form().parse(&window).err().unwrap_or_default());
+    let id = room.id;
+    let action = Action::new(move |(): &()| edit_inventory(id, form()));
+    let nights = Resource::new(
+        move || action.version().get(),
+        move |_| room_calendar(id, window.today, window.today + Days::new(SHOWN_NIGHTS)),
+    );
+    Effect::new(move || {
+        if let Some(Err(error)) = action.value().get() {
+            checks.show_server(&error);
+        }
+    });
+    let on_submit = move |event: SubmitEvent| {
+        event.prevent_default();
+        if checks.attempt() {
+            action.dispatch(());
+        }
+    };
+    let min = window.today.to_string();
+    let currency = room.currency.clone();
+
+    view! {
+        <section aria-labelledby="inventory-title" class="card">
+            <h2 id="inventory-title">"Inventory"</h2>
+            <p class="muted">"Change the nights from the first date up to (not including) the end date. Leave a field empty to keep it."</p>
+            <form class="stack" novalidate on:submit=on_submit>
+                <div class="form-grid">
+                    <Input id="from" label="First night" value=from checks kind="date" min=min.clone() />
+                    <Input id="to" label="End (day after the last night)" value=to checks kind="date" min=min />
+                    <Input id="total" label="Units on sale" value=total checks kind="number" inputmode="numeric" min="0" />
+                    <Input id="price" label="Price per night" value=price checks inputmode="decimal" />
+                    <div class="field">
+                        <label for="closed">"Open or closed"</label>
+                        <select id="closed" name="closed"
+                            on:change=move |ev| closed.set(match event_target_value(&ev).as_str() {
+                                "close" => ClosedChange::Close,
+                                "open" => ClosedChange::Open,
+                                _ => ClosedChange::Unchanged,
+                            })>
+                            <option value="unchanged">"Leave as is"</option>
+                            <option value="close">"Close these nights"</option>
+                            <option value="open">"Reopen these nights"</option>
+                        </select>
+                    </div>
+                </div>
+                {move || match action.value().get() {
+                    Some(Err(AppError::Conflict(conflict))) => Some(view! {
+                        <div class="alert warning" role="alert">
+                            <p>{conflict.message}</p>
+                            <p>{conflict.nights.iter().map(|n| short_date(*n)).collect::<Vec<_>>().join(", ")}</p>
+                        </div>
+                    }),
+                    Some(Ok(changed)) => Some(view! {
+                        <div class="alert success" role="status">
+                            <p>{format!("Updated {} night(s).", changed.len())}</p>
+                        </div>
+                    }),
+                    _ => None,
+                }}
+                <FormFooter action label="Apply to nights" />
+            </form>
+            <h3>"Next six weeks"</h3>
+            <Transition fallback=|| view! { <p class="loading">"Loading nights…"</p> }>
+                {move || {
+                    let currency = currency.clone();
+                    Suspend::new(async move {
+                        match nights.await {
+                            Ok(nights) => view! { <NightTable nights currency /> }.into_any(),
+                            Err(error) => admin_error(error),
+                        }
+                    })
+                }}
+            </Transition>
+        </section>
+    }
+}
+
+#[component]
+fn NightTable(nights: Vec<NightAvailability>, currency: String) -> impl IntoView {
+    let rows = nights
+        .into_iter()
+        .map(|night| {
+            let state = if night.closed {
+                view! { <span class="badge closed">"Closed"</span> }.into_any()
+            } else if night.free <= 0 {
+                view! { <span class="badge full">"Full"</span> }.into_any()
+            } else {
+                view! { <span>"Open"</span> }.into_any()
+            };
+            view! {
+                <tr data-night=night.night.to_string()>
+                    <th scope="row">{night.night.format("%a %-d %b").to_string()}</th>
+                    <td class="num">{night.booked}</td>
+                    <td class="num">{night.total}</td>
+                    <td class="num">{money(night.price_cents, &currency)}</td>
+                    <td>{state}</td>
+                </tr>
+            }
+        })
+        .collect_view();
+    view! {
+        <div class="table-wrap">
+            <table class="data">
+                <thead>
+                    <tr>
+                        <th scope="col">"Night"</th>
+                        <th scope="col" class="num">"Booked"</th>
+                        <th scope="col" class="num">"Units"</th>
+                        <th scope="col" class="num">"Price"</th>
+                        <th scope="col">"State"</th>
+                    </tr>
+                </thead>
+                <tbody>{rows}</tbody>
+            </table>
+        </div>
+    }
+}

@@ -1,0 +1,235 @@
+//! Admin: every room, a form to create one, and (de)activation.
+
+use leptos::{ev::SubmitEvent, prelude::*};
+use leptos_meta::Title;
+use leptos_router::components::A;
+use shared_schema::{form::RoomForm, rooms::Room};
+use uuid::Uuid;
+
+use super::{AdminNav, admin_error};
+use crate::{
+    AppError,
+    components::{Checks, ErrorAlert, FormFooter, Input},
+    format::money,
+};
+
+/// Every room, active or not.
+#[server(endpoint = "admin_rooms")]
+pub async fn admin_rooms() -> Result<Vec<Room>, AppError> {
+    crate::backend::serve(|backend, caller| async move { backend.all_rooms(&caller).await }).await
+}
+
+/// Creates a room from the typed form.
+#[server(endpoint = "create_room")]
+pub async fn create_room(form: RoomForm) -> Result<Room, AppError> {
+    crate::backend::serve(|backend, caller| async move {
+        let input = form.parse().map_err(AppError::Invalid)?;
+        backend
+            .create_room(&caller, input)
+            .await
+            .map_err(price_field)
+    })
+    .await
+}
+
+/// Shows (`true`) or hides a room from guests.
+#[server(endpoint = "set_room_active")]
+pub async fn set_room_active(id: Uuid, active: bool) -> Result<Room, AppError> {
+    crate::backend::serve(|backend, caller| async move {
+        let patch = shared_schema::rooms::RoomPatch {
+            active: Some(active),
+            ..Default::default()
+        };
+        backend.update_room(&caller, id, patch).await
+    })
+    .await
+}
+
+/// The backend reports prices on `price_cents`; the form's field is `price`.
+#[cfg(feature = "ssr")]
+pub(crate) fn price_field(error: AppError) -> AppError {
+    match error {
+        AppError::Invalid(errors) => AppError::Invalid(errors.renamed("price_cents", "price")),
+        other => other,
+    }
+}
+
+#[component]
+pub(crate) fn AdminRoomsPage() -> impl IntoView {
+    let changed = RwSignal::new(0_u32);
+    let rooms = Resource::new(move || changed.get(), |_| admin_rooms());
+    view! {
+        <Title text="Admin · Rooms" />
+        <div class="page">
+            <Suspense fallback=|| view! { <p class="loading">"Loading rooms…"</p> }>
+                {move || Suspend::new(async move {
+                    match rooms.await {
+                        Ok(rooms) => view! {
+                            <h1>"Admin"</h1>
+                            <AdminNav />
+                            <RoomTable rooms changed />
+                            <NewRoom changed />
+                        }.into_any(),
+                        Err(error) => admin_error(error),
+                    }
+                })}
+            </Suspense>
+        </div>
+    }
+}
+
+#[component]
+fn RoomTable(rooms: Vec<Room>, changed: RwSignal<u32>) -> impl IntoView {
+    let toggle = Action::new(move |(id, active): &(Uuid, bool)| set_room_active(*id, *active));
+    Effect::new(move || {
+        if let Some(Ok(_)) = toggle.value().get() {
+            changed.update(|n| *n += 1);
+        }
+    });
+    let rows = rooms
+        .into_iter()
+        .map(|room| {
+            let (id, active) = (room.id, room.active);
+            let status = if active {
+                view! { <span class="badge confirmed">"Active"</span> }
+            } else {
+                view! { <span class="badge cancelled">"Hidden"</span> }
+            };
+            view! {
+                <tr>
+                    <th scope="row"><A href=format!("/admin/rooms/{id}")>{room.name}</A></th>
+                    <td class="num">{room.capacity}</td>
+                    <td class="num">{money(room.price_cents, &room.currency)}</td>
+                    <td class="num">{room.total_inventory}</td>
+                    <td>{status}</td>
+                    <td class="actions">
+                        <A href=format!("/admin/rooms/{id}") attr:class="button small secondary">"Edit & inventory"</A>
+                        <button type="button" class="button small secondary"
+                            disabled=move || toggle.pending().get()
+                            on:click=move |_| { toggle.dispatch((id, !active)); }>
+                            {if active { "Deactivate" } else { "Activate" }}
+                        </button>
+                    </td>
+                </tr>
+            }
+        })
+        .collect_view();
+    view! {
+        <section aria-labelledby="rooms-title">
+            <h2 id="rooms-title">"Rooms"</h2>
+            {move || match toggle.value().get() {
+                Some(Err(error)) => Some(view! { <ErrorAlert error /> }),
+                _ => None,
+            }}
+            <div class="table-wrap">
+                <table class="data">
+                    <thead>
+                        <tr>
+                            <th scope="col">"Name"</th>
+                            <th scope="col" class="num">"Sleeps"</th>
+                            <th scope="col" class="num">"Base price"</th>
+                            <th scope="col" class="num">"Units"</th>
+                            <th scope="col">"Status"</th>
+                            <th scope="col"><span class="visually-hidden">"Actions"</span></th>
+                        </tr>
+                    </thead>
+                    <tbody>{rows}</tbody>
+                </table>
+            </div>
+        </section>
+    }
+}
+
+/// The fields of a room, shared by the create and edit forms.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct RoomFields {
+    name: RwSignal<String>,
+    description: RwSignal<String>,
+    capacity: RwSignal<String>,
+    price: RwSignal<String>,
+    currency: RwSignal<String>,
+    total_inventory: RwSignal<String>,
+}
+
+impl RoomFields {
+    pub(crate) fn new(form: RoomForm) -> Self {
+        Self {
+            name: RwSignal::new(form.name),
+            description: RwSignal::new(form.description),
+            capacity: RwSignal::new(form.capacity),
+            price: RwSignal::new(form.price),
+            currency: RwSignal::new(form.currency),
+            total_inventory: RwSignal::new(form.total_inventory),
+        }
+    }
+
+    pub(crate) fn form(self) -> RoomForm {
+        RoomForm {
+            name: self.name.get(),
+            description: self.description.get(),
+            capacity: self.capacity.get(),
+            price: self.price.get(),
+            currency: self.currency.get(),
+            total_inventory: self.total_inventory.get(),
+        }
+    }
+
+    pub(crate) fn checks(self) -> Checks {
+        Checks::new(move || self.form().parse().err().unwrap_or_default())
+    }
+}
+
+/// The inputs of a room form.
+#[component]
+pub(crate) fn RoomInputs(fields: RoomFields, checks: Checks) -> impl IntoView {
+    let message = Signal::derive(move || checks.message("description"));
+    view! {
+        <div class="form-grid">
+            <Input id="name" label="Name" value=fields.name checks />
+            <Input id="capacity" label="Sleeps (guests per room)" value=fields.capacity checks kind="number" inputmode="numeric" min="1" />
+            <Input id="price" label="Base price per night" value=fields.price checks inputmode="decimal" />
+            <Input id="currency" label="Currency" value=fields.currency checks hint="Three letters, e.g. EUR" />
+            <Input id="total_inventory" label="Units" value=fields.total_inventory checks kind="number" inputmode="numeric" min="1" />
+        </div>
+        <crate::components::Field id="description" label="Description" message>
+            <textarea id="description" name="description" rows="3"
+                prop:value=fields.description
+                on:input=move |ev| { fields.description.set(event_target_value(&ev)); checks.touch("description"); }
+                aria-invalid=move || message.with(Option::is_some).to_string()
+                aria-describedby="description-error"></textarea>
+        </crate::components::Field>
+    }
+}
+
+#[component]
+fn NewRoom(changed: RwSignal<u32>) -> impl IntoView {
+    let empty = RoomForm {
+        currency: "EUR".to_owned(),
+        capacity: "2".to_owned(),
+        total_inventory: "1".to_owned(),
+        ..RoomForm::default()
+    };
+    let fields = RoomFields::new(empty.clone());
+    let checks = fields.checks();
+    let action = Action::new(move |(): &()| create_room(fields.form()));
+    Effect::new(move || match action.value().get() {
+        Some(Ok(_)) => changed.update(|n| *n += 1),
+        Some(Err(error)) => checks.show_server(&error),
+        None => {}
+    });
+    let on_submit = move |event: SubmitEvent| {
+        event.prevent_default();
+        if checks.attempt() {
+            action.dispatch(());
+        }
+    };
+    view! {
+        <section aria-labelledby="new-room-title" class="card">
+            <h2 id="new-room-title">"New room"</h2>
+            <form class="stack" novalidate on:submit=on_submit>
+                <RoomInputs fields checks />
+                <FormFooter action label="Create room" />
+            </form>
+        </section>
+    }
+}

@@ -1,0 +1,209 @@
+//! A guest's journey: sign up, search, book from the calendar, see the
+//! booking, cancel it; and two guests racing for the last unit.
+
+use chrono::{Datelike, Days, Months, NaiveDate, Utc};
+use end2end::{Browser, TestApp};
+use shared_schema::stay::MSG_CHECKOUT_AFTER_CHECKIN;
+
+/// A stay of two nights early next month, so that both the check-in night
+/// and the check-out day sit in the month the calendar opens on.
+fn next_month_stay() -> (NaiveDate, NaiveDate) {
+    let today = Utc::now().date_naive();
+    let first = (today + Months::new(1)).with_day(1).expect("day 1 exists");
+    (first + Days::new(3), first + Days::new(5))
+}
+
+fn night_button(date: NaiveDate) -> String {
+    format!("button.night[data-date='{date}']")
+}
+
+#[tokio::test]
+async fn guest_signs_up_books_from_the_calendar_and_cancels() -> anyhow::Result<()> {
+    let app = TestApp::spawn().await?;
+    let room = app.seed_room("Garden Suite", 2).await?;
+    let browser = Browser::start().await?;
+    let (check_in, check_out) = next_month_stay();
+
+    // Sign up: the header greets the new guest.
+    browser.open_hydrated(&app.url("/register")).await?;
+    browser.fill("#name", "Grace Hopper").await?;
+    browser.fill("#email", "grace@example.com").await?;
+    browser.fill("#password", "a long enough password").await?;
+    browser.screenshot("register").await?;
+    browser.click("button[type=submit]").await?;
+    browser
+        .wait_for_text(".site-header .user-name", "Grace Hopper")
+        .await?;
+
+    // Search, then open the room from its card.
+    browser
+        .open_hydrated(&app.url(&format!(
+            "/?check_in={check_in}&check_out={check_out}&guests=2"
+        )))
+        .await?;
+    browser
+        .wait_for_text("#results .offer h3", "Garden Suite")
+        .await?;
+    browser.click("#results .offer h3 a").await?;
+    browser.wait_for("table.month[role=grid]").await?;
+    browser
+        .wait_for_text_containing("#calendar-title", &check_in.format("%B %Y").to_string())
+        .await?;
+
+    // Choose the stay on the calendar: it fills the form.
+    let check_in_label = browser
+        .wait_for(&night_button(check_in))
+        .await?
+        .attr("aria-label")
+        .await?
+        .unwrap_or_default();
+    assert!(
+        check_in_label.contains("2 left") && check_in_label.contains("€120.00"),
+        "a night's accessible name gives state and price: {check_in_label}"
+    );
+    browser.click(&night_button(check_in)).await?;
+    browser.click(&night_button(check_out)).await?;
+    let form_value = |css: &'static str| {
+        let browser = &browser;
+        async move {
+            anyhow::Ok(
+                browser
+                    .wait_for(css)
+                    .await?
+                    .prop("value")
+                    .await?
+                    .unwrap_or_default(),
+            )
+        }
+    };
+    assert_eq!(form_value("#check_in").await?, check_in.to_string());
+    assert_eq!(form_value("#check_out").await?, check_out.to_string());
+    browser
+        .wait_for_text(".summary .total-line", "€240.00")
+        .await?;
+    browser.screenshot("room").await?;
+
+    // Book: the confirmation shows the reference.
+    browser.click("button[type=submit]").await?;
+    let reference = browser
+        .wait_for_text_containing("[data-testid=reference]", "-")
+        .await?;
+    browser.screenshot("confirmation").await?;
+    assert_eq!(app.booked(room, check_in).await?, 1);
+
+    // My bookings lists it; cancel through the dialog.
+    browser.click("a[href='/bookings']").await?;
+    let item = format!("li.booking[data-reference='{}']", reference.trim());
+    browser.wait_for(&item).await?;
+    browser.screenshot("my-bookings").await?;
+    browser.click(&format!("{item} button.danger")).await?;
+    browser.wait_for(&format!("{item} dialog[open]")).await?;
+    browser.screenshot("cancel-dialog").await?;
+    browser
+        .click(&format!(
+            "{item} dialog[open] .dialog-actions button.danger"
+        ))
+        .await?;
+    browser
+        .wait_for_text(&format!("{item} .badge"), "Cancelled")
+        .await?;
+
+    // The units came back, in the database and on the calendar.
+    assert_eq!(app.booked(room, check_in).await?, 0);
+    browser
+        .open_hydrated(&app.url(&format!("/rooms/{room}?check_in={check_in}")))
+        .await?;
+    let label = browser
+        .wait_for(&night_button(check_in))
+        .await?
+        .attr("aria-label")
+        .await?
+        .unwrap_or_default();
+    assert!(label.contains("2 left"), "units are free again: {label}");
+
+    browser.close().await?;
+    app.stop().await
+}
+
+#[tokio::test]
+async fn booking_form_shows_the_shared_message_without_asking_the_server() -> anyhow::Result<()> {
+    let app = TestApp::spawn().await?;
+    let room = app.seed_room("Attic Single", 1).await?;
+    let ada = app.account("Ada Lovelace", false).await?;
+    let browser = Browser::start().await?;
+    browser.sign_in(&app, &ada).await?;
+    browser
+        .open_hydrated(&app.url(&format!("/rooms/{room}")))
+        .await?;
+
+    let (check_in, _) = next_month_stay();
+    browser.type_date("#check_in", check_in).await?;
+    browser
+        .type_date("#check_out", check_in - Days::new(1))
+        .await?;
+    browser
+        .wait_for_text("#check_out-error", MSG_CHECKOUT_AFTER_CHECKIN)
+        .await?;
+    browser.click("button[type=submit]").await?;
+    browser
+        .wait_for_text("#check_out-error", MSG_CHECKOUT_AFTER_CHECKIN)
+        .await?;
+    let requests = browser.server_function_requests().await?;
+    assert!(
+        !requests.iter().any(|path| path.ends_with("/book")),
+        "an invalid booking must not reach the server: {requests:?}"
+    );
+    browser.close().await?;
+    app.stop().await
+}
+
+#[tokio::test]
+async fn two_guests_race_for_the_last_unit_and_one_wins() -> anyhow::Result<()> {
+    let app = TestApp::spawn().await?;
+    let room = app.seed_room("Last Room", 1).await?;
+    let (check_in, check_out) = next_month_stay();
+    let page = app.url(&format!(
+        "/rooms/{room}?check_in={check_in}&check_out={check_out}&guests=1"
+    ));
+    let (first, second) = (Browser::start().await?, Browser::start().await?);
+    for (browser, name) in [(&first, "First Guest"), (&second, "Second Guest")] {
+        browser
+            .sign_in(&app, &app.account(name, false).await?)
+            .await?;
+        browser.open_hydrated(&page).await?;
+        browser.wait_for("button[type=submit]").await?;
+    }
+
+    // Both confirm at once.
+    let (a, b) = tokio::join!(
+        first.click("button[type=submit]"),
+        second.click("button[type=submit]")
+    );
+    a?;
+    b?;
+    let (first_won, second_won) = (got_the_room(&first).await?, got_the_room(&second).await?);
+    assert!(first_won ^ second_won, "exactly one guest gets the room");
+    let loser = if first_won { &second } else { &first };
+    let message = loser
+        .wait_for_text_containing(".booking-panel .alert.warning", "Search other rooms")
+        .await?;
+    assert!(
+        message.contains(&check_in.format("%-d %B %Y").to_string()),
+        "the sold-out message names the night: {message}"
+    );
+    loser.screenshot("sold-out").await?;
+    assert_eq!(app.booked(room, check_in).await?, 1);
+
+    first.close().await?;
+    second.close().await?;
+    app.stop().await
+}
+
+/// Waits for the outcome of a booking attempt: the confirmation (true) or
+/// the sold-out message (false).
+async fn got_the_room(browser: &Browser) -> anyhow::Result<bool> {
+    let outcome = browser
+        .wait_for("[data-testid=reference], .booking-panel .alert.warning")
+        .await?;
+    Ok(outcome.attr("data-testid").await?.is_some())
+}
