@@ -119,7 +119,7 @@ pub(crate) fn Input(
 /// A failure that belongs to no field, announced to screen readers.
 #[component]
 pub(crate) fn ErrorAlert(error: AppError) -> impl IntoView {
-    let text = match &error {
+    let text = match error {
         AppError::Invalid(_) => "Please correct the highlighted fields.".to_owned(),
         other => other.to_string(),
     };

@@ -124,6 +124,9 @@ pub struct Booking {
     /// The room type's display name.
     #[cfg_attr(feature = "ssr", schema(example = "Garden Double"))]
     pub room_name: String,
+    /// Name of the account the booking belongs to.
+    #[cfg_attr(feature = "ssr", schema(example = "Ada Lovelace"))]
+    pub guest_name: String,
     /// First night of the stay.
     #[cfg_attr(feature = "ssr", schema(example = "2030-01-10"))]
     pub check_in: chrono::NaiveDate,

@@ -171,8 +171,14 @@ pub(crate) fn StatusBadge(status: BookingStatus) -> impl IntoView {
 /// the list reloads with the units given back.
 #[component]
 pub(crate) fn CancelButton(booking: Booking, on_cancel: RwSignal<u32>) -> impl IntoView {
+    let Booking {
+        id,
+        room_name,
+        check_in,
+        check_out,
+        ..
+    } = booking;
     let dialog = NodeRef::<leptos::html::Dialog>::new();
-    let id = booking.id;
     let action = Action::new(move |(): &()| cancel_booking(id));
     Effect::new(move || {
         if let Some(Ok(_)) = action.value().get() {
@@ -198,9 +204,9 @@ pub(crate) fn CancelButton(booking: Booking, on_cancel: RwSignal<u32>) -> impl I
             <p>
                 {format!(
                     "{}, {} – {}. The rooms go back on sale and this cannot be undone.",
-                    booking.room_name,
-                    long_date(booking.check_in),
-                    long_date(booking.check_out),
+                    room_name,
+                    long_date(check_in),
+                    long_date(check_out),
                 )}
             </p>
             {move || match action.value().get() {
@@ -270,6 +276,8 @@ fn BookingDetails(booking: Booking, just_booked: bool) -> impl IntoView {
             <dl class="summary">
                 <dt>"Room"</dt>
                 <dd>{booking.room_name.clone()}</dd>
+                <dt>"Guest"</dt>
+                <dd>{booking.guest_name.clone()}</dd>
                 <dt>"Check-in"</dt>
                 <dd>{long_date(booking.check_in)}</dd>
                 <dt>"Check-out"</dt>

@@ -173,10 +173,15 @@ fn RoomView(room: Room, window: BookingWindow) -> impl IntoView {
                 </p>
             </div>
             <p class="description">{room.description.clone()}</p>
-            <div class="room-layout">
-                <Calendar month nights stay window currency=room.currency.clone() />
-                <BookingPanel room window stay nights />
-            </div>
+            // Its own boundary: a month's nights loading again (another month
+            // shown, or after a refused booking) keeps the page as it is
+            // instead of falling back to the page's loading state.
+            <Transition fallback=|| view! { <p class="loading">"Loading availability…"</p> }>
+                <div class="room-layout">
+                    <Calendar month nights stay window currency=room.currency.clone() />
+                    <BookingPanel room=room.clone() window stay nights />
+                </div>
+            </Transition>
         </div>
     }
 }
@@ -285,7 +290,7 @@ fn Calendar(
                                     .map(|date| match date {
                                         None => view! { <td class="night empty"></td> }.into_any(),
                                         Some(date) => view! {
-                                            {night_cell(date, night_on(&nights, date), stay, &window, focused, &currency)}
+                                            {night_cell(date, night_on(&nights, date), stay, window, focused, &currency)}
                                         }
                                         .into_any(),
                                     })
@@ -312,7 +317,7 @@ enum NightState {
 }
 
 impl NightState {
-    fn of(date: NaiveDate, night: Option<&NightAvailability>, window: &BookingWindow) -> Self {
+    fn of(date: NaiveDate, night: Option<&NightAvailability>, window: BookingWindow) -> Self {
         match night {
             _ if date < window.today => Self::Past,
             None => Self::Unknown,
@@ -349,7 +354,7 @@ fn night_cell(
     date: NaiveDate,
     night: Option<&NightAvailability>,
     stay: Stay,
-    window: &BookingWindow,
+    window: BookingWindow,
     focused: RwSignal<NaiveDate>,
     currency: &str,
 ) -> impl IntoView + use<> {
@@ -406,7 +411,7 @@ fn weeks(month: NaiveDate) -> Vec<Vec<Option<NaiveDate>>> {
         .take_while(|day| day.month() == month.month())
         .map(Some);
     let mut cells: Vec<Option<NaiveDate>> = std::iter::repeat_n(None, lead).chain(days).collect();
-    while cells.len() % 7 != 0 {
+    while !cells.len().is_multiple_of(7) {
         cells.push(None);
     }
     cells.chunks(7).map(<[_]>::to_vec).collect()

@@ -3,6 +3,7 @@
 
 use chrono::{Datelike, Days, Months, NaiveDate, Utc};
 use end2end::{Browser, TestApp};
+use fantoccini::key::Key;
 use shared_schema::stay::MSG_CHECKOUT_AFTER_CHECKIN;
 
 /// A stay of two nights early next month, so that both the check-in night
@@ -82,6 +83,7 @@ async fn guest_signs_up_books_from_the_calendar_and_cancels() -> anyhow::Result<
         .wait_for_text(".summary .total-line", "€240.00")
         .await?;
     browser.screenshot("room").await?;
+    arrow_keys_move_between_nights(&browser, check_out).await?;
 
     // Book: the confirmation shows the reference.
     browser.click("button[type=submit]").await?;
@@ -206,4 +208,22 @@ async fn got_the_room(browser: &Browser) -> anyhow::Result<bool> {
         .wait_for("[data-testid=reference], .booking-panel .alert.warning")
         .await?;
     Ok(outcome.attr("data-testid").await?.is_some())
+}
+
+/// The grid is keyboard-operable: from the night `from`, arrows move the
+/// focus by a day and by a week, across a month boundary too.
+async fn arrow_keys_move_between_nights(browser: &Browser, from: NaiveDate) -> anyhow::Result<()> {
+    let focused = |date: NaiveDate| format!("{}:focus", night_button(date));
+    browser
+        .wait_for(&night_button(from))
+        .await?
+        .send_keys(&Key::Right.to_string())
+        .await?;
+    browser
+        .wait_for(&focused(from + Days::new(1)))
+        .await?
+        .send_keys(&Key::Up.to_string())
+        .await?;
+    browser.wait_for(&focused(from - Days::new(6))).await?;
+    Ok(())
 }

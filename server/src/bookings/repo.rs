@@ -10,10 +10,12 @@ use uuid::Uuid;
 
 use super::{BookingFilter, idempotency::KeyState};
 
-/// The columns of a [`Booking`], selected from `bookings b join rooms r`.
+/// The columns of a [`Booking`], selected from `bookings b join rooms r
+/// join users u`.
 macro_rules! booking_columns {
     () => {
-        "b.id, b.reference, b.room_id, r.name as room_name, b.check_in, b.check_out,
+        "b.id, b.reference, b.room_id, r.name as room_name, u.name as guest_name,
+         b.check_in, b.check_out,
          (b.check_out - b.check_in) as nights, b.guests, b.units, b.total_cents,
          b.currency, b.status, b.created_at, b.cancelled_at"
     };
@@ -140,7 +142,7 @@ pub(super) async fn insert_booking(
          )
          select ",
         booking_columns!(),
-        " from b join rooms r on r.id = b.room_id"
+        " from b join rooms r on r.id = b.room_id join users u on u.id = b.user_id"
     ))
     .bind(row.reference)
     .bind(row.user_id)
@@ -160,7 +162,7 @@ pub(super) async fn find(pool: &PgPool, id: Uuid) -> Result<Option<OwnedBooking>
     sqlx::query_as(concat!(
         "select b.user_id, ",
         booking_columns!(),
-        " from bookings b join rooms r on r.id = b.room_id where b.id = $1"
+        " from bookings b join rooms r on r.id = b.room_id join users u on u.id = b.user_id where b.id = $1"
     ))
     .bind(id)
     .fetch_optional(pool)
@@ -176,7 +178,7 @@ pub(super) async fn lock_booking(
     sqlx::query_as(concat!(
         "select b.user_id, ",
         booking_columns!(),
-        " from bookings b join rooms r on r.id = b.room_id where b.id = $1 for update of b"
+        " from bookings b join rooms r on r.id = b.room_id join users u on u.id = b.user_id where b.id = $1 for update of b"
     ))
     .bind(id)
     .fetch_optional(conn)
@@ -196,7 +198,7 @@ pub(super) async fn mark_cancelled(
          )
          select ",
         booking_columns!(),
-        " from b join rooms r on r.id = b.room_id"
+        " from b join rooms r on r.id = b.room_id join users u on u.id = b.user_id"
     ))
     .bind(id)
     .fetch_one(conn)
@@ -215,7 +217,7 @@ pub(super) async fn list(
     sqlx::query_as(concat!(
         "select ",
         booking_columns!(),
-        " from bookings b join rooms r on r.id = b.room_id
+        " from bookings b join rooms r on r.id = b.room_id join users u on u.id = b.user_id
           where ($1::uuid is null or b.user_id = $1)
             and ($2::uuid is null or b.room_id = $2)
             and ($3::date is null or b.check_out > $3)

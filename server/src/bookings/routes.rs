@@ -291,6 +291,7 @@ fn booking_example(status: &str) -> Booking {
         reference: "RB-7K3QX9TZ".to_owned(),
         room_id: Uuid::from_u128(0x67e5_5044_10b1_426f_9247_bb68_0e5f_e0c8),
         room_name: "Garden Double".to_owned(),
+        guest_name: "Ada Lovelace".to_owned(),
         check_in: day(10),
         check_out: day(13),
         nights: 3,

@@ -128,6 +128,7 @@ fn BookingTable(bookings: Vec<Booking>, cancelled: RwSignal<u32>) -> impl IntoVi
                 <tr data-reference=row_reference>
                     <th scope="row"><A href=format!("/bookings/{}", booking.id)>{reference}</A></th>
                     <td>{booking.room_name}</td>
+                    <td>{booking.guest_name}</td>
                     <td>{short_date(booking.check_in)}</td>
                     <td>{short_date(booking.check_out)}</td>
                     <td class="num">{booking.units}</td>
@@ -148,6 +149,7 @@ fn BookingTable(bookings: Vec<Booking>, cancelled: RwSignal<u32>) -> impl IntoVi
                     <tr>
                         <th scope="col">"Reference"</th>
                         <th scope="col">"Room"</th>
+                        <th scope="col">"Guest"</th>
                         <th scope="col">"Check-in"</th>
                         <th scope="col">"Check-out"</th>
                         <th scope="col" class="num">"Rooms"</th>
