@@ -70,10 +70,9 @@ ensure_build_tools() {
 # Builds the site folder the server serves (`LEPTOS_SITE_ROOT`): the
 # hydrating WASM and its JS glue in pkg/, the stylesheet, public/. The steps
 # cargo-leptos would take, without its 20-30 minute install (ADR 0005).
-# `release` shrinks the WASM with wasm-opt; `debug` compiles with whatever
-# RUSTFLAGS the caller set, which must match the server's build. The caller
-# builds the server (with the package set it needs, so that features unify
-# the same way as in its other cargo commands).
+# `release` shrinks the WASM with wasm-opt. The caller builds the server
+# (with the package set it needs, so that features unify the same way as in
+# its other cargo commands).
 build_site() {
     local mode="$1" site="$2"
     local target_dir wasm_profile
@@ -96,6 +95,8 @@ build_site() {
         wasm-opt -Oz -o "$site/pkg/roombook.wasm" "$site/pkg/roombook.wasm"
     fi
     cp "$ROOT/style/main.css" "$site/pkg/roombook.css"
+    # The server sends these precompressed to browsers that accept gzip.
+    gzip -9 --keep --force "$site/pkg/roombook.wasm" "$site/pkg/roombook.js" "$site/pkg/roombook.css"
     cp -r "$ROOT/public/." "$site/"
 }
 

@@ -10,10 +10,8 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 ensure_build_tools
 ensure_chromium
 cd "$ROOT"
-# Debug builds erase component types (faster to compile, as cargo-leptos
-# does); clippy, the site build and the tests all use the same flags so that
-# they share one set of compiled crates.
-export RUSTFLAGS="--cfg erase_components"
+# Every cargo command here shares one set of compiled crates: the flags they
+# need are in .cargo/config.toml, not in the environment.
 export LEPTOS_SITE_ROOT="$ROOT/target/site"
 
 log "cargo fmt --check"

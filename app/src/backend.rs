@@ -75,11 +75,13 @@ pub trait Backend: Send + Sync + 'static {
     /// Books a stay for the caller.
     async fn book(&self, caller: &Caller, booking: NewBooking) -> Result<Booking, AppError>;
 
-    /// The caller's bookings (everyone's for an admin), filtered.
+    /// The caller's bookings (everyone's for an admin), filtered; only the
+    /// caller's own, admin or not, when `mine`.
     async fn bookings(
         &self,
         caller: &Caller,
         filter: BookingFilter,
+        mine: bool,
     ) -> Result<Vec<Booking>, AppError>;
 
     /// One booking of the caller's (any for an admin).

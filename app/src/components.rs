@@ -6,7 +6,7 @@
 //! or tried to submit, and the server's messages (same rules, same words)
 //! show when it answered 422 to something the browser let through.
 
-use leptos::prelude::*;
+use leptos::{ev::SubmitEvent, prelude::*};
 use shared_schema::errors::FieldErrors;
 
 use crate::AppError;
@@ -62,6 +62,29 @@ impl Checks {
     pub(crate) fn show_server(self, error: &AppError) {
         if let Some(errors) = error.field_errors() {
             self.server.set(errors.clone());
+        }
+    }
+
+    /// The form's submit handler: checks every field and runs `action` only
+    /// when all are valid; the server's field messages from its answer then
+    /// show under their fields.
+    pub(crate) fn submit<T>(
+        self,
+        action: Action<(), Result<T, AppError>>,
+    ) -> impl Fn(SubmitEvent) + Copy + 'static
+    where
+        T: Clone + Send + Sync + 'static,
+    {
+        Effect::new(move || {
+            if let Some(Err(error)) = action.value().get() {
+                self.show_server(&error);
+            }
+        });
+        move |event: SubmitEvent| {
+            event.prevent_default();
+            if self.attempt() {
+                action.dispatch(());
+            }
         }
     }
 }

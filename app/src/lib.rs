@@ -5,6 +5,9 @@
 //! touches SQL, Redis or the clock: on the server, server functions reach the
 //! use cases through the [`backend::Backend`] port the server provides as
 //! Leptos context, so the browser and the REST API share one code path.
+// Deeply nested typed views (tables of rows of cells) exceed the default
+// query depth when compiled without erased component types (release).
+#![recursion_limit = "256"]
 
 #[cfg(feature = "ssr")]
 pub mod backend;

@@ -97,15 +97,16 @@ pub(crate) fn return_path(next: Option<String>) -> String {
         .unwrap_or_else(|| "/".to_owned())
 }
 
-/// The sign-in link for the current page, so the user comes back to it.
-pub(crate) fn login_href() -> String {
+/// A link to the sign-in (`/login`) or sign-up (`/register`) page that
+/// brings the user back to the current page afterwards.
+pub(crate) fn auth_href(page: &str) -> String {
     let location = use_location();
     let here = format!(
         "{}{}",
         location.pathname.get_untracked(),
         location.search.get_untracked()
     );
-    format!("/login?next={}", encode_component(&here))
+    format!("{page}?next={}", encode_component(&here))
 }
 
 /// Percent-encodes everything but unreserved characters.

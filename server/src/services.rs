@@ -183,8 +183,17 @@ impl Backend for Services {
         &self,
         caller: &Caller,
         filter: BookingFilter,
+        mine: bool,
     ) -> Result<Vec<Booking>, AppError> {
         let who = self.signed_in(caller).await?;
+        let filter = BookingFilter {
+            user_id: if mine {
+                Some(who.user_id)
+            } else {
+                filter.user_id
+            },
+            ..filter
+        };
         Ok(bookings::list(&self.pool, who, &filter).await?)
     }
 

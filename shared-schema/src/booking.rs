@@ -70,6 +70,9 @@ pub const MSG_RANGE_ORDER: &str = "The end of the date range must be after its s
 pub struct BookingFilter {
     /// Only bookings of this room type.
     pub room_id: Option<Uuid>,
+    /// Only bookings of this account (for admins; a guest's list is always
+    /// their own).
+    pub user_id: Option<Uuid>,
     /// Only stays with a night on or after this date.
     #[cfg_attr(feature = "ssr", param(example = "2030-01-01"))]
     pub from: Option<NaiveDate>,

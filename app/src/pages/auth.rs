@@ -4,7 +4,7 @@
 //! user types; the server checks the same types again. After success the
 //! header refreshes and the user returns to the page that sent them here.
 
-use leptos::{ev::SubmitEvent, prelude::*};
+use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::{
     NavigateOptions,
@@ -24,20 +24,18 @@ use crate::{
 };
 
 /// After a successful sign-in: refresh the header and go back.
-fn on_signed_in(action: Action<(), Result<User, AppError>>, checks: Checks) {
+fn on_signed_in(action: Action<(), Result<User, AppError>>) {
     let user = UserContext::get();
     let navigate = use_navigate();
     let query = use_query_map();
-    Effect::new(move || match action.value().get() {
-        Some(Ok(_)) => {
+    Effect::new(move || {
+        if let Some(Ok(_)) = action.value().get() {
             user.refresh();
             navigate(
                 &return_path(query.with_untracked(|q| q.get("next"))),
                 NavigateOptions::default(),
             );
         }
-        Some(Err(error)) => checks.show_server(&error),
-        None => {}
     });
 }
 
@@ -55,13 +53,8 @@ pub(crate) fn LoginPage() -> impl IntoView {
             .unwrap_or_default()
     });
     let action = Action::new(move |(): &()| sign_in(input().normalized()));
-    on_signed_in(action, checks);
-    let on_submit = move |event: SubmitEvent| {
-        event.prevent_default();
-        if checks.attempt() {
-            action.dispatch(());
-        }
-    };
+    on_signed_in(action);
+    let on_submit = checks.submit(action);
     let next = use_query_map().with_untracked(|q| q.get("next"));
     let register_href = next.map_or_else(
         || "/register".to_owned(),
@@ -99,13 +92,8 @@ pub(crate) fn RegisterPage() -> impl IntoView {
             .unwrap_or_default()
     });
     let action = Action::new(move |(): &()| sign_up(input().normalized()));
-    on_signed_in(action, checks);
-    let on_submit = move |event: SubmitEvent| {
-        event.prevent_default();
-        if checks.attempt() {
-            action.dispatch(());
-        }
-    };
+    on_signed_in(action);
+    let on_submit = checks.submit(action);
 
     view! {
         <Title text="Create account" />

@@ -18,14 +18,17 @@ use crate::{
     components::ErrorAlert,
     format::{long_date, money, plural, short_date},
     pages::search::get_booking_window,
-    session::login_href,
+    session::auth_href,
 };
 
-/// The caller's bookings (everyone's for an admin), filtered.
+/// The caller's own bookings or, for an admin with `mine` false,
+/// everyone's; filtered.
 #[server(endpoint = "bookings")]
-pub async fn list_bookings(filter: BookingFilter) -> Result<Vec<Booking>, AppError> {
-    crate::backend::serve(|backend, caller| async move { backend.bookings(&caller, filter).await })
-        .await
+pub async fn list_bookings(filter: BookingFilter, mine: bool) -> Result<Vec<Booking>, AppError> {
+    crate::backend::serve(
+        |backend, caller| async move { backend.bookings(&caller, filter, mine).await },
+    )
+    .await
 }
 
 /// One booking of the caller's (any for an admin).
@@ -49,7 +52,7 @@ pub(crate) fn SignInPrompt(what: &'static str) -> impl IntoView {
     view! {
         <div class="empty-state">
             <p>{format!("Sign in to see {what}.")}</p>
-            <A href=login_href() attr:class="button primary">"Sign in"</A>
+            <A href=auth_href("/login") attr:class="button primary">"Sign in"</A>
         </div>
     }
 }
@@ -60,10 +63,11 @@ pub(crate) fn MyBookingsPage() -> impl IntoView {
     let bookings = Resource::new(
         move || cancelled.get(),
         |_| {
-            list_bookings(BookingFilter {
+            let filter = BookingFilter {
                 limit: Some(shared_schema::booking::MAX_LIST_LIMIT),
                 ..BookingFilter::default()
-            })
+            };
+            list_bookings(filter, true)
         },
     );
     let window = Resource::new(|| (), |()| get_booking_window());
@@ -78,8 +82,11 @@ pub(crate) fn MyBookingsPage() -> impl IntoView {
                         (Err(AppError::Unauthenticated), _) => view! { <SignInPrompt what="your bookings" /> }.into_any(),
                         (Err(error), _) | (_, Err(error)) => view! { <ErrorAlert error /> }.into_any(),
                         (Ok(list), Ok(window)) => {
-                            let (upcoming, past): (Vec<_>, Vec<_>) =
+                            // Latest first from the server; upcoming stays read
+                            // better soonest first.
+                            let (mut upcoming, past): (Vec<_>, Vec<_>) =
                                 list.into_iter().partition(|b| b.check_out > window.today);
+                            upcoming.reverse();
                             view! {
                                 <section aria-labelledby="upcoming">
                                     <h2 id="upcoming">"Upcoming"</h2>

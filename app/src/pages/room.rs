@@ -8,7 +8,7 @@
 //! fields are the same signals, so typing a date moves the selection too.
 
 use chrono::{Datelike, Days, Months, NaiveDate, Weekday};
-use leptos::{ev::SubmitEvent, prelude::*};
+use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::{
     NavigateOptions,
@@ -26,7 +26,7 @@ use crate::{
     components::{Checks, ErrorAlert, FormFooter, Input},
     format::{long_date, money, plural},
     pages::search::{get_booking_window, search_to_query},
-    session::{UserContext, login_href},
+    session::{UserContext, auth_href},
 };
 
 /// An active room.
@@ -462,20 +462,11 @@ fn BookingPanel(
             &format!("/bookings/{}?new=1", booking.id),
             NavigateOptions::default(),
         ),
-        Some(Err(error)) => {
-            checks.show_server(&error);
-            if matches!(error, AppError::Conflict(_)) {
-                nights.refetch();
-            }
-        }
-        None => {}
+        // Nights went meanwhile: show the calendar as it is now.
+        Some(Err(AppError::Conflict(_))) => nights.refetch(),
+        _ => {}
     });
-    let on_submit = move |event: SubmitEvent| {
-        event.prevent_default();
-        if checks.attempt() {
-            action.dispatch(());
-        }
-    };
+    let on_submit = checks.submit(action);
     let summary = move || stay.form().parse(&window).ok();
     let min = window.today.to_string();
     let max = window.end().to_string();
@@ -506,7 +497,7 @@ fn BookingPanel(
                             Ok(Some(_)) => view! { <FormFooter action label="Confirm booking" /> }.into_any(),
                             _ => view! {
                                 <p class="alert">
-                                    <A href=login_href()>"Sign in"</A>" or "<A href="/register">"create an account"</A>" to book."
+                                    <A href=auth_href("/login")>"Sign in"</A>" or "<A href=auth_href("/register")>"create an account"</A>" to book."
                                 </p>
                             }.into_any(),
                         }

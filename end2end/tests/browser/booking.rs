@@ -155,6 +155,10 @@ async fn booking_form_shows_the_shared_message_without_asking_the_server() -> an
         !requests.iter().any(|path| path.ends_with("/book")),
         "an invalid booking must not reach the server: {requests:?}"
     );
+    // The same page on a phone: one column, the calendar still 7 across.
+    browser.client.set_window_size(390, 844).await?;
+    browser.wait_for("table.month[role=grid]").await?;
+    browser.screenshot("room-phone").await?;
     browser.close().await?;
     app.stop().await
 }

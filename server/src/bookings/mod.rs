@@ -236,7 +236,11 @@ pub async fn list(
     filter: &BookingFilter,
 ) -> Result<Vec<Booking>, ApiError> {
     let limit = filter.checked_limit()?;
-    let owner = (!who.is_admin()).then_some(who.user_id);
+    let owner = if who.is_admin() {
+        filter.user_id
+    } else {
+        Some(who.user_id)
+    };
     Ok(repo::list(pool, owner, filter, limit).await?)
 }
 

@@ -19,6 +19,7 @@ use leptos::prelude::{LeptosOptions, provide_context};
 use leptos_axum::{LeptosRoutes, generate_route_list_with_exclusions};
 
 use sqlx::PgPool;
+use tower_http::services::ServeDir;
 use utoipa_swagger_ui::SwaggerUi;
 
 use crate::{config::Config, services::Services};
@@ -32,21 +33,44 @@ pub struct AppState {
 }
 
 /// How the HTTP layer protects itself.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct HttpSettings {
     pub request_timeout: Duration,
     pub rate_limit_per_minute: u32,
     pub auth_rate_limit_per_15_min: u32,
     pub client_ip: rate_limit::ClientIp,
+    /// One sign-in budget per client, shared by every door that takes a
+    /// password (the REST routes and the server functions).
+    auth_limit: rate_limit::RateLimitLayer,
+}
+
+impl std::fmt::Debug for HttpSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HttpSettings")
+            .field("request_timeout", &self.request_timeout)
+            .field("rate_limit_per_minute", &self.rate_limit_per_minute)
+            .field(
+                "auth_rate_limit_per_15_min",
+                &self.auth_rate_limit_per_15_min,
+            )
+            .field("client_ip", &self.client_ip)
+            .finish_non_exhaustive()
+    }
 }
 
 impl HttpSettings {
     pub fn from_config(config: &Config) -> Self {
+        let client_ip = rate_limit::ClientIp::new(&config.trusted_proxies);
         Self {
             request_timeout: Duration::from_secs(config.request_timeout_secs),
             rate_limit_per_minute: config.rate_limit_per_minute,
             auth_rate_limit_per_15_min: config.auth_rate_limit_per_15_min,
-            client_ip: rate_limit::ClientIp::new(&config.trusted_proxies),
+            auth_limit: rate_limit::layer(
+                config.auth_rate_limit_per_15_min,
+                Duration::from_mins(15),
+                client_ip.clone(),
+            ),
+            client_ip,
         }
     }
 
@@ -59,13 +83,9 @@ impl HttpSettings {
         )
     }
 
-    /// The budget for sign-in and sign-up attempts.
+    /// The budget for sign-in and sign-up attempts (the same one each call).
     pub(crate) fn auth_limit(&self) -> rate_limit::RateLimitLayer {
-        rate_limit::layer(
-            self.auth_rate_limit_per_15_min,
-            Duration::from_mins(15),
-            self.client_ip.clone(),
-        )
+        self.auth_limit.clone()
     }
 }
 
@@ -128,8 +148,13 @@ pub fn router(state: AppState) -> Router {
             move || app::shell(shell_options.clone()),
         )
         .layer(settings.general_limit());
+    // The WASM, its JS and the CSS, gzipped at build time (`build_site`)
+    // and sent so to every browser that accepts it.
+    let pkg = std::path::Path::new(state.leptos.site_root.as_ref())
+        .join(state.leptos.site_pkg_dir.as_ref());
     let routes = Router::new()
         .merge(limited)
+        .nest_service("/pkg", ServeDir::new(pkg).precompressed_gzip())
         .merge(SwaggerUi::new("/api-docs").url("/api-docs/openapi.json", api_doc))
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))

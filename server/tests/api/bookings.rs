@@ -563,6 +563,14 @@ async fn guests_list_their_own_bookings_and_admins_list_everyones(pool: PgPool) 
     assert_eq!(ids(&list(&none).await), Vec::<String>::new());
     // Listing items are the same documents as the single reads.
     assert_eq!(list(&bob).await.json()[0], bobs);
+
+    // `user_id` narrows an admin's list to one account; a guest's list is
+    // their own whatever they ask for.
+    let of = |user: &TestUser| format!("{BOOKINGS}?user_id={}", user.id);
+    let admin_view = app.json(Method::GET, &of(&bob), Some(&admin), None).await;
+    assert_eq!(ids(&admin_view), [id_of(&bobs)]);
+    let snooping = app.json(Method::GET, &of(&bob), Some(&alice), None).await;
+    assert_eq!(ids(&snooping), [id_of(&late), id_of(&early)]);
 }
 
 #[sqlx::test(migrator = "server::MIGRATOR")]

@@ -152,3 +152,34 @@ async fn a_booking_page_is_a_404_for_anyone_but_its_guest(pool: PgPool) {
     assert_eq!(other.status, 404);
     assert!(!other.body.contains(&reference));
 }
+
+#[sqlx::test(migrator = "server::MIGRATOR")]
+async fn site_files_go_out_gzipped_to_browsers_that_accept_it(pool: PgPool) {
+    use std::io::Write;
+
+    use axum::{body::Body, http::Request};
+    let site = std::env::temp_dir().join(format!("site-{}", uuid::Uuid::new_v4()));
+    let pkg = site.join("pkg");
+    std::fs::create_dir_all(&pkg).expect("site folder");
+    std::fs::write(pkg.join("roombook.css"), "body { margin: 0 }").expect("css");
+    let mut gzipped = std::fs::File::create(pkg.join("roombook.css.gz")).expect("gz");
+    gzipped.write_all(b"pretend-gzip").expect("gz bytes");
+    let app = TestApp::with_config(pool, |config| config.site_root.clone_from(&site));
+
+    let get = |encoding: Option<&'static str>| {
+        let mut request = Request::get("/pkg/roombook.css");
+        if let Some(encoding) = encoding {
+            request = request.header("accept-encoding", encoding);
+        }
+        request.body(Body::empty()).expect("request")
+    };
+    let compressed = app.request(get(Some("gzip, deflate, br"))).await;
+    assert_eq!(compressed.status, 200);
+    assert_eq!(compressed.header("content-encoding"), "gzip");
+    assert_eq!(compressed.body, "pretend-gzip");
+    assert!(compressed.header("content-type").starts_with("text/css"));
+    let plain = app.request(get(None)).await;
+    assert_eq!(plain.status, 200);
+    assert_eq!(plain.body, "body { margin: 0 }");
+    std::fs::remove_dir_all(&site).ok();
+}

@@ -27,10 +27,7 @@ async fn get_from(
     if let Some(header) = forwarded_for {
         request = request.header("x-forwarded-for", header);
     }
-    let mut request = request.body(Body::empty()).expect("request");
-    let peer: SocketAddr = format!("{peer}:40000").parse().expect("peer");
-    request.extensions_mut().insert(ConnectInfo(peer));
-    app.request(request).await
+    from_peer(app, request.body(Body::empty()).expect("request"), peer).await
 }
 
 const SEARCH: &str = "/api/v1/rooms?check_in=2099-01-01&check_out=2099-01-02";
@@ -101,13 +98,28 @@ async fn forwarded_headers_count_only_from_trusted_proxies(pool: PgPool) {
 }
 
 async fn login(app: &TestApp) -> TestResponse {
-    let mut request = Request::post("/api/v1/auth/login")
+    let request = Request::post("/api/v1/auth/login")
         .header("content-type", "application/json")
         .body(Body::from(
             r#"{"email":"nobody@example.com","password":"wrong password!"}"#,
         ))
         .expect("request");
-    let peer: SocketAddr = "203.0.113.50:40000".parse().expect("peer");
+    from_peer(app, request, "203.0.113.50").await
+}
+
+/// The browser's door to the same use case: the sign-in server function.
+async fn login_in_browser(app: &TestApp) -> TestResponse {
+    let request = Request::post("/api/login")
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(Body::from(
+            "input[email]=nobody%40example.com&input[password]=wrong+password%21",
+        ))
+        .expect("request");
+    from_peer(app, request, "203.0.113.50").await
+}
+
+async fn from_peer(app: &TestApp, mut request: Request<Body>, peer: &str) -> TestResponse {
+    let peer: SocketAddr = format!("{peer}:40000").parse().expect("peer");
     request.extensions_mut().insert(ConnectInfo(peer));
     app.request(request).await
 }
@@ -123,4 +135,17 @@ async fn sign_in_attempts_have_a_smaller_budget_of_their_own(pool: PgPool) {
         get_from(&app, "203.0.113.50", None, SEARCH).await.status,
         StatusCode::TOO_MANY_REQUESTS
     );
+}
+
+#[sqlx::test(migrator = "server::MIGRATOR")]
+async fn the_sign_in_server_function_shares_the_sign_in_budget(pool: PgPool) {
+    let app = limited_app(pool, 100, 2);
+    assert_eq!(login(&app).await.status, StatusCode::UNAUTHORIZED);
+    let refused = login_in_browser(&app).await;
+    assert_eq!(refused.status, StatusCode::UNAUTHORIZED, "{}", refused.body);
+    assert_eq!(
+        login_in_browser(&app).await.status,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    assert_eq!(login(&app).await.status, StatusCode::TOO_MANY_REQUESTS);
 }

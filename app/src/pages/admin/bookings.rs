@@ -26,6 +26,7 @@ pub(crate) fn AdminBookingsPage() -> impl IntoView {
     let cancelled = RwSignal::new(0_u32);
     let filter = move || BookingFilter {
         room_id: room.get().parse().ok(),
+        user_id: None,
         from: from.get().parse().ok(),
         to: to.get().parse().ok(),
         status: match status.get().as_str() {
@@ -37,7 +38,7 @@ pub(crate) fn AdminBookingsPage() -> impl IntoView {
     };
     let bookings = Resource::new(
         move || (filter(), cancelled.get()),
-        |(filter, _)| list_bookings(filter),
+        |(filter, _)| list_bookings(filter, false),
     );
     let rooms = Resource::new(|| (), |()| admin_rooms());
 

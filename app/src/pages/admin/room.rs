@@ -2,7 +2,7 @@
 //! closed nights) for a range of nights, with the next weeks at a glance.
 
 use chrono::Days;
-use leptos::{ev::SubmitEvent, prelude::*};
+use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 use shared_schema::{
@@ -108,17 +108,7 @@ fn EditRoom(room: Room) -> impl IntoView {
     let checks = fields.checks();
     let id = room.id;
     let action = Action::new(move |(): &()| update_room(id, fields.form()));
-    Effect::new(move || {
-        if let Some(Err(error)) = action.value().get() {
-            checks.show_server(&error);
-        }
-    });
-    let on_submit = move |event: SubmitEvent| {
-        event.prevent_default();
-        if checks.attempt() {
-            action.dispatch(());
-        }
-    };
+    let on_submit = checks.submit(action);
     view! {
         <section aria-labelledby="edit-title" class="card">
             <h2 id="edit-title">"Room details"</h2>
@@ -154,17 +144,7 @@ fn Inventory(room: Room, window: BookingWindow) -> impl IntoView {
         move || action.version().get(),
         move |_| room_calendar(id, window.today, window.today + Days::new(SHOWN_NIGHTS)),
     );
-    Effect::new(move || {
-        if let Some(Err(error)) = action.value().get() {
-            checks.show_server(&error);
-        }
-    });
-    let on_submit = move |event: SubmitEvent| {
-        event.prevent_default();
-        if checks.attempt() {
-            action.dispatch(());
-        }
-    };
+    let on_submit = checks.submit(action);
     let min = window.today.to_string();
     let currency = room.currency.clone();
 
@@ -198,12 +178,12 @@ fn Inventory(room: Room, window: BookingWindow) -> impl IntoView {
                             <p>{conflict.message}</p>
                             <p>{conflict.nights.iter().map(|n| short_date(*n)).collect::<Vec<_>>().join(", ")}</p>
                         </div>
-                    }),
+                    }.into_any()),
                     Some(Ok(changed)) => Some(view! {
                         <div class="alert success" role="status">
                             <p>{format!("Updated {} night(s).", changed.len())}</p>
                         </div>
-                    }),
+                    }.into_any()),
                     _ => None,
                 }}
                 <FormFooter action label="Apply to nights" />

@@ -1,6 +1,6 @@
 //! Admin: every room, a form to create one, and (de)activation.
 
-use leptos::{ev::SubmitEvent, prelude::*};
+use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
 use shared_schema::{form::RoomForm, rooms::Room};
@@ -212,17 +212,12 @@ fn NewRoom(changed: RwSignal<u32>) -> impl IntoView {
     let fields = RoomFields::new(empty.clone());
     let checks = fields.checks();
     let action = Action::new(move |(): &()| create_room(fields.form()));
-    Effect::new(move || match action.value().get() {
-        Some(Ok(_)) => changed.update(|n| *n += 1),
-        Some(Err(error)) => checks.show_server(&error),
-        None => {}
-    });
-    let on_submit = move |event: SubmitEvent| {
-        event.prevent_default();
-        if checks.attempt() {
-            action.dispatch(());
+    Effect::new(move || {
+        if let Some(Ok(_)) = action.value().get() {
+            changed.update(|n| *n += 1);
         }
-    };
+    });
+    let on_submit = checks.submit(action);
     view! {
         <section aria-labelledby="new-room-title" class="card">
             <h2 id="new-room-title">"New room"</h2>
