@@ -151,12 +151,14 @@ pub(crate) fn ErrorAlert(error: AppError) -> impl IntoView {
 
 /// The end of a form: the error of the last attempt that belongs to no
 /// field, and the submit button, disabled while the action runs so a
-/// double click cannot send the form twice.
+/// double click cannot send the form twice. Forms that explain a conflict
+/// themselves (which nights, what to do) set `shows_conflicts`.
 #[component]
 pub(crate) fn FormFooter<T>(
     action: Action<(), Result<T, AppError>>,
     label: &'static str,
     #[prop(default = "button primary")] class: &'static str,
+    #[prop(default = false)] shows_conflicts: bool,
 ) -> impl IntoView
 where
     T: Clone + Send + Sync + 'static,
@@ -164,6 +166,7 @@ where
     let pending = action.pending();
     view! {
         {move || match action.value().get() {
+            Some(Err(AppError::Conflict(_))) if shows_conflicts => None,
             Some(Err(error)) if error.field_errors().is_none() => Some(view! { <ErrorAlert error /> }),
             _ => None,
         }}

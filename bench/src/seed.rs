@@ -87,9 +87,7 @@ impl BenchDatabase {
     /// A pool of `size` connections for the raw (no HTTP) scenarios,
     /// configured like the server's own pool.
     pub async fn raw_pool(&self, size: u32) -> anyhow::Result<PgPool> {
-        Ok(PgPoolOptions::new()
-            .max_connections(size)
-            .acquire_timeout(Duration::from_secs(5))
+        Ok(server::db::pool_options(size, 5)
             .connect_with(
                 PgConnectOptions::from_str(&self.url)?.application_name("roombook-bench-raw"),
             )

@@ -456,18 +456,30 @@ fn BookingPanel(
     let checks = Checks::new(move || stay.form().parse(&window).err().unwrap_or_default());
     let room_id = room.id;
     let action = Action::new(move |(): &()| book(room_id, stay.form()));
+    let quote = Resource::new(
+        move || stay.form().parse(&window).ok(),
+        move |search| async move {
+            let search = search?;
+            let nights = room_calendar(room_id, search.check_in, search.check_out)
+                .await
+                .ok()?;
+            Some((search, nights))
+        },
+    );
     let navigate = use_navigate();
     Effect::new(move || match action.value().get() {
         Some(Ok(booking)) => navigate(
             &format!("/bookings/{}?new=1", booking.id),
             NavigateOptions::default(),
         ),
-        // Nights went meanwhile: show the calendar as it is now.
-        Some(Err(AppError::Conflict(_))) => nights.refetch(),
+        // Nights went meanwhile: show the calendar and the stay as they are now.
+        Some(Err(AppError::Conflict(_))) => {
+            nights.refetch();
+            quote.refetch();
+        }
         _ => {}
     });
     let on_submit = checks.submit(action);
-    let summary = move || stay.form().parse(&window).ok();
     let min = window.today.to_string();
     let max = window.end().to_string();
     let capacity = room.capacity;
@@ -485,7 +497,8 @@ fn BookingPanel(
                     <Input id="units" label="Rooms" value=stay.units checks kind="number" inputmode="numeric" min="1" />
                 </div>
                 <div aria-live="polite">
-                    {move || summary().map(|search| view! { <Summary search nights currency=currency.clone() /> })}
+                    <Summary quote currency
+                        sold_out=Signal::derive(move || matches!(action.value().get(), Some(Err(AppError::Conflict(_))))) />
                 </div>
                 {move || match action.value().get() {
                     Some(Err(AppError::Conflict(conflict))) => Some(view! { <SoldOut conflict form=stay.form() /> }),
@@ -494,7 +507,7 @@ fn BookingPanel(
                 <Transition fallback=|| ()>
                     {move || Suspend::new(async move {
                         match user.0.await {
-                            Ok(Some(_)) => view! { <FormFooter action label="Confirm booking" /> }.into_any(),
+                            Ok(Some(_)) => view! { <FormFooter action label="Confirm booking" shows_conflicts=true /> }.into_any(),
                             _ => view! {
                                 <p class="alert">
                                     <A href=auth_href("/login")>"Sign in"</A>" or "<A href=auth_href("/register")>"create an account"</A>" to book."
@@ -508,38 +521,52 @@ fn BookingPanel(
     }
 }
 
-/// Nights, rooms and the total, from the calendar's prices when they are
-/// loaded (the server computes the binding total when booking).
+/// A stay's nights as the server has them now, for the summary.
+type Quote = Option<(RoomSearch, Vec<NightAvailability>)>;
+
+/// Nights, rooms and the total of the chosen stay, with the nights that
+/// cannot be booked named before the guest confirms. The server computes
+/// the binding total again when booking.
 #[component]
 fn Summary(
-    search: RoomSearch,
-    nights: Resource<Result<Vec<NightAvailability>, AppError>>,
+    quote: Resource<Quote>,
     currency: String,
+    /// The sold-out message already names the nights.
+    sold_out: Signal<bool>,
 ) -> impl IntoView {
-    let count = search.nights();
-    let total = move || {
-        let loaded = nights.get()?.ok()?;
-        let mut sum = 0_i64;
-        let mut date = search.check_in;
-        while date < search.check_out {
-            sum += night_on(&loaded, date)?.price_cents;
-            date = date.succ_opt()?;
-        }
-        Some(sum * i64::from(search.units))
-    };
-    view! {
-        <dl class="summary">
-            <dt>"Stay"</dt>
-            <dd>{format!("{} – {}", long_date(search.check_in), long_date(search.check_out))}</dd>
-            <dt>"Nights"</dt>
-            <dd>{plural(count, "night", "nights")}</dd>
-            <dt>"Rooms"</dt>
-            <dd>{search.units}</dd>
-            <dt>"Total"</dt>
-            <dd class="total-line">
-                {move || total().map_or_else(|| "shown on confirmation".to_owned(), |total| money(total, &currency))}
-            </dd>
-        </dl>
+    move || {
+        let (search, nights) = quote.get().flatten()?;
+        let units = search.units;
+        let total: i64 =
+            nights.iter().map(|night| night.price_cents).sum::<i64>() * i64::from(units);
+        let complete = i64::try_from(nights.len()).ok() == Some(search.nights());
+        let unavailable: Vec<String> = nights
+            .iter()
+            .filter(|night| night.closed || night.free < units)
+            .map(|night| long_date(night.night))
+            .collect();
+        let total = if complete {
+            money(total, &currency)
+        } else {
+            "not bookable for all these nights".to_owned()
+        };
+        Some(view! {
+            <dl class="summary">
+                <dt>"Stay"</dt>
+                <dd>{format!("{} – {}", long_date(search.check_in), long_date(search.check_out))}</dd>
+                <dt>"Nights"</dt>
+                <dd>{plural(search.nights(), "night", "nights")}</dd>
+                <dt>"Rooms"</dt>
+                <dd>{units}</dd>
+                <dt>"Total"</dt>
+                <dd class="total-line">{total}</dd>
+            </dl>
+            {(!unavailable.is_empty() && !sold_out.get()).then(|| view! {
+                <p class="alert warning">
+                    {format!("Not enough rooms free on {}. Choose other dates or fewer rooms.", unavailable.join(", "))}
+                </p>
+            })}
+        })
     }
 }
 
@@ -552,7 +579,7 @@ fn SoldOut(conflict: crate::error::Conflict, form: SearchForm) -> impl IntoView 
         .map(|night| view! { <li>{long_date(*night)}</li> })
         .collect_view();
     view! {
-        <div class="alert warning" role="alert">
+        <div class="alert warning sold-out" role="alert">
             <p>{conflict.message}</p>
             <ul>{nights}</ul>
             <A href=format!("/?{}", search_to_query(&form))>"Search other rooms for these dates"</A>

@@ -191,12 +191,19 @@ async fn two_guests_race_for_the_last_unit_and_one_wins() -> anyhow::Result<()> 
     assert!(first_won ^ second_won, "exactly one guest gets the room");
     let loser = if first_won { &second } else { &first };
     let message = loser
-        .wait_for_text_containing(".booking-panel .alert.warning", "Search other rooms")
+        .wait_for_text_containing(".booking-panel .sold-out", "Search other rooms")
         .await?;
     assert!(
         message.contains(&check_in.format("%-d %B %Y").to_string()),
         "the sold-out message names the night: {message}"
     );
+    loser
+        .client
+        .execute(
+            "document.querySelector('.sold-out').scrollIntoView({ block: 'center' })",
+            vec![],
+        )
+        .await?;
     loser.screenshot("sold-out").await?;
     assert_eq!(app.booked(room, check_in).await?, 1);
 
@@ -209,7 +216,7 @@ async fn two_guests_race_for_the_last_unit_and_one_wins() -> anyhow::Result<()> 
 /// the sold-out message (false).
 async fn got_the_room(browser: &Browser) -> anyhow::Result<bool> {
     let outcome = browser
-        .wait_for("[data-testid=reference], .booking-panel .alert.warning")
+        .wait_for("[data-testid=reference], .booking-panel .sold-out")
         .await?;
     Ok(outcome.attr("data-testid").await?.is_some())
 }

@@ -186,7 +186,7 @@ fn Inventory(room: Room, window: BookingWindow) -> impl IntoView {
                     }.into_any()),
                     _ => None,
                 }}
-                <FormFooter action label="Apply to nights" />
+                <FormFooter action label="Apply to nights" shows_conflicts=true />
             </form>
             <h3>"Next six weeks"</h3>
             <Transition fallback=|| view! { <p class="loading">"Loading nights…"</p> }>
