@@ -178,3 +178,34 @@ where
         </div>
     }
 }
+
+/// A column of a [`DataTable`]: its heading and whether it holds numbers
+/// (right-aligned). An empty heading is the row actions' column, named for
+/// screen readers only.
+pub(crate) type Column = (&'static str, bool);
+
+/// A scrollable table of records with a sticky heading row.
+#[component]
+pub(crate) fn DataTable(columns: &'static [Column], children: Children) -> impl IntoView {
+    let headings = columns
+        .iter()
+        .map(|&(label, numeric)| {
+            let label = if label.is_empty() {
+                view! { <span class="visually-hidden">"Actions"</span> }.into_any()
+            } else {
+                label.into_any()
+            };
+            view! { <th scope="col" class:num=numeric>{label}</th> }
+        })
+        .collect_view();
+    view! {
+        <div class="table-wrap">
+            <table class="data">
+                <thead>
+                    <tr>{headings}</tr>
+                </thead>
+                <tbody>{children()}</tbody>
+            </table>
+        </div>
+    }
+}

@@ -12,7 +12,7 @@ use shared_schema::{
 
 use super::{AdminNav, admin_error, rooms::admin_rooms};
 use crate::{
-    components::ErrorAlert,
+    components::{DataTable, ErrorAlert},
     format::{money, short_date},
     pages::bookings::{CancelButton, StatusBadge, list_bookings},
 };
@@ -144,25 +144,13 @@ fn BookingTable(bookings: Vec<Booking>, cancelled: RwSignal<u32>) -> impl IntoVi
         })
         .collect_view();
     view! {
-        <div class="table-wrap">
-            <table class="data">
-                <thead>
-                    <tr>
-                        <th scope="col">"Reference"</th>
-                        <th scope="col">"Room"</th>
-                        <th scope="col">"Guest"</th>
-                        <th scope="col">"Check-in"</th>
-                        <th scope="col">"Check-out"</th>
-                        <th scope="col" class="num">"Rooms"</th>
-                        <th scope="col" class="num">"Guests"</th>
-                        <th scope="col" class="num">"Total"</th>
-                        <th scope="col">"Status"</th>
-                        <th scope="col"><span class="visually-hidden">"Actions"</span></th>
-                    </tr>
-                </thead>
-                <tbody>{rows}</tbody>
-            </table>
-        </div>
+        <DataTable columns=&[
+            ("Reference", false), ("Room", false), ("Guest", false), ("Check-in", false),
+            ("Check-out", false), ("Rooms", true), ("Guests", true), ("Total", true),
+            ("Status", false), ("", false),
+        ]>
+            {rows}
+        </DataTable>
     }
     .into_any()
 }

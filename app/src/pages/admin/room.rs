@@ -19,7 +19,7 @@ use super::{
 };
 use crate::{
     AppError,
-    components::{Checks, FormFooter, Input},
+    components::{Checks, DataTable, FormFooter, Input},
     format::{money, short_date},
     pages::{room::room_calendar, search::get_booking_window},
 };
@@ -228,19 +228,8 @@ fn NightTable(nights: Vec<NightAvailability>, currency: String) -> impl IntoView
         })
         .collect_view();
     view! {
-        <div class="table-wrap">
-            <table class="data">
-                <thead>
-                    <tr>
-                        <th scope="col">"Night"</th>
-                        <th scope="col" class="num">"Booked"</th>
-                        <th scope="col" class="num">"Units"</th>
-                        <th scope="col" class="num">"Price"</th>
-                        <th scope="col">"State"</th>
-                    </tr>
-                </thead>
-                <tbody>{rows}</tbody>
-            </table>
-        </div>
+        <DataTable columns=&[("Night", false), ("Booked", true), ("Units", true), ("Price", true), ("State", false)]>
+            {rows}
+        </DataTable>
     }
 }

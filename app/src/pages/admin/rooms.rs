@@ -9,7 +9,7 @@ use uuid::Uuid;
 use super::{AdminNav, admin_error};
 use crate::{
     AppError,
-    components::{Checks, ErrorAlert, FormFooter, Input},
+    components::{Checks, DataTable, ErrorAlert, FormFooter, Input},
     format::money,
 };
 
@@ -121,21 +121,9 @@ fn RoomTable(rooms: Vec<Room>, changed: RwSignal<u32>) -> impl IntoView {
                 Some(Err(error)) => Some(view! { <ErrorAlert error /> }),
                 _ => None,
             }}
-            <div class="table-wrap">
-                <table class="data">
-                    <thead>
-                        <tr>
-                            <th scope="col">"Name"</th>
-                            <th scope="col" class="num">"Sleeps"</th>
-                            <th scope="col" class="num">"Base price"</th>
-                            <th scope="col" class="num">"Units"</th>
-                            <th scope="col">"Status"</th>
-                            <th scope="col"><span class="visually-hidden">"Actions"</span></th>
-                        </tr>
-                    </thead>
-                    <tbody>{rows}</tbody>
-                </table>
-            </div>
+            <DataTable columns=&[("Name", false), ("Sleeps", true), ("Base price", true), ("Units", true), ("Status", false), ("", false)]>
+                {rows}
+            </DataTable>
         </section>
     }
 }
