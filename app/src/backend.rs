@@ -25,14 +25,32 @@ use crate::{AppError, error::with_status};
 /// Who is asking: the headers of the request being served. The server
 /// resolves the session from them (cookie or bearer token), so the UI never
 /// handles a token itself.
-#[derive(Debug, Clone, Default)]
+#[derive(Clone, Default)]
 pub struct Caller(pub http::HeaderMap);
 
+/// Header names only: the values carry the session token.
+impl std::fmt::Debug for Caller {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_tuple("Caller")
+            .field(&self.0.keys().collect::<Vec<_>>())
+            .finish()
+    }
+}
+
 /// A new session: the account and the `Set-Cookie` value that carries it.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct SignedIn {
     pub user: User,
     pub set_cookie: String,
+}
+
+/// Without the cookie: it carries the session token.
+impl std::fmt::Debug for SignedIn {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SignedIn")
+            .field("user", &self.user)
+            .finish_non_exhaustive()
+    }
 }
 
 /// One method per use case the UI needs.
@@ -89,6 +107,9 @@ pub trait Backend: Send + Sync + 'static {
 
     /// Cancels a booking of the caller's (any for an admin).
     async fn cancel_booking(&self, caller: &Caller, id: Uuid) -> Result<Booking, AppError>;
+
+    /// Admin: nothing, or 404 for anyone who is not an admin.
+    async fn require_admin(&self, caller: &Caller) -> Result<(), AppError>;
 
     /// Admin: every room, active or not.
     async fn all_rooms(&self, caller: &Caller) -> Result<Vec<Room>, AppError>;
@@ -156,5 +177,24 @@ pub fn set_cookie(value: &str) {
         http::HeaderValue::from_str(value),
     ) {
         response.append_header(http::header::SET_COOKIE, value);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_output_never_shows_the_session_token() {
+        let mut headers = http::HeaderMap::new();
+        headers.insert(
+            http::header::COOKIE,
+            http::HeaderValue::from_static("roombook_session=secret-token"),
+        );
+        let caller = format!("{:?}", Caller(headers));
+        assert!(
+            caller.contains("cookie") && !caller.contains("secret-token"),
+            "{caller}"
+        );
     }
 }

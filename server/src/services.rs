@@ -208,6 +208,11 @@ impl Backend for Services {
         Ok(bookings::cancel(&self.pool, who, id, today).await?)
     }
 
+    async fn require_admin(&self, caller: &Caller) -> Result<(), AppError> {
+        self.admin(caller).await?;
+        Ok(())
+    }
+
     async fn all_rooms(&self, caller: &Caller) -> Result<Vec<Room>, AppError> {
         self.admin(caller).await?;
         Ok(rooms::list_all(&self.pool).await?)

@@ -31,8 +31,8 @@ const SHOWN_NIGHTS: u64 = 42;
 #[server(endpoint = "admin_room")]
 pub async fn admin_room(id: Uuid) -> Result<Room, AppError> {
     crate::backend::serve(|backend, caller| async move {
-        // Only admins may edit; `room` alone would show active rooms to anyone.
-        backend.all_rooms(&caller).await?;
+        // `room` alone would show active rooms to anyone.
+        backend.require_admin(&caller).await?;
         backend.room(&caller, id).await
     })
     .await
