@@ -7,9 +7,32 @@
 //! show when it answered 422 to something the browser let through.
 
 use leptos::{ev::SubmitEvent, prelude::*};
-use shared_schema::errors::FieldErrors;
+use shared_schema::{errors::FieldErrors, stay::BookingWindow};
 
 use crate::AppError;
+
+/// The `min`/`max` of the check-in and check-out date inputs: check-in from
+/// today to the last bookable night, check-out from tomorrow to the day
+/// after it.
+#[derive(Debug, Clone)]
+pub(crate) struct StayLimits {
+    pub(crate) first_check_in: String,
+    pub(crate) last_check_in: String,
+    pub(crate) first_check_out: String,
+    pub(crate) last_check_out: String,
+}
+
+impl StayLimits {
+    pub(crate) fn of(window: BookingWindow) -> Self {
+        let last_night = window.last_night().unwrap_or(window.today);
+        Self {
+            first_check_in: window.today.to_string(),
+            last_check_in: last_night.to_string(),
+            first_check_out: window.today.succ_opt().unwrap_or(window.today).to_string(),
+            last_check_out: window.end().to_string(),
+        }
+    }
+}
 
 /// The validation state of one form. `Copy`, so handlers can share it.
 #[derive(Debug, Clone, Copy)]
@@ -134,7 +157,7 @@ pub(crate) fn Input(
                 prop:value=value
                 on:input=move |ev| { value.set(event_target_value(&ev)); checks.touch(id); }
                 aria-invalid=move || message.with(Option::is_some).to_string()
-                aria-describedby=format!("{id}-error") />
+                aria-describedby=if hint.is_some() { format!("{id}-hint {id}-error") } else { format!("{id}-error") } />
         </Field>
     }
 }

@@ -90,11 +90,18 @@ impl UserContext {
     }
 }
 
-/// Where to go after signing in: the page that sent the user here (a path
-/// on this site only), else home.
+/// Where to go after signing in: the page that sent the user here, else
+/// home. Only a plain path on this site: browsers read `//host`, `/\host`
+/// and paths with tabs or newlines as other origins.
 pub(crate) fn return_path(next: Option<String>) -> String {
-    next.filter(|path| path.starts_with('/') && !path.starts_with("//"))
-        .unwrap_or_else(|| "/".to_owned())
+    next.filter(|path| {
+        let local = path.starts_with('/') && !path[1..].starts_with(['/', '\\']);
+        local
+            && !path
+                .chars()
+                .any(|c| c == '\\' || c.is_control() || c == '%')
+    })
+    .unwrap_or_else(|| "/".to_owned())
 }
 
 /// A link to the sign-in (`/login`) or sign-up (`/register`) page that
@@ -165,5 +172,27 @@ pub(crate) fn SiteHeader() -> impl IntoView {
                 </Transition>
             </nav>
         </header>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::return_path;
+
+    #[test]
+    fn only_local_paths_are_followed_after_sign_in() {
+        for foreign in [
+            "//evil.example",
+            "/\\evil.example",
+            "/\t/evil.example",
+            "/%2F%2Fevil.example",
+            "https://evil.example",
+            "evil.example",
+        ] {
+            assert_eq!(return_path(Some(foreign.to_owned())), "/", "{foreign:?}");
+        }
+        let local = "/rooms/42?check_in=2027-01-01&check_out=2027-01-03";
+        assert_eq!(return_path(Some(local.to_owned())), local);
+        assert_eq!(return_path(None), "/");
     }
 }

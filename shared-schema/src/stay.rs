@@ -161,6 +161,23 @@ pub fn validate_units(units: i32) -> Result<(), &'static str> {
     }
 }
 
+/// Rule for a party in `units` rooms that sleep `capacity` guests each: the
+/// message for `guests` when they do not fit. Checked where the room is
+/// known: by the server when booking, by the room page as the guest types.
+pub fn check_capacity(capacity: i32, units: i32, guests: i32) -> Result<(), String> {
+    if i64::from(capacity) * i64::from(units) >= i64::from(guests) {
+        return Ok(());
+    }
+    Err(if units == 1 {
+        format!("This room sleeps at most {capacity} guests. Book more rooms or fewer guests.")
+    } else {
+        format!(
+            "{units} of these rooms sleep at most {} guests. Book more rooms or fewer guests.",
+            i64::from(capacity) * i64::from(units)
+        )
+    })
+}
+
 /// `units` when the input leaves it out: one room.
 pub const fn default_units() -> i32 {
     1

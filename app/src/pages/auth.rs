@@ -39,6 +39,16 @@ fn on_signed_in(action: Action<(), Result<User, AppError>>) {
     });
 }
 
+/// A link to the other auth page that keeps this page's `next`.
+fn keeping_next(page: &str) -> String {
+    use_query_map()
+        .with_untracked(|q| q.get("next"))
+        .map_or_else(
+            || page.to_owned(),
+            |next| format!("{page}?next={}", encode_component(&next)),
+        )
+}
+
 #[component]
 pub(crate) fn LoginPage() -> impl IntoView {
     let email = RwSignal::new(String::new());
@@ -55,11 +65,7 @@ pub(crate) fn LoginPage() -> impl IntoView {
     let action = Action::new(move |(): &()| sign_in(input().normalized()));
     on_signed_in(action);
     let on_submit = checks.submit(action);
-    let next = use_query_map().with_untracked(|q| q.get("next"));
-    let register_href = next.map_or_else(
-        || "/register".to_owned(),
-        |next| format!("/register?next={}", encode_component(&next)),
-    );
+    let register_href = keeping_next("/register");
 
     view! {
         <Title text="Sign in" />
@@ -95,6 +101,7 @@ pub(crate) fn RegisterPage() -> impl IntoView {
     on_signed_in(action);
     let on_submit = checks.submit(action);
 
+    let login_href = keeping_next("/login");
     view! {
         <Title text="Create account" />
         <div class="page narrow">
@@ -106,7 +113,7 @@ pub(crate) fn RegisterPage() -> impl IntoView {
                     autocomplete="new-password" hint="At least 12 characters." />
                 <FormFooter action label="Create account" />
             </form>
-            <p class="muted">"Already have an account? " <A href="/login">"Sign in"</A></p>
+            <p class="muted">"Already have an account? " <A href=login_href>"Sign in"</A></p>
         </div>
     }
 }

@@ -76,6 +76,9 @@ pub(crate) fn MyBookingsPage() -> impl IntoView {
         <Title text="My bookings" />
         <div class="page">
             <h1>"My bookings"</h1>
+            <p role="status" class=move || { if cancelled.get() > 0 { "alert success" } else { "" } }>
+                {move || { (cancelled.get() > 0).then_some("Booking cancelled. Its rooms are back on sale.") }}
+            </p>
             <Transition fallback=|| view! { <p class="loading">"Loading your bookings…"</p> }>
                 {move || Suspend::new(async move {
                     match (bookings.await, window.await) {
@@ -275,9 +278,17 @@ fn BookingDetails(booking: Booking, just_booked: bool) -> impl IntoView {
     } else {
         "Your booking"
     };
+    // Arriving from the booking form, focus (and so the screen reader)
+    // moves to the confirmation.
+    let title = NodeRef::<leptos::html::H1>::new();
+    Effect::new(move || {
+        if let Some(title) = title.get().filter(|_| just_booked) {
+            let _ = title.focus();
+        }
+    });
     view! {
         <section class="confirmation stack" aria-labelledby="booking-title">
-            <h1 id="booking-title">{heading}</h1>
+            <h1 id="booking-title" tabindex="-1" node_ref=title>{heading}</h1>
             <p>"Booking reference"</p>
             <p class="reference" data-testid="reference">{booking.reference.clone()}</p>
             <dl class="summary">

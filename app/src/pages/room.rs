@@ -23,7 +23,7 @@ use uuid::Uuid;
 
 use crate::{
     AppError,
-    components::{Checks, ErrorAlert, FormFooter, Input},
+    components::{Checks, ErrorAlert, FormFooter, Input, StayLimits},
     format::{long_date, money, plural},
     pages::search::{get_booking_window, search_to_query},
     session::{UserContext, auth_href},
@@ -106,6 +106,15 @@ impl Stay {
             check_out: self.check_out.get(),
             guests: self.guests.get(),
             units: self.units.get(),
+        }
+    }
+
+    fn form_untracked(self) -> SearchForm {
+        SearchForm {
+            check_in: self.check_in.get_untracked(),
+            check_out: self.check_out.get_untracked(),
+            guests: self.guests.get_untracked(),
+            units: self.units.get_untracked(),
         }
     }
 
@@ -204,14 +213,12 @@ fn Calendar(
 ) -> impl IntoView {
     let focused = RwSignal::new(stay.dates().0.unwrap_or(window.today));
     let first_month = window.today.with_day(1).unwrap_or(window.today);
-    let last_month = window
-        .last_night()
-        .and_then(|night| night.with_day(1))
-        .unwrap_or(first_month);
+    // The last check-out day is the day after the last night.
+    let last_month = window.end().with_day(1).unwrap_or(first_month);
     let loaded = move || nights.get().and_then(Result::ok).unwrap_or_default();
 
     let move_focus = move |date: NaiveDate| {
-        let date = date.clamp(window.today, window.last_night().unwrap_or(window.today));
+        let date = date.clamp(window.today, window.end());
         focused.set(date);
         month.set(date.with_day(1).unwrap_or(date));
         focus_night(date);
@@ -388,7 +395,7 @@ fn night_cell(
         }
         class
     };
-    let selectable = date >= window.today;
+    let selectable = (window.today..=window.end()).contains(&date);
     view! {
         <td role="gridcell" aria-selected=move || (in_stay() || is_check_out()).to_string()>
             <button type="button" class=class data-date=date.to_string() aria-label=label
@@ -453,7 +460,20 @@ fn BookingPanel(
     nights: Resource<Result<Vec<NightAvailability>, AppError>>,
 ) -> impl IntoView {
     let user = UserContext::get();
-    let checks = Checks::new(move || stay.form().parse(&window).err().unwrap_or_default());
+    let capacity = room.capacity;
+    // The same rules as the server: the stay's, then whether the party fits.
+    let checks = Checks::new(move || match stay.form().parse(&window) {
+        Ok(search) => {
+            let mut errors = shared_schema::errors::FieldErrors::new();
+            if let Err(message) =
+                shared_schema::stay::check_capacity(capacity, search.units, search.guests)
+            {
+                errors.push("guests", message);
+            }
+            errors
+        }
+        Err(errors) => errors,
+    });
     let room_id = room.id;
     let action = Action::new(move |(): &()| book(room_id, stay.form()));
     let quote = Resource::new(
@@ -480,9 +500,22 @@ fn BookingPanel(
         _ => {}
     });
     let on_submit = checks.submit(action);
-    let min = window.today.to_string();
-    let max = window.end().to_string();
-    let capacity = room.capacity;
+    // The sold-out answer, for as long as the form still asks for that stay.
+    let refused_form = RwSignal::new(None::<SearchForm>);
+    Effect::new(move || {
+        if let Some(Err(AppError::Conflict(_))) = action.value().get() {
+            refused_form.set(Some(stay.form_untracked()));
+        }
+    });
+    let sold_out = move || match action.value().get() {
+        Some(Err(AppError::Conflict(conflict)))
+            if refused_form.get().as_ref() == Some(&stay.form()) =>
+        {
+            Some(conflict)
+        }
+        _ => None,
+    };
+    let limits = StayLimits::of(window);
     let currency = room.currency.clone();
 
     view! {
@@ -490,20 +523,19 @@ fn BookingPanel(
             <h2 id="book-title">"Book this room"</h2>
             <form class="stack" novalidate on:submit=on_submit>
                 <div class="form-grid">
-                    <Input id="check_in" label="Check-in" value=stay.check_in checks kind="date" min=min.clone() max=max.clone() />
-                    <Input id="check_out" label="Check-out" value=stay.check_out checks kind="date" min=min max=max />
+                    <Input id="check_in" label="Check-in" value=stay.check_in checks kind="date"
+                        min=limits.first_check_in max=limits.last_check_in />
+                    <Input id="check_out" label="Check-out" value=stay.check_out checks kind="date"
+                        min=limits.first_check_out max=limits.last_check_out />
                     <Input id="guests" label="Guests" value=stay.guests checks kind="number" inputmode="numeric" min="1"
                         hint=if capacity == 1 { "1 guest per room" } else { "Guests in all rooms together" } />
                     <Input id="units" label="Rooms" value=stay.units checks kind="number" inputmode="numeric" min="1" />
                 </div>
                 <div aria-live="polite">
                     <Summary quote currency
-                        sold_out=Signal::derive(move || matches!(action.value().get(), Some(Err(AppError::Conflict(_))))) />
+                        sold_out=Signal::derive(move || sold_out().is_some()) />
                 </div>
-                {move || match action.value().get() {
-                    Some(Err(AppError::Conflict(conflict))) => Some(view! { <SoldOut conflict form=stay.form() /> }),
-                    _ => None,
-                }}
+                {move || sold_out().map(|conflict| view! { <SoldOut conflict form=stay.form() /> })}
                 <Transition fallback=|| ()>
                     {move || Suspend::new(async move {
                         match user.0.await {

@@ -26,7 +26,7 @@ use shared_schema::{
 
 use crate::{
     AppError,
-    components::{Checks, ErrorAlert, Input},
+    components::{Checks, ErrorAlert, Input, StayLimits},
     format::{money, plural, short_date},
     session::encode_component,
 };
@@ -196,7 +196,8 @@ pub(crate) fn SearchPage() -> impl IntoView {
                 {move || Suspend::new(async move {
                     match window.await {
                         Ok(window) => {
-                            let (initial, filters) = submitted.get_untracked().unwrap_or_default();
+                            // Rebuilt when the URL changes (a suggestion, Back).
+                            let (initial, filters) = submitted.get().unwrap_or_default();
                             view! { <SearchFormView window initial filters server_errors /> }.into_any()
                         }
                         Err(error) => view! { <ErrorAlert error /> }.into_any(),
@@ -278,16 +279,14 @@ fn SearchFormView(
         }
     };
 
-    let min = window.today.to_string();
-    let max = window
-        .last_night()
-        .map(|night| night.to_string())
-        .unwrap_or_default();
+    let limits = StayLimits::of(window);
     view! {
         <form class="search-form stack" method="get" action="/" novalidate on:submit=on_submit>
             <div class="form-grid">
-                <Input id="check_in" label="Check-in" value=check_in checks kind="date" min=min.clone() max=max.clone() />
-                <Input id="check_out" label="Check-out" value=check_out checks kind="date" min=min max=max />
+                <Input id="check_in" label="Check-in" value=check_in checks kind="date"
+                    min=limits.first_check_in max=limits.last_check_in />
+                <Input id="check_out" label="Check-out" value=check_out checks kind="date"
+                    min=limits.first_check_out max=limits.last_check_out />
                 <Input id="guests" label="Guests" value=guests checks kind="number" inputmode="numeric" min="1" />
                 <Input id="units" label="Rooms" value=units checks kind="number" inputmode="numeric" min="1" />
             </div>

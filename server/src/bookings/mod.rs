@@ -127,21 +127,11 @@ async fn book(
 }
 
 fn check_capacity(capacity: i32, new: &NewBooking) -> Result<(), ApiError> {
-    if i64::from(capacity) * i64::from(new.units) >= i64::from(new.guests) {
-        return Ok(());
-    }
-    let message = if new.units == 1 {
-        format!("This room sleeps at most {capacity} guests. Book more rooms or fewer guests.")
-    } else {
-        format!(
-            "{} of these rooms sleep at most {} guests. Book more rooms or fewer guests.",
-            new.units,
-            i64::from(capacity) * i64::from(new.units)
-        )
-    };
-    let mut errors = FieldErrors::new();
-    errors.push("guests", message);
-    Err(errors.into())
+    shared_schema::stay::check_capacity(capacity, new.units, new.guests).map_err(|message| {
+        let mut errors = FieldErrors::new();
+        errors.push("guests", message);
+        errors.into()
+    })
 }
 
 /// Nights of the stay that cannot take `units` more: missing from the

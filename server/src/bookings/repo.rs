@@ -10,8 +10,14 @@ use uuid::Uuid;
 
 use super::{BookingFilter, idempotency::KeyState};
 
-/// The columns of a [`Booking`], selected from `bookings b join rooms r
-/// join users u`.
+/// The room and the guest a booking row `b` needs for [`booking_columns!`].
+macro_rules! booking_joins {
+    () => {
+        " join rooms r on r.id = b.room_id join users u on u.id = b.user_id"
+    };
+}
+
+/// The columns of a [`Booking`], selected from [`booking_joins!`].
 macro_rules! booking_columns {
     () => {
         "b.id, b.reference, b.room_id, r.name as room_name, u.name as guest_name,
@@ -142,7 +148,8 @@ pub(super) async fn insert_booking(
          )
          select ",
         booking_columns!(),
-        " from b join rooms r on r.id = b.room_id join users u on u.id = b.user_id"
+        " from b",
+        booking_joins!()
     ))
     .bind(row.reference)
     .bind(row.user_id)
@@ -162,7 +169,9 @@ pub(super) async fn find(pool: &PgPool, id: Uuid) -> Result<Option<OwnedBooking>
     sqlx::query_as(concat!(
         "select b.user_id, ",
         booking_columns!(),
-        " from bookings b join rooms r on r.id = b.room_id join users u on u.id = b.user_id where b.id = $1"
+        " from bookings b",
+        booking_joins!(),
+        " where b.id = $1"
     ))
     .bind(id)
     .fetch_optional(pool)
@@ -178,7 +187,9 @@ pub(super) async fn lock_booking(
     sqlx::query_as(concat!(
         "select b.user_id, ",
         booking_columns!(),
-        " from bookings b join rooms r on r.id = b.room_id join users u on u.id = b.user_id where b.id = $1 for update of b"
+        " from bookings b",
+        booking_joins!(),
+        " where b.id = $1 for update of b"
     ))
     .bind(id)
     .fetch_optional(conn)
@@ -198,7 +209,8 @@ pub(super) async fn mark_cancelled(
          )
          select ",
         booking_columns!(),
-        " from b join rooms r on r.id = b.room_id join users u on u.id = b.user_id"
+        " from b",
+        booking_joins!()
     ))
     .bind(id)
     .fetch_one(conn)
@@ -217,8 +229,9 @@ pub(super) async fn list(
     sqlx::query_as(concat!(
         "select ",
         booking_columns!(),
-        " from bookings b join rooms r on r.id = b.room_id join users u on u.id = b.user_id
-          where ($1::uuid is null or b.user_id = $1)
+        " from bookings b",
+        booking_joins!(),
+        " where ($1::uuid is null or b.user_id = $1)
             and ($2::uuid is null or b.room_id = $2)
             and ($3::date is null or b.check_out > $3)
             and ($4::date is null or b.check_in < $4)

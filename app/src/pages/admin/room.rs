@@ -42,6 +42,8 @@ pub async fn admin_room(id: Uuid) -> Result<Room, AppError> {
 #[server(endpoint = "update_room")]
 pub async fn update_room(id: Uuid, form: RoomForm) -> Result<Room, AppError> {
     crate::backend::serve(|backend, caller| async move {
+        // Admin routes do not reveal themselves, not even as 422s.
+        backend.require_admin(&caller).await?;
         let input = form.parse().map_err(AppError::Invalid)?;
         backend
             .update_room(&caller, id, shared_schema::rooms::RoomPatch::from(input))
@@ -58,6 +60,7 @@ pub async fn edit_inventory(
     form: InventoryForm,
 ) -> Result<Vec<NightAvailability>, AppError> {
     crate::backend::serve(|backend, caller| async move {
+        backend.require_admin(&caller).await?;
         let edit = form
             .parse(&backend.booking_window().await)
             .map_err(AppError::Invalid)?;

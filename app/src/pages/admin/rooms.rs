@@ -23,6 +23,8 @@ pub async fn admin_rooms() -> Result<Vec<Room>, AppError> {
 #[server(endpoint = "create_room")]
 pub async fn create_room(form: RoomForm) -> Result<Room, AppError> {
     crate::backend::serve(|backend, caller| async move {
+        // Admin routes do not reveal themselves, not even as 422s.
+        backend.require_admin(&caller).await?;
         let input = form.parse().map_err(AppError::Invalid)?;
         backend
             .create_room(&caller, input)
