@@ -70,9 +70,11 @@ pub trait Backend: Send + Sync + 'static {
     /// An active room (any room for an admin).
     async fn room(&self, caller: &Caller, id: Uuid) -> Result<Room, AppError>;
 
-    /// Per-night availability of an active room for `[from, to)`.
+    /// Per-night availability of an active room (any room for an admin)
+    /// for `[from, to)`.
     async fn calendar(
         &self,
+        caller: &Caller,
         id: Uuid,
         from: chrono::NaiveDate,
         to: chrono::NaiveDate,

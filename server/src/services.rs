@@ -132,12 +132,17 @@ impl Backend for Services {
 
     async fn calendar(
         &self,
+        caller: &Caller,
         id: Uuid,
         from: NaiveDate,
         to: NaiveDate,
     ) -> Result<Vec<NightAvailability>, AppError> {
+        let is_admin = self
+            .principal(caller)
+            .await?
+            .is_some_and(|who| who.is_admin());
         let longest = from + Days::new(availability::MAX_CALENDAR_NIGHTS);
-        Ok(availability::calendar(&self.pool, id, from, to.min(longest)).await?)
+        Ok(availability::calendar(&self.pool, id, from, to.min(longest), is_admin).await?)
     }
 
     async fn current_user(&self, caller: &Caller) -> Result<Option<User>, AppError> {

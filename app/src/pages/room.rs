@@ -42,7 +42,10 @@ pub async fn room_calendar(
     from: NaiveDate,
     to: NaiveDate,
 ) -> Result<Vec<NightAvailability>, AppError> {
-    crate::backend::serve(|backend, _| async move { backend.calendar(id, from, to).await }).await
+    crate::backend::serve(
+        |backend, caller| async move { backend.calendar(&caller, id, from, to).await },
+    )
+    .await
 }
 
 /// Books the stay in `form` for the signed-in user. The form is checked with
@@ -476,8 +479,14 @@ fn BookingPanel(
     });
     let room_id = room.id;
     let action = Action::new(move |(): &()| book(room_id, stay.form()));
+    // Keyed on what changes the price and the nights: dates and rooms.
     let quote = Resource::new(
-        move || stay.form().parse(&window).ok(),
+        move || {
+            stay.form().parse(&window).ok().map(|search| RoomSearch {
+                guests: 1,
+                ..search
+            })
+        },
         move |search| async move {
             let search = search?;
             let nights = room_calendar(room_id, search.check_in, search.check_out)
@@ -531,7 +540,7 @@ fn BookingPanel(
                         hint=if capacity == 1 { "1 guest per room" } else { "Guests in all rooms together" } />
                     <Input id="units" label="Rooms" value=stay.units checks kind="number" inputmode="numeric" min="1" />
                 </div>
-                <div aria-live="polite">
+                <div>
                     <Summary quote currency
                         sold_out=Signal::derive(move || sold_out().is_some()) />
                 </div>
@@ -591,7 +600,7 @@ fn Summary(
                 <dt>"Rooms"</dt>
                 <dd>{units}</dd>
                 <dt>"Total"</dt>
-                <dd class="total-line">{total}</dd>
+                <dd class="total-line" aria-live="polite">{total}</dd>
             </dl>
             {(!unavailable.is_empty() && !sold_out.get()).then(|| view! {
                 <p class="alert warning">

@@ -34,10 +34,7 @@ use crate::{
 /// Which nights can be booked now, as the server sees "today".
 #[server(endpoint = "booking_window")]
 pub async fn get_booking_window() -> Result<BookingWindow, AppError> {
-    crate::error::with_status(match crate::backend::backend() {
-        Ok(backend) => Ok(backend.booking_window().await),
-        Err(error) => Err(error),
-    })
+    crate::backend::serve(|backend, _| async move { Ok(backend.booking_window().await) }).await
 }
 
 /// A search's answer: one page of offers and, when nothing is free, the

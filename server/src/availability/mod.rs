@@ -45,14 +45,16 @@ pub async fn extend_horizon(pool: &PgPool, window: &BookingWindow) -> Result<u64
     repo::insert_missing_nights(&mut conn, None, window.today, window.end()).await
 }
 
-/// The nights `[from, to)` of an active room.
+/// The nights `[from, to)` of an active room (of any room for admins,
+/// `include_inactive`).
 pub(crate) async fn calendar(
     pool: &PgPool,
     room_id: Uuid,
     from: NaiveDate,
     to: NaiveDate,
+    include_inactive: bool,
 ) -> Result<Vec<NightAvailability>, ApiError> {
-    if !repo::room_is_active(pool, room_id).await? {
+    if !repo::room_is_visible(pool, room_id, include_inactive).await? {
         return Err(ApiError::NotFound);
     }
     Ok(repo::calendar(pool, room_id, from, to).await?)

@@ -62,12 +62,16 @@ pub(super) async fn count_missing_nights(
     .await
 }
 
-pub(super) async fn room_is_active(
+/// Whether the room exists and is active (or, with `include_inactive`,
+/// exists at all).
+pub(super) async fn room_is_visible(
     executor: impl PgExecutor<'_>,
     room_id: Uuid,
+    include_inactive: bool,
 ) -> Result<bool, sqlx::Error> {
-    sqlx::query_scalar("select exists (select 1 from rooms where id = $1 and active)")
+    sqlx::query_scalar("select exists (select 1 from rooms where id = $1 and (active or $2))")
         .bind(room_id)
+        .bind(include_inactive)
         .fetch_one(executor)
         .await
 }

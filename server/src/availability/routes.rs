@@ -12,7 +12,7 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
 
 use crate::{
-    auth::extract::AdminUser,
+    auth::extract::{AdminUser, MaybeAuthUser},
     error::{ApiError, Problem},
     http::{
         AppState,
@@ -66,18 +66,20 @@ impl CalendarRange {
     params(("id" = Uuid, Path, description = "Room id"), CalendarRange),
     responses(
         (status = 200, description = "One entry per night, in order", body = [NightAvailability]),
-        (status = 404, description = "No such active room", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such active room (admins also see inactive ones)", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid range", body = Problem, content_type = "application/problem+json"),
     )
 )]
 async fn get_room_availability(
     State(state): State<AppState>,
+    MaybeAuthUser(who): MaybeAuthUser,
     Path(id): Path<Uuid>,
     AppQuery(range): AppQuery<CalendarRange>,
 ) -> Result<AppJson<Vec<NightAvailability>>, ApiError> {
     let (from, to) = range.resolve(state.services.booking_window().today)?;
+    let is_admin = who.is_some_and(|who| who.is_admin());
     Ok(AppJson(
-        super::calendar(&state.services.pool, id, from, to).await?,
+        super::calendar(&state.services.pool, id, from, to, is_admin).await?,
     ))
 }
 

@@ -279,4 +279,11 @@ async fn a_deactivated_room_disappears_for_guests_but_not_for_admins(pool: PgPoo
         )
         .await;
     assert_eq!(as_admin.json()["active"], false);
+    // Its nights too: hidden from guests, still there for the admin's
+    // inventory page.
+    let calendar = format!("/api/v1/rooms/{id}/availability");
+    assert_eq!(app.get(&calendar).await.status, 404);
+    let nights = app.json(Method::GET, &calendar, Some(&admin), None).await;
+    assert_eq!(nights.status, 200, "{}", nights.body);
+    assert!(nights.json().as_array().is_some_and(|n| !n.is_empty()));
 }

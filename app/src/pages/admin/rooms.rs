@@ -59,11 +59,12 @@ pub(crate) fn price_field(error: AppError) -> AppError {
 #[component]
 pub(crate) fn AdminRoomsPage() -> impl IntoView {
     let changed = RwSignal::new(0_u32);
+    // A transition: after a change the page stays while the list reloads.
     let rooms = Resource::new(move || changed.get(), |_| admin_rooms());
     view! {
         <Title text="Admin · Rooms" />
         <div class="page">
-            <Suspense fallback=|| view! { <p class="loading">"Loading rooms…"</p> }>
+            <Transition fallback=|| view! { <p class="loading">"Loading rooms…"</p> }>
                 {move || Suspend::new(async move {
                     match rooms.await {
                         Ok(rooms) => view! {
@@ -75,7 +76,7 @@ pub(crate) fn AdminRoomsPage() -> impl IntoView {
                         Err(error) => admin_error(error),
                     }
                 })}
-            </Suspense>
+            </Transition>
         </div>
     }
 }
