@@ -1,5 +1,5 @@
 //! Harness for end-to-end tests: a real server on a fresh database, serving
-//! the site cargo-leptos built, and a headless Chromium driven through
+//! the site `scripts/test.sh` built, and a headless Chromium driven through
 //! chromedriver. Tests wait for facts (the `data-hydrated` marker, an
 //! element, a text), never for fixed sleeps.
 
@@ -161,7 +161,8 @@ impl TestApp {
     }
 }
 
-/// `<workspace>/target/site`, which `cargo leptos build` fills.
+/// `<workspace>/target/site` (or `LEPTOS_SITE_ROOT`), which `build_site` in
+/// `scripts/lib.sh` fills.
 fn site_root() -> anyhow::Result<PathBuf> {
     let root = std::env::var_os("LEPTOS_SITE_ROOT").map_or_else(
         || Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/site"),
@@ -172,7 +173,7 @@ fn site_root() -> anyhow::Result<PathBuf> {
         .join(format!("{}.wasm", server::OUTPUT_NAME));
     if !wasm.exists() {
         bail!(
-            "{} is missing: build the site first with `cargo leptos build` (scripts/test.sh does)",
+            "{} is missing: build the site first (scripts/test.sh does)",
             wasm.display()
         );
     }
