@@ -218,7 +218,16 @@ fn Calendar(
     let first_month = window.today.with_day(1).unwrap_or(window.today);
     // The last check-out day is the day after the last night.
     let last_month = window.end().with_day(1).unwrap_or(first_month);
-    let loaded = move || nights.get().and_then(Result::ok).unwrap_or_default();
+    // The nights of the month on show; `None` while they load (the resource
+    // still holds the previous month's then).
+    let loaded = move || {
+        let nights = nights.get()?.ok().unwrap_or_default();
+        let shown = month.get();
+        let current = nights
+            .first()
+            .is_none_or(|first| first.night.with_day(1) == Some(shown));
+        current.then_some(nights)
+    };
 
     let move_focus = move |date: NaiveDate| {
         let date = date.clamp(window.today, window.end());
@@ -275,7 +284,7 @@ fn Calendar(
             </div>
             <p class="muted hint">"Choose your check-in night, then your check-out day. Arrow keys move between nights."</p>
             <table class="month" role="grid" aria-labelledby="calendar-title" on:keydown=on_keydown
-                aria-busy=move || nights.get().is_none().to_string()>
+                aria-busy=move || loaded().is_none().to_string()>
                 <thead>
                     <tr>
                         {[Weekday::Mon, Weekday::Tue, Weekday::Wed, Weekday::Thu, Weekday::Fri, Weekday::Sat, Weekday::Sun]
@@ -289,7 +298,10 @@ fn Calendar(
                 </thead>
                 <tbody>
                     {move || {
-                        let nights = loaded();
+                        let (nights, loading) = match loaded() {
+                            Some(nights) => (nights, false),
+                            None => (Vec::new(), true),
+                        };
                         let currency = currency.clone();
                         weeks(month.get())
                             .into_iter()
@@ -300,7 +312,7 @@ fn Calendar(
                                     .map(|date| match date {
                                         None => view! { <td class="night empty"></td> }.into_any(),
                                         Some(date) => view! {
-                                            {night_cell(date, night_on(&nights, date), stay, window, focused, &currency)}
+                                            {night_cell(date, night_on(&nights, date), loading, stay, window, focused, &currency)}
                                         }
                                         .into_any(),
                                     })
@@ -323,13 +335,20 @@ enum NightState {
     Free(i32),
     Full,
     Closed,
+    Loading,
     Unknown,
 }
 
 impl NightState {
-    fn of(date: NaiveDate, night: Option<&NightAvailability>, window: BookingWindow) -> Self {
+    fn of(
+        date: NaiveDate,
+        night: Option<&NightAvailability>,
+        loading: bool,
+        window: BookingWindow,
+    ) -> Self {
         match night {
             _ if date < window.today => Self::Past,
+            None if loading => Self::Loading,
             None => Self::Unknown,
             Some(night) if night.closed => Self::Closed,
             Some(night) if night.free <= 0 => Self::Full,
@@ -343,6 +362,7 @@ impl NightState {
             Self::Free(_) => "free",
             Self::Full => "full",
             Self::Closed => "closed",
+            Self::Loading => "loading",
             Self::Unknown => "unknown",
         }
     }
@@ -353,6 +373,7 @@ impl NightState {
             Self::Free(left) => format!("available, {left} left"),
             Self::Full => "sold out".to_owned(),
             Self::Closed => "closed".to_owned(),
+            Self::Loading => "checking availability".to_owned(),
             Self::Unknown => "not bookable".to_owned(),
         }
     }
@@ -363,12 +384,13 @@ impl NightState {
 fn night_cell(
     date: NaiveDate,
     night: Option<&NightAvailability>,
+    loading: bool,
     stay: Stay,
     window: BookingWindow,
     focused: RwSignal<NaiveDate>,
     currency: &str,
 ) -> impl IntoView + use<> {
-    let state = NightState::of(date, night, window);
+    let state = NightState::of(date, night, loading, window);
     let price = night.map(|night| money(night.price_cents, currency));
     let label = format!(
         "{}, {}{}",
