@@ -3,10 +3,7 @@
 
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::{
-    components::A,
-    hooks::{use_params_map, use_query_map},
-};
+use leptos_router::{components::A, hooks::use_query_map};
 use shared_schema::{
     booking::BookingFilter,
     dto::{Booking, BookingStatus},
@@ -242,18 +239,9 @@ pub(crate) fn CancelButton(booking: Booking, on_cancel: RwSignal<u32>) -> impl I
 /// One booking; right after booking (`?new=1`) it is the confirmation.
 #[component]
 pub(crate) fn BookingPage() -> impl IntoView {
-    let params = use_params_map();
     let query = use_query_map();
     let just_booked = move || query.with(|q| q.get("new").is_some());
-    let booking = Resource::new(
-        move || params.with(|p| p.get("id").and_then(|id| id.parse::<Uuid>().ok())),
-        |id| async move {
-            match id {
-                Some(id) => get_booking(id).await,
-                None => Err(AppError::NotFound),
-            }
-        },
-    );
+    let booking = crate::pages::by_path_id(get_booking);
     view! {
         <Title text="Booking" />
         <div class="page narrow">

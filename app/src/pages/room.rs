@@ -13,7 +13,7 @@ use leptos_meta::Title;
 use leptos_router::{
     NavigateOptions,
     components::A,
-    hooks::{use_navigate, use_params_map, use_query_map},
+    hooks::{use_navigate, use_query_map},
 };
 use shared_schema::{
     dto::Booking, form::SearchForm, inventory::NightAvailability, rooms::Room, search::RoomSearch,
@@ -70,14 +70,7 @@ pub async fn book(room_id: Uuid, form: SearchForm) -> Result<Booking, AppError> 
 
 #[component]
 pub(crate) fn RoomPage() -> impl IntoView {
-    let params = use_params_map();
-    let id = move || params.with(|p| p.get("id").and_then(|id| id.parse::<Uuid>().ok()));
-    let room = Resource::new(id, |id| async move {
-        match id {
-            Some(id) => get_room(id).await,
-            None => Err(AppError::NotFound),
-        }
-    });
+    let room = crate::pages::by_path_id(get_room);
     let window = Resource::new(|| (), |()| get_booking_window());
 
     view! {

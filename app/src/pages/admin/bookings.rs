@@ -2,7 +2,6 @@
 //! on a guest's behalf.
 
 use leptos::prelude::*;
-use leptos_meta::Title;
 use leptos_router::components::A;
 use shared_schema::{
     booking::{BookingFilter, MAX_LIST_LIMIT},
@@ -10,7 +9,7 @@ use shared_schema::{
     rooms::Room,
 };
 
-use super::{AdminNav, admin_error, rooms::admin_rooms};
+use super::{admin_heading, admin_page, rooms::admin_rooms};
 use crate::{
     components::{DataTable, ErrorAlert},
     format::{money, short_date},
@@ -42,32 +41,21 @@ pub(crate) fn AdminBookingsPage() -> impl IntoView {
     );
     let rooms = Resource::new(|| (), |()| admin_rooms());
 
-    view! {
-        <Title text="Admin · Bookings" />
-        <div class="page">
-            <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
+    admin_page("Bookings", rooms, admin_heading, move |rooms| {
+        view! {
+            <h2>"Bookings"</h2>
+            <Filters rooms room from to status />
+            <Transition fallback=|| view! { <p class="loading">"Loading bookings…"</p> }>
                 {move || Suspend::new(async move {
-                    match rooms.await {
-                        Ok(rooms) => view! {
-                            <h1>"Admin"</h1>
-                            <AdminNav />
-                            <h2>"Bookings"</h2>
-                            <Filters rooms room from to status />
-                            <Transition fallback=|| view! { <p class="loading">"Loading bookings…"</p> }>
-                                {move || Suspend::new(async move {
-                                    match bookings.await {
-                                        Ok(list) => view! { <BookingTable bookings=list cancelled /> }.into_any(),
-                                        Err(error) => view! { <ErrorAlert error /> }.into_any(),
-                                    }
-                                })}
-                            </Transition>
-                        }.into_any(),
-                        Err(error) => admin_error(error),
+                    match bookings.await {
+                        Ok(list) => view! { <BookingTable bookings=list cancelled /> }.into_any(),
+                        Err(error) => view! { <ErrorAlert error /> }.into_any(),
                     }
                 })}
-            </Suspense>
-        </div>
-    }
+            </Transition>
+        }
+        .into_any()
+    })
 }
 
 /// Filters apply as they change; the list reloads.

@@ -10,6 +10,7 @@ mod room;
 mod rooms;
 
 use leptos::prelude::*;
+use leptos_meta::Title;
 use leptos_router::hooks::use_location;
 use shared_schema::{form::RoomForm, rooms::Room};
 
@@ -19,6 +20,45 @@ pub(crate) use room::AdminRoomPage;
 pub(crate) use rooms::AdminRoomsPage;
 
 use crate::{AppError, components::ErrorAlert};
+
+/// The frame of every admin page: once `data` has loaded, its heading, the
+/// tabs and `body`; the ordinary 404 page for anyone but an admin. A
+/// transition, so the page stays while its data reloads after a change.
+pub(crate) fn admin_page<T>(
+    title: &'static str,
+    data: Resource<Result<T, AppError>>,
+    heading: fn(&T) -> String,
+    body: impl Fn(T) -> AnyView + Clone + Send + Sync + 'static,
+) -> impl IntoView
+where
+    T: Clone + Send + Sync + 'static,
+{
+    view! {
+        <Title text=format!("Admin · {title}") />
+        <div class="page">
+            <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
+                {move || {
+                    let body = body.clone();
+                    Suspend::new(async move {
+                        match data.await {
+                            Ok(data) => view! {
+                                <h1>{heading(&data)}</h1>
+                                <AdminNav />
+                                {body(data)}
+                            }.into_any(),
+                            Err(error) => admin_error(error),
+                        }
+                    })
+                }}
+            </Transition>
+        </div>
+    }
+}
+
+/// The heading of the admin pages that are not about one thing.
+pub(crate) fn admin_heading<T>(_: &T) -> String {
+    "Admin".to_owned()
+}
 
 /// Renders `AppError`s of admin pages: "not found" for whoever is not an
 /// admin (signed out included), the alert otherwise.

@@ -1,10 +1,9 @@
 //! Admin: booked/total per room for the next 30 nights.
 
 use leptos::prelude::*;
-use leptos_meta::Title;
 use shared_schema::inventory::{NightAvailability, RoomOccupancy};
 
-use super::{AdminNav, admin_error};
+use super::{admin_heading, admin_page};
 use crate::AppError;
 
 /// Nights the overview covers.
@@ -20,24 +19,13 @@ pub async fn occupancy() -> Result<Vec<RoomOccupancy>, AppError> {
 #[component]
 pub(crate) fn OccupancyPage() -> impl IntoView {
     let rooms = Resource::new(|| (), |()| occupancy());
-    view! {
-        <Title text="Admin · Occupancy" />
-        <div class="page">
-            <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
-                {move || Suspend::new(async move {
-                    match rooms.await {
-                        Ok(rooms) => view! {
-                            <h1>"Admin"</h1>
-                            <AdminNav />
-                            <h2 id="occupancy-title">{format!("Occupancy, next {NIGHTS} nights")}</h2>
-                            <OccupancyTable rooms />
-                        }.into_any(),
-                        Err(error) => admin_error(error),
-                    }
-                })}
-            </Suspense>
-        </div>
-    }
+    admin_page("Occupancy", rooms, admin_heading, |rooms| {
+        view! {
+            <h2 id="occupancy-title">{format!("Occupancy, next {NIGHTS} nights")}</h2>
+            <OccupancyTable rooms />
+        }
+        .into_any()
+    })
 }
 
 /// The colour class of a night: closed, or booked share in quarters.

@@ -3,8 +3,6 @@
 
 use chrono::Days;
 use leptos::prelude::*;
-use leptos_meta::Title;
-use leptos_router::hooks::use_params_map;
 use shared_schema::{
     form::{ClosedChange, InventoryForm, RoomForm},
     inventory::NightAvailability,
@@ -14,7 +12,7 @@ use shared_schema::{
 use uuid::Uuid;
 
 use super::{
-    AdminNav, admin_error, room_form,
+    admin_error, admin_page, room_form,
     rooms::{RoomFields, RoomInputs},
 };
 use crate::{
@@ -74,35 +72,24 @@ pub async fn edit_inventory(
 
 #[component]
 pub(crate) fn AdminRoomPage() -> impl IntoView {
-    let params = use_params_map();
-    let room = Resource::new(
-        move || params.with(|p| p.get("id").and_then(|id| id.parse::<Uuid>().ok())),
-        |id| async move {
-            match id {
-                Some(id) => admin_room(id).await,
-                None => Err(AppError::NotFound),
+    let page = crate::pages::by_path_id(room_and_window);
+    admin_page(
+        "Room",
+        page,
+        |(room, _)| room.name.clone(),
+        |(room, window)| {
+            view! {
+                <EditRoom room=room.clone() />
+                <Inventory room window />
             }
+            .into_any()
         },
-    );
-    let window = Resource::new(|| (), |()| get_booking_window());
-    view! {
-        <Title text="Admin · Room" />
-        <div class="page">
-            <Suspense fallback=|| view! { <p class="loading">"Loading the room…"</p> }>
-                {move || Suspend::new(async move {
-                    match (room.await, window.await) {
-                        (Ok(room), Ok(window)) => view! {
-                            <h1>{room.name.clone()}</h1>
-                            <AdminNav />
-                            <EditRoom room=room.clone() />
-                            <Inventory room window />
-                        }.into_any(),
-                        (Err(error), _) | (_, Err(error)) => admin_error(error),
-                    }
-                })}
-            </Suspense>
-        </div>
-    }
+    )
+}
+
+/// The room and today's booking window, which its inventory form needs.
+async fn room_and_window(id: Uuid) -> Result<(Room, BookingWindow), AppError> {
+    Ok((admin_room(id).await?, get_booking_window().await?))
 }
 
 #[component]

@@ -1,12 +1,11 @@
 //! Admin: every room, a form to create one, and (de)activation.
 
 use leptos::prelude::*;
-use leptos_meta::Title;
 use leptos_router::components::A;
 use shared_schema::{form::RoomForm, rooms::Room};
 use uuid::Uuid;
 
-use super::{AdminNav, admin_error};
+use super::{admin_heading, admin_page};
 use crate::{
     AppError,
     components::{Checks, DataTable, ErrorAlert, FormFooter, Input},
@@ -59,26 +58,14 @@ pub(crate) fn price_field(error: AppError) -> AppError {
 #[component]
 pub(crate) fn AdminRoomsPage() -> impl IntoView {
     let changed = RwSignal::new(0_u32);
-    // A transition: after a change the page stays while the list reloads.
     let rooms = Resource::new(move || changed.get(), |_| admin_rooms());
-    view! {
-        <Title text="Admin · Rooms" />
-        <div class="page">
-            <Transition fallback=|| view! { <p class="loading">"Loading rooms…"</p> }>
-                {move || Suspend::new(async move {
-                    match rooms.await {
-                        Ok(rooms) => view! {
-                            <h1>"Admin"</h1>
-                            <AdminNav />
-                            <RoomTable rooms changed />
-                            <NewRoom changed />
-                        }.into_any(),
-                        Err(error) => admin_error(error),
-                    }
-                })}
-            </Transition>
-        </div>
-    }
+    admin_page("Rooms", rooms, admin_heading, move |rooms| {
+        view! {
+            <RoomTable rooms changed />
+            <NewRoom changed />
+        }
+        .into_any()
+    })
 }
 
 #[component]
@@ -200,7 +187,7 @@ fn NewRoom(changed: RwSignal<u32>) -> impl IntoView {
         total_inventory: "1".to_owned(),
         ..RoomForm::default()
     };
-    let fields = RoomFields::new(empty.clone());
+    let fields = RoomFields::new(empty);
     let checks = fields.checks();
     let action = Action::new(move |(): &()| create_room(fields.form()));
     Effect::new(move || {
