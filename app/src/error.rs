@@ -51,7 +51,7 @@ pub enum AppError {
 /// it is about (sold out, booked above a new total, ...).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Conflict {
-    pub code: String,
+    pub code: shared_schema::ConflictCode,
     pub message: String,
     pub nights: Vec<NaiveDate>,
 }

@@ -164,6 +164,7 @@ async fn benchmark(args: &Args, database: &BenchDatabase) -> anyhow::Result<()> 
         &args.log_filter,
     );
     server::telemetry::init(&config);
+    let property = server::property::Property::from_config(&config);
     let server = InProcessServer::start(config).await?;
     seed::wait_for_server_upkeep(&admin).await?;
 
@@ -172,6 +173,7 @@ async fn benchmark(args: &Args, database: &BenchDatabase) -> anyhow::Result<()> 
         database,
         admin,
         address: server.address,
+        property,
         seeded: &seeded,
         clients: usize::try_from(args.clients)?,
         timing: Timing {
@@ -251,6 +253,8 @@ struct Bench<'a> {
     /// For resets between runs.
     admin: PgPool,
     address: SocketAddr,
+    /// The server's calendar, for the raw use case calls.
+    property: server::property::Property,
     seeded: &'a Seeded,
     clients: usize,
     timing: Timing,
@@ -319,7 +323,15 @@ impl Bench<'_> {
                 );
             } else {
                 raw.merge(
-                    scenarios::booking_raw(raw_pool, users, stays, self.clients, half).await?,
+                    scenarios::booking_raw(
+                        raw_pool,
+                        &self.property,
+                        users,
+                        stays,
+                        self.clients,
+                        half,
+                    )
+                    .await?,
                 );
             }
         }

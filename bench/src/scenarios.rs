@@ -15,7 +15,10 @@ use anyhow::{Context, bail};
 use chrono::{Days, NaiveDate};
 use hyper::{Method, StatusCode, body::Bytes};
 use rand::{Rng, SeedableRng, rngs::StdRng};
-use server::auth::{Principal, Role};
+use server::{
+    auth::{Principal, Role},
+    property::Property,
+};
 use shared_schema::booking::NewBooking;
 use sqlx::PgPool;
 use tokio::task::JoinSet;
@@ -197,6 +200,7 @@ pub async fn booking_http(
 /// session lookup.
 pub async fn booking_raw(
     pool: &PgPool,
+    property: &Property,
     users: &[BenchUser],
     workload: &Arc<Stays>,
     clients: usize,
@@ -210,6 +214,7 @@ pub async fn booking_raw(
             role: Role::Guest,
         };
         let pool = pool.clone();
+        let property = property.clone();
         let workload = Arc::clone(workload);
         workers.spawn(async move {
             let mut rng = StdRng::seed_from_u64(client as u64);
@@ -219,13 +224,13 @@ pub async fn booking_raw(
                 let started = Instant::now();
                 let booked = tokio::time::timeout(
                     ANSWER_LIMIT,
-                    server::bookings::create(&pool, who, &booking, None),
+                    server::bookings::create(&pool, &property, who, booking, None),
                 )
                 .await;
                 let outcome = match booked {
                     Ok(Ok(_)) => Outcome::Success,
-                    Ok(Err(error)) if error.status() == StatusCode::CONFLICT => Outcome::Conflict,
-                    Ok(Err(error)) => Outcome::Error(format!("{} {error}", error.status())),
+                    Ok(Err(server::error::Error::Conflict(_))) => Outcome::Conflict,
+                    Ok(Err(error)) => Outcome::Error(error.to_string()),
                     Err(_) => Outcome::Error(format!("no answer within {ANSWER_LIMIT:?}")),
                 };
                 if window.counts(started) {

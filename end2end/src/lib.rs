@@ -90,10 +90,7 @@ impl TestApp {
         if admin {
             auth::create_admin(&self.pool, register).await?;
         } else {
-            let settings = SessionSettings {
-                ttl_hours: 1,
-                secure_cookie: false,
-            };
+            let settings = SessionSettings { ttl_hours: 1 };
             auth::register(&self.pool, settings, register).await?;
         }
         Ok(account)

@@ -10,6 +10,7 @@ pub mod config;
 pub mod db;
 pub mod error;
 pub mod http;
+pub mod property;
 mod rooms;
 pub mod services;
 pub mod telemetry;
@@ -92,7 +93,7 @@ async fn maintenance(services: std::sync::Arc<Services>) {
     let mut tick = tokio::time::interval(Duration::from_hours(1));
     loop {
         tick.tick().await;
-        match availability::extend_horizon(&services.pool, &services.booking_window()).await {
+        match availability::extend_horizon(&services.pool, &services.property).await {
             Ok(0) => {}
             Ok(nights) => tracing::info!(nights, "booking horizon extended"),
             Err(error) => tracing::warn!(%error, "could not extend the booking horizon"),

@@ -10,7 +10,7 @@ use server::{
     auth::{self, AdminAccount},
     config::{Cli, Command},
     db::EmbeddedPostgres,
-    error::ApiError,
+    error::Error,
     shutdown_signal, telemetry,
 };
 use shared_schema::auth::Register;
@@ -72,7 +72,7 @@ async fn create_admin(config: &server::Config, email: String, name: String) -> a
         Ok(AdminAccount::Promoted(user)) => {
             println!("promoted existing account {} to admin", user.id);
         }
-        Err(ApiError::Validation(errors)) => anyhow::bail!("invalid admin account:\n{errors}"),
+        Err(Error::Validation(errors)) => anyhow::bail!("invalid admin account:\n{errors}"),
         Err(error) => return Err(error.into()),
     }
     Ok(())

@@ -8,7 +8,7 @@ use app::{
     AppError,
     backend::{Backend, Caller, SignedIn},
 };
-use chrono::{Days, NaiveDate, Utc};
+use chrono::NaiveDate;
 use shared_schema::{
     auth::{Login, Register},
     booking::{BookingFilter, NewBooking},
@@ -17,16 +17,17 @@ use shared_schema::{
     rooms::{Room, RoomInput, RoomPatch},
     search::{RoomSearch, SearchOptions, SearchPage},
     stay::BookingWindow,
-    validated,
 };
 use sqlx::PgPool;
 use uuid::Uuid;
 
 use crate::{
-    auth::{self, Principal, SessionSettings, extract::token_from_headers, session},
+    auth::{self, Principal, SessionSettings, session},
     availability, bookings,
     config::Config,
-    error::ApiError,
+    error::Error,
+    http::auth::{CookiePolicy, token_from_headers},
+    property::Property,
     rooms,
 };
 
@@ -34,10 +35,12 @@ use crate::{
 #[derive(Debug, Clone)]
 pub struct Services {
     pub pool: PgPool,
-    /// Session lifetime and cookie flags for sign-in.
+    /// Session lifetime.
     pub sessions: SessionSettings,
-    horizon_days: i32,
-    time_zone: jiff::tz::TimeZone,
+    /// How browsers get the session token.
+    pub cookies: CookiePolicy,
+    /// The property's calendar: what every use case checks dates against.
+    pub property: Property,
 }
 
 impl Services {
@@ -45,49 +48,26 @@ impl Services {
         Arc::new(Self {
             pool,
             sessions: SessionSettings::from_config(config),
-            horizon_days: config.horizon_days,
-            time_zone: config.time_zone.clone(),
+            cookies: CookiePolicy::from_config(config),
+            property: Property::from_config(config),
         })
     }
-
-    /// Which nights can be booked today, "today" being the date at the
-    /// property (its configured time zone), not on the server's clock.
-    pub fn booking_window(&self) -> BookingWindow {
-        BookingWindow {
-            today: today_in(&self.time_zone),
-            horizon_days: self.horizon_days,
-        }
-    }
-}
-
-/// The current date in `zone`.
-pub fn today_in(zone: &jiff::tz::TimeZone) -> NaiveDate {
-    let date = zone.to_datetime(jiff::Timestamp::now()).date();
-    NaiveDate::from_ymd_opt(
-        i32::from(date.year()),
-        u32::try_from(date.month()).unwrap_or(1),
-        u32::try_from(date.day()).unwrap_or(1),
-    )
-    // Every civil date jiff produces exists in chrono's calendar too.
-    .unwrap_or_else(|| Utc::now().date_naive())
 }
 
 /// Who is asking, from the session a server function's request carries.
 impl Services {
-    async fn principal(&self, caller: &Caller) -> Result<Option<Principal>, ApiError> {
+    async fn principal(&self, caller: &Caller) -> Result<Option<Principal>, Error> {
         match token_from_headers(&caller.0) {
             Some(token) => Ok(session::principal(&self.pool, token).await?),
             None => Ok(None),
         }
     }
 
-    async fn signed_in(&self, caller: &Caller) -> Result<Principal, ApiError> {
-        self.principal(caller)
-            .await?
-            .ok_or(ApiError::Unauthenticated)
+    async fn signed_in(&self, caller: &Caller) -> Result<Principal, Error> {
+        self.principal(caller).await?.ok_or(Error::Unauthenticated)
     }
 
-    async fn admin(&self, caller: &Caller) -> Result<Principal, ApiError> {
+    async fn admin(&self, caller: &Caller) -> Result<Principal, Error> {
         self.signed_in(caller).await?.require_admin()
     }
 
@@ -95,7 +75,7 @@ impl Services {
         SignedIn {
             user: session.user.clone(),
             set_cookie: self
-                .sessions
+                .cookies
                 .cookie(&session.token)
                 .to_str()
                 .unwrap_or_default()
@@ -109,7 +89,7 @@ impl Services {
 #[async_trait::async_trait]
 impl Backend for Services {
     async fn booking_window(&self) -> BookingWindow {
-        Services::booking_window(self)
+        self.property.booking_window()
     }
 
     async fn search_rooms(
@@ -117,9 +97,7 @@ impl Backend for Services {
         search: RoomSearch,
         options: SearchOptions,
     ) -> Result<SearchPage, AppError> {
-        let search = validated(search, &self.booking_window()).map_err(ApiError::from)?;
-        let options = validated(options, &()).map_err(ApiError::from)?;
-        Ok(rooms::search(&self.pool, &search, &options).await?)
+        Ok(rooms::search(&self.pool, &self.property, search, options).await?)
     }
 
     async fn room(&self, caller: &Caller, id: Uuid) -> Result<Room, AppError> {
@@ -141,8 +119,11 @@ impl Backend for Services {
             .principal(caller)
             .await?
             .is_some_and(|who| who.is_admin());
-        let longest = from + Days::new(availability::MAX_CALENDAR_NIGHTS);
-        Ok(availability::calendar(&self.pool, id, from, to.min(longest), is_admin).await?)
+        let range = availability::CalendarRange {
+            from: Some(from),
+            to: Some(to),
+        };
+        Ok(availability::calendar(&self.pool, &self.property, id, range, is_admin).await?)
     }
 
     async fn current_user(&self, caller: &Caller) -> Result<Option<User>, AppError> {
@@ -168,19 +149,16 @@ impl Backend for Services {
         {
             auth::logout(&self.pool, who, token).await?;
         }
-        let clear = self.sessions.clearing_cookie();
+        let clear = self.cookies.clearing_cookie();
         Ok(clear.to_str().unwrap_or_default().to_owned())
     }
 
     async fn book(&self, caller: &Caller, booking: NewBooking) -> Result<Booking, AppError> {
         let who = self.signed_in(caller).await?;
-        let booking = validated(booking, &self.booking_window()).map_err(ApiError::from)?;
-        match bookings::create(&self.pool, who, &booking, None).await? {
+        match bookings::create(&self.pool, &self.property, who, booking, None).await? {
             bookings::Outcome::Booked(booking) => Ok(booking),
             // Only requests with an idempotency key are replayed.
-            other => {
-                Err(ApiError::Internal(anyhow::anyhow!("unexpected outcome {other:?}")).into())
-            }
+            other => Err(Error::Internal(anyhow::anyhow!("unexpected outcome {other:?}")).into()),
         }
     }
 
@@ -209,8 +187,7 @@ impl Backend for Services {
 
     async fn cancel_booking(&self, caller: &Caller, id: Uuid) -> Result<Booking, AppError> {
         let who = self.signed_in(caller).await?;
-        let today = self.booking_window().today;
-        Ok(bookings::cancel(&self.pool, who, id, today).await?)
+        Ok(bookings::cancel(&self.pool, &self.property, who, id).await?)
     }
 
     async fn require_admin(&self, caller: &Caller) -> Result<(), AppError> {
@@ -225,8 +202,7 @@ impl Backend for Services {
 
     async fn create_room(&self, caller: &Caller, input: RoomInput) -> Result<Room, AppError> {
         self.admin(caller).await?;
-        let input = validated(input.normalized(), &()).map_err(ApiError::from)?;
-        Ok(rooms::create(&self.pool, &input, &self.booking_window()).await?)
+        Ok(rooms::create(&self.pool, &self.property, input).await?)
     }
 
     async fn update_room(
@@ -236,8 +212,7 @@ impl Backend for Services {
         patch: RoomPatch,
     ) -> Result<Room, AppError> {
         self.admin(caller).await?;
-        let patch = validated(patch.normalized(), &()).map_err(ApiError::from)?;
-        Ok(rooms::patch(&self.pool, id, &patch, &self.booking_window()).await?)
+        Ok(rooms::patch(&self.pool, &self.property, id, patch).await?)
     }
 
     async fn edit_inventory(
@@ -247,8 +222,7 @@ impl Backend for Services {
         edit: InventoryEdit,
     ) -> Result<Vec<NightAvailability>, AppError> {
         self.admin(caller).await?;
-        let edit = validated(edit, &self.booking_window()).map_err(ApiError::from)?;
-        Ok(availability::edit(&self.pool, id, &edit).await?)
+        Ok(availability::edit(&self.pool, &self.property, id, edit).await?)
     }
 
     async fn occupancy(
@@ -257,24 +231,28 @@ impl Backend for Services {
         nights: u16,
     ) -> Result<Vec<RoomOccupancy>, AppError> {
         self.admin(caller).await?;
-        let from = self.booking_window().today;
-        let to = from + Days::new(nights.into());
-        Ok(availability::occupancy(&self.pool, from, to).await?)
+        Ok(availability::occupancy(&self.pool, &self.property, nights).await?)
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn today_follows_the_property_time_zone() {
-        let utc = jiff::tz::TimeZone::UTC;
-        let ahead = jiff::tz::TimeZone::fixed(jiff::tz::offset(14));
-        let behind = jiff::tz::TimeZone::fixed(jiff::tz::offset(-12));
-        let (utc, ahead, behind) = (today_in(&utc), today_in(&ahead), today_in(&behind));
-        // 26 hours apart: the two far zones are never on the same date.
-        assert!(behind < ahead);
-        assert!((behind..=ahead).contains(&utc));
+/// What the browser UI may learn about an error: the same refusals the
+/// REST API gives, and an opaque word for our own faults (logged here).
+impl From<Error> for AppError {
+    fn from(error: Error) -> Self {
+        error.log();
+        match error {
+            Error::Validation(errors) => Self::Invalid(errors),
+            Error::NotFound => Self::NotFound,
+            Error::Unauthenticated => Self::Unauthenticated,
+            Error::InvalidCredentials => Self::InvalidCredentials,
+            Error::RateLimited { .. } => Self::RateLimited,
+            Error::Conflict(conflict) => Self::Conflict(app::error::Conflict {
+                code: conflict.code,
+                message: conflict.detail,
+                nights: conflict.nights,
+            }),
+            error if error.is_unavailable() => Self::Unavailable,
+            _ => Self::Internal,
+        }
     }
 }

@@ -11,7 +11,7 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 use crate::rule;
-use crate::text::{char_len, trim_owned};
+use crate::text::{MSG_CONTROL_CHARACTERS, char_len, has_control_chars, trim_owned};
 
 /// Longest accepted email address, in characters.
 pub const MAX_EMAIL_CHARS: i32 = 254;
@@ -76,13 +76,15 @@ fn is_plausible_email(email: &str) -> bool {
 }
 
 /// Rule for a person's name (checked trimmed): 1 to [`MAX_NAME_CHARS`]
-/// characters.
+/// characters, no control characters.
 pub fn validate_name(name: &str) -> Result<(), &'static str> {
     let name = name.trim();
     if name.is_empty() {
         Err(MSG_NAME_REQUIRED)
     } else if char_len(name) > i64::from(MAX_NAME_CHARS) {
         Err(MSG_NAME_TOO_LONG)
+    } else if has_control_chars(name, false) {
+        Err(MSG_CONTROL_CHARACTERS)
     } else {
         Ok(())
     }

@@ -185,6 +185,46 @@ impl fmt::Display for FieldErrors {
 
 impl std::error::Error for FieldErrors {}
 
+/// Why a request clashed with the current state: the stable `code` of a
+/// 409 answer, shared by the server, the UI and the API document.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum ConflictCode {
+    /// A night of the stay is full, closed or not on sale.
+    SoldOut,
+    /// A new unit count is below what some nights already have booked.
+    BelowBooked,
+    /// A room's currency cannot change once it has bookings.
+    CurrencyLocked,
+    /// An account with this e-mail address exists.
+    EmailTaken,
+    /// The stay has started and can no longer be cancelled online.
+    AlreadyStarted,
+    /// A request with the same `Idempotency-Key` is still running.
+    IdempotencyInProgress,
+}
+
+impl ConflictCode {
+    /// The code as it appears on the wire, e.g. `sold_out`.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::SoldOut => "sold_out",
+            Self::BelowBooked => "below_booked",
+            Self::CurrencyLocked => "currency_locked",
+            Self::EmailTaken => "email_taken",
+            Self::AlreadyStarted => "already_started",
+            Self::IdempotencyInProgress => "idempotency_in_progress",
+        }
+    }
+}
+
+impl fmt::Display for ConflictCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// Validates `value` against `ctx` and hands it back, or every message.
 ///
 /// The UI calls this on each keystroke and the server calls it on every

@@ -26,7 +26,7 @@ pub mod text;
 
 mod rule;
 
-pub use errors::{FieldError, FieldErrors, validated};
+pub use errors::{ConflictCode, FieldError, FieldErrors, validated};
 pub use stay::BookingWindow;
 
 #[cfg(test)]

@@ -8,7 +8,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::rule;
-use crate::text::{char_len, trim_owned};
+use crate::text::{MSG_CONTROL_CHARACTERS, char_len, has_control_chars, trim_owned};
 
 /// Longest room name, in characters (after trimming).
 pub const MAX_ROOM_NAME_CHARS: i32 = 100;
@@ -43,23 +43,28 @@ pub const MSG_TOTAL_INVENTORY_MIN: &str = "Offer at least one room.";
 pub const MSG_TOTAL_INVENTORY_MAX: &str = "Offer at most 500 rooms.";
 
 /// Rule for a room name (checked trimmed): 1 to [`MAX_ROOM_NAME_CHARS`]
-/// characters.
+/// characters, no control characters.
 pub fn validate_room_name(name: &str) -> Result<(), &'static str> {
     let name = name.trim();
     if name.is_empty() {
         Err(MSG_ROOM_NAME_REQUIRED)
     } else if char_len(name) > i64::from(MAX_ROOM_NAME_CHARS) {
         Err(MSG_ROOM_NAME_TOO_LONG)
+    } else if has_control_chars(name, false) {
+        Err(MSG_CONTROL_CHARACTERS)
     } else {
         Ok(())
     }
 }
 
 /// Rule for a description: at most [`MAX_DESCRIPTION_CHARS`] characters;
-/// empty is fine. Not trimmed, so an author's line breaks survive.
+/// empty is fine; line breaks and tabs, but no other control characters.
+/// Not trimmed, so an author's line breaks survive.
 pub fn validate_description(description: &str) -> Result<(), &'static str> {
     if char_len(description) > i64::from(MAX_DESCRIPTION_CHARS) {
         Err(MSG_DESCRIPTION_TOO_LONG)
+    } else if has_control_chars(description, true) {
+        Err(MSG_CONTROL_CHARACTERS)
     } else {
         Ok(())
     }

@@ -46,6 +46,18 @@ pub fn trim_owned(value: String) -> String {
     }
 }
 
+/// A control character (NUL, escape codes, ...) in a text field.
+pub const MSG_CONTROL_CHARACTERS: &str = "Remove control characters such as NUL or escape codes.";
+
+/// Whether `value` holds a control character that text of its kind cannot
+/// carry: any in a one-line field; any but line breaks and tabs in a
+/// multi-line one. (PostgreSQL refuses NUL in text outright.)
+pub fn has_control_chars(value: &str, multiline: bool) -> bool {
+    value
+        .chars()
+        .any(|c| c.is_control() && !(multiline && matches!(c, '\n' | '\r' | '\t')))
+}
+
 /// Length in Unicode scalar values (what a user calls "characters"), not
 /// bytes: a 12-character password of `é` is 12, not 24.
 pub(crate) fn char_len(value: &str) -> i64 {
@@ -55,6 +67,15 @@ pub(crate) fn char_len(value: &str) -> i64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn control_characters_are_found_and_line_breaks_allowed_where_text_has_lines() {
+        assert!(has_control_chars("a\u{0}b", true));
+        assert!(has_control_chars("a\u{1b}[31m", true));
+        assert!(has_control_chars("two\nlines", false));
+        assert!(!has_control_chars("two\r\nlines\tand a tab", true));
+        assert!(!has_control_chars("Zoë's room €", false));
+    }
 
     #[test]
     fn trim_owned_removes_surrounding_whitespace_only() {

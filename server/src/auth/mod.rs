@@ -2,22 +2,21 @@
 //!
 //! Owns `users` and `sessions`. One opaque session token serves both doors:
 //! browsers get it as an HttpOnly SameSite cookie, API clients send it as
-//! `Authorization: Bearer`. Other modules only see [`Principal`], through the
-//! extractors in [`extract`]; none of them reads a token or a password hash.
+//! `Authorization: Bearer` (both are the HTTP layer's business). Other
+//! modules only see [`Principal`]; none of them reads a token or a password
+//! hash.
 //!
 //! The use cases here (register, login, logout, me, create an admin) take a
-//! pool and typed input and are what both the REST handlers in `routes` and
-//! the command line call. They never log emails, names, passwords or tokens
+//! pool and typed input and are what both doors (REST handlers, server
+//! functions) and the command line call. They never log emails, names, passwords or tokens
 //! (docs/LOGGING.md); spans carry the user's id once it is known.
 
-pub mod extract;
 pub mod password;
 mod repo;
-pub(crate) mod routes;
 pub mod session;
 
-use axum::http::HeaderValue;
 use shared_schema::{
+    ConflictCode,
     auth::{Login, Register},
     dto::{Session, User},
     validated,
@@ -28,8 +27,7 @@ use uuid::Uuid;
 
 use crate::{
     config::Config,
-    error::{ApiError, Conflict, ResultExt},
-    http::openapi::SESSION_COOKIE,
+    error::{Conflict, Error, ResultExt},
 };
 
 /// Roles live in `shared-schema` so the UI can read them too.
@@ -40,44 +38,14 @@ pub use shared_schema::dto::Role;
 pub struct SessionSettings {
     /// Lifetime of a new session, in hours.
     pub ttl_hours: i32,
-    /// Whether the session cookie is marked `Secure`.
-    pub secure_cookie: bool,
 }
 
 impl SessionSettings {
     pub fn from_config(config: &Config) -> Self {
         Self {
             ttl_hours: config.session_ttl_hours,
-            secure_cookie: config.secure_cookies(),
         }
     }
-
-    /// The lifetime in seconds, for the cookie's `Max-Age`.
-    pub fn ttl_secs(self) -> i64 {
-        i64::from(self.ttl_hours) * 3600
-    }
-
-    /// The `Set-Cookie` value that hands `token` to a browser.
-    pub fn cookie(self, token: &str) -> HeaderValue {
-        session_cookie(token, self.ttl_secs(), self.secure_cookie)
-    }
-
-    /// The `Set-Cookie` value that removes the session cookie.
-    pub fn clearing_cookie(self) -> HeaderValue {
-        session_cookie("", 0, self.secure_cookie)
-    }
-}
-
-/// The session cookie. `SameSite=Lax` keeps it off cross-site POSTs (so
-/// forms elsewhere cannot act as the user) while links from other sites
-/// still arrive signed in; `HttpOnly` keeps it away from scripts.
-fn session_cookie(token: &str, max_age_secs: i64, secure: bool) -> HeaderValue {
-    let secure = if secure { "; Secure" } else { "" };
-    let value = format!(
-        "{SESSION_COOKIE}={token}; HttpOnly; SameSite=Lax; Path=/; Max-Age={max_age_secs}{secure}"
-    );
-    // Tokens are URL-safe base64, which is always a valid header value.
-    HeaderValue::try_from(value).expect("a session cookie is a valid header value")
 }
 
 /// What `create_admin` did.
@@ -98,7 +66,7 @@ pub async fn register(
     pool: &PgPool,
     settings: SessionSettings,
     input: Register,
-) -> Result<Session, ApiError> {
+) -> Result<Session, Error> {
     let input = validated(input.normalized(), &())?;
     let password_hash = password::hash(input.password).await?;
     let mut tx = pool.begin().await?;
@@ -127,7 +95,7 @@ pub async fn login(
     pool: &PgPool,
     settings: SessionSettings,
     input: Login,
-) -> Result<Session, ApiError> {
+) -> Result<Session, Error> {
     let input = validated(input.normalized(), &())?;
     let (user, stored_hash) = match repo::credentials_by_email(pool, &input.email).await? {
         Some(account) => (Some(account.user), Some(account.password_hash)),
@@ -136,7 +104,7 @@ pub async fn login(
     let matches = password::verify(input.password, stored_hash).await?;
     let Some(user) = user.filter(|_| matches) else {
         tracing::info!("sign-in refused");
-        return Err(ApiError::InvalidCredentials);
+        return Err(Error::InvalidCredentials);
     };
     tracing::Span::current().record("user_id", field::display(user.id));
     // Opportunistic clean-up, bounded by this user's own sessions.
@@ -147,19 +115,19 @@ pub async fn login(
 /// Revokes the session behind `token`, which must belong to `who`.
 /// Revoking a session that is already gone is not an error.
 #[tracing::instrument(skip_all, fields(user_id = %who.user_id))]
-pub async fn logout(pool: &PgPool, who: Principal, token: &str) -> Result<(), ApiError> {
+pub async fn logout(pool: &PgPool, who: Principal, token: &str) -> Result<(), Error> {
     repo::delete_session(pool, &session::token_hash(token), who.user_id).await?;
     Ok(())
 }
 
 /// The caller's own account.
 #[tracing::instrument(skip_all, fields(user_id = %who.user_id))]
-pub async fn me(pool: &PgPool, who: Principal) -> Result<User, ApiError> {
+pub async fn me(pool: &PgPool, who: Principal) -> Result<User, Error> {
     // The session was valid a moment ago; an account deleted since then is
     // signed out, not "not found".
     repo::user_by_id(pool, who.user_id)
         .await?
-        .ok_or(ApiError::Unauthenticated)
+        .ok_or(Error::Unauthenticated)
 }
 
 /// Creates an admin account, or promotes the existing account with that
@@ -167,7 +135,7 @@ pub async fn me(pool: &PgPool, who: Principal) -> Result<User, ApiError> {
 /// sign-up rules either way, so a weak one is refused before anything is
 /// written. Used by `server create-admin`: there is no default admin.
 #[tracing::instrument(skip_all, fields(user_id = field::Empty))]
-pub async fn create_admin(pool: &PgPool, input: Register) -> Result<AdminAccount, ApiError> {
+pub async fn create_admin(pool: &PgPool, input: Register) -> Result<AdminAccount, Error> {
     let input = validated(input.normalized(), &())?;
     let password_hash = password::hash(input.password).await?;
     let (user, created) =
@@ -182,9 +150,9 @@ pub async fn create_admin(pool: &PgPool, input: Register) -> Result<AdminAccount
     }
 }
 
-fn email_taken() -> ApiError {
+fn email_taken() -> Error {
     Conflict::new(
-        "email_taken",
+        ConflictCode::EmailTaken,
         "An account with this email address already exists.",
     )
     .into()
@@ -195,7 +163,7 @@ async fn start_session(
     db: impl PgExecutor<'_>,
     settings: SessionSettings,
     user: User,
-) -> Result<Session, ApiError> {
+) -> Result<Session, Error> {
     let token = session::new_token();
     let expires_at = repo::insert_session(
         db,
@@ -224,43 +192,16 @@ impl Principal {
     }
 
     /// This caller if an admin; for anyone else admin things do not exist.
-    pub fn require_admin(self) -> Result<Self, ApiError> {
+    pub fn require_admin(self) -> Result<Self, Error> {
         if self.is_admin() {
             Ok(self)
         } else {
-            Err(ApiError::NotFound)
+            Err(Error::NotFound)
         }
     }
 
     /// Object-level authorisation: the owner or an admin.
     pub fn may_access(&self, owner: Uuid) -> bool {
         self.is_admin() || self.user_id == owner
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn cookie_is_http_only_lax_site_wide_and_expires_with_the_session() {
-        let settings = SessionSettings {
-            ttl_hours: 336,
-            secure_cookie: false,
-        };
-        let value = settings.cookie("abc");
-        assert_eq!(
-            value,
-            "roombook_session=abc; HttpOnly; SameSite=Lax; Path=/; Max-Age=1209600"
-        );
-    }
-
-    #[test]
-    fn cookie_is_secure_when_configured() {
-        let value = session_cookie("abc", 0, true);
-        assert_eq!(
-            value,
-            "roombook_session=abc; HttpOnly; SameSite=Lax; Path=/; Max-Age=0; Secure"
-        );
     }
 }

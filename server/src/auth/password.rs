@@ -13,7 +13,7 @@ use argon2::{
     password_hash::{SaltString, rand_core::OsRng},
 };
 
-use crate::error::ApiError;
+use crate::error::Error;
 
 /// A hash no password is known for, made once with the same parameters as
 /// real ones. Login verifies against it when the email is unknown, so an
@@ -32,7 +32,7 @@ pub fn warm_up() {
 }
 
 /// The PHC string of `password` with a fresh random salt.
-pub async fn hash(password: String) -> Result<String, ApiError> {
+pub async fn hash(password: String) -> Result<String, Error> {
     let phc = tokio::task::spawn_blocking(move || hash_blocking(password.as_bytes()))
         .await
         .context("password hashing task failed")?
@@ -43,7 +43,7 @@ pub async fn hash(password: String) -> Result<String, ApiError> {
 /// Whether `password` matches the stored PHC string; with `None` (no such
 /// account) it checks against the dummy hash and answers `false`, taking the
 /// same time.
-pub async fn verify(password: String, phc: Option<String>) -> Result<bool, ApiError> {
+pub async fn verify(password: String, phc: Option<String>) -> Result<bool, Error> {
     let matches = tokio::task::spawn_blocking(move || {
         if let Some(phc) = phc {
             verify_blocking(password.as_bytes(), &phc)

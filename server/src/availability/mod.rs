@@ -8,19 +8,20 @@
 //! booking into overselling.
 
 mod repo;
-mod routes;
 
 use chrono::{Days, NaiveDate};
 use shared_schema::{
-    BookingWindow,
+    BookingWindow, ConflictCode,
     inventory::{InventoryEdit, NightAvailability, RoomOccupancy},
+    validated,
 };
 use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
-pub(crate) use routes::routes;
-
-use crate::error::{ApiError, Conflict};
+use crate::{
+    error::{Conflict, Error},
+    property::Property,
+};
 
 /// Longest calendar one request may read.
 pub const MAX_CALENDAR_NIGHTS: u64 = 366;
@@ -37,7 +38,8 @@ pub(crate) async fn create_for_room(
 
 /// Adds the nights that entered the horizon since the last run, for every
 /// active room; idempotent, so any instance may run it at any time.
-pub async fn extend_horizon(pool: &PgPool, window: &BookingWindow) -> Result<u64, sqlx::Error> {
+pub async fn extend_horizon(pool: &PgPool, property: &Property) -> Result<u64, sqlx::Error> {
+    let window = property.booking_window();
     let mut conn = pool.acquire().await?;
     if repo::count_missing_nights(&mut *conn, window.today, window.end()).await? == 0 {
         return Ok(0);
@@ -45,17 +47,49 @@ pub async fn extend_horizon(pool: &PgPool, window: &BookingWindow) -> Result<u64
     repo::insert_missing_nights(&mut conn, None, window.today, window.end()).await
 }
 
-/// The nights `[from, to)` of an active room (of any room for admins,
+/// The nights a calendar shows, `[from, to)`: a month from today unless
+/// said otherwise, at most [`MAX_CALENDAR_NIGHTS`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CalendarRange {
+    pub from: Option<NaiveDate>,
+    pub to: Option<NaiveDate>,
+}
+
+/// The end of a calendar range that is not after its start.
+pub const MSG_RANGE_ORDER: &str = "The end date must be after the start date.";
+/// A calendar range longer than [`MAX_CALENDAR_NIGHTS`].
+pub const MSG_RANGE_LENGTH: &str = "Show at most 366 nights at a time.";
+
+impl CalendarRange {
+    fn resolve(self, today: NaiveDate) -> Result<(NaiveDate, NaiveDate), Error> {
+        let from = self.from.unwrap_or(today);
+        // Past the end of the calendar, the range simply ends there.
+        let month_later = from
+            .checked_add_days(Days::new(31))
+            .unwrap_or(NaiveDate::MAX);
+        let to = self.to.unwrap_or(month_later);
+        if to <= from {
+            return Err(Error::invalid("to", MSG_RANGE_ORDER));
+        }
+        if (to - from).num_days() > i64::try_from(MAX_CALENDAR_NIGHTS).unwrap_or(i64::MAX) {
+            return Err(Error::invalid("to", MSG_RANGE_LENGTH));
+        }
+        Ok((from, to))
+    }
+}
+
+/// The nights of `range` of an active room (of any room for admins,
 /// `include_inactive`).
 pub(crate) async fn calendar(
     pool: &PgPool,
+    property: &Property,
     room_id: Uuid,
-    from: NaiveDate,
-    to: NaiveDate,
+    range: CalendarRange,
     include_inactive: bool,
-) -> Result<Vec<NightAvailability>, ApiError> {
+) -> Result<Vec<NightAvailability>, Error> {
+    let (from, to) = range.resolve(property.today())?;
     if !repo::room_is_visible(pool, room_id, include_inactive).await? {
-        return Err(ApiError::NotFound);
+        return Err(Error::NotFound);
     }
     Ok(repo::calendar(pool, room_id, from, to).await?)
 }
@@ -65,12 +99,14 @@ pub(crate) async fn calendar(
 /// any night changes nothing and names those nights (409).
 pub(crate) async fn edit(
     pool: &PgPool,
+    property: &Property,
     room_id: Uuid,
-    edit: &InventoryEdit,
-) -> Result<Vec<NightAvailability>, ApiError> {
+    edit: InventoryEdit,
+) -> Result<Vec<NightAvailability>, Error> {
+    let edit = &validated(edit, &property.booking_window())?;
     let mut tx = pool.begin().await?;
     if !repo::lock_room(&mut tx, room_id).await? {
-        return Err(ApiError::NotFound);
+        return Err(Error::NotFound);
     }
     repo::insert_missing_nights(&mut tx, Some(room_id), edit.from, edit.to).await?;
     let nights = repo::lock_nights(&mut tx, room_id, edit.from, edit.to).await?;
@@ -82,7 +118,7 @@ pub(crate) async fn edit(
             .collect();
         if !over.is_empty() {
             return Err(Conflict::new(
-                "below_booked",
+                ConflictCode::BelowBooked,
                 format!(
                     "{} night(s) already have more than {total} unit(s) booked; \
                      cancel bookings first or choose a higher total.",
@@ -100,12 +136,16 @@ pub(crate) async fn edit(
     Ok(calendar)
 }
 
-/// Booked and total units of every room for the nights `[from, to)`.
+/// Booked and total units of every room for the next `nights` nights.
 pub(crate) async fn occupancy(
     pool: &PgPool,
-    from: NaiveDate,
-    to: NaiveDate,
-) -> Result<Vec<RoomOccupancy>, ApiError> {
+    property: &Property,
+    nights: u16,
+) -> Result<Vec<RoomOccupancy>, Error> {
+    let from = property.today();
+    let to = from
+        .checked_add_days(Days::new(nights.into()))
+        .unwrap_or(NaiveDate::MAX);
     let mut rooms: Vec<RoomOccupancy> = Vec::new();
     for row in repo::occupancy(pool, from, to).await? {
         match rooms.last_mut() {
@@ -119,9 +159,4 @@ pub(crate) async fn occupancy(
         }
     }
     Ok(rooms)
-}
-
-/// The default calendar range: a month from today.
-pub(crate) fn default_range(today: NaiveDate) -> (NaiveDate, NaiveDate) {
-    (today, today + Days::new(31))
 }

@@ -4,30 +4,33 @@
 //! dropped connection) sends it again with the same key and gets the answer
 //! the first request got, instead of a second booking:
 //!
-//! - same user, key and body: the stored status and body, replayed;
+//! - same user, key and body: the stored outcome (the booking, or why it
+//!   was refused), replayed;
 //! - same key, different body: 422 `idempotency_key_reused`;
 //! - same key while the first request still runs: 409 `idempotency_in_progress`.
 //!
-//! Only answers that come from running the booking are stored (201 and the
-//! 404/409/422 it can decide); a body that fails validation never reaches
-//! this module, and on a server-side failure the key is released so a retry
-//! can run. A successful booking stores its answer in the booking's own
-//! transaction, so a booking never exists without its stored answer. Keys
-//! are kept at least 24 hours; an older key counts as new.
+//! Only outcomes of running the booking are stored (the booking, or the
+//! refusal it decided: not found, sold out, too many guests); a body that
+//! fails validation never reaches this module, and on a server-side failure
+//! the key is released so a retry can run. A successful booking stores its
+//! outcome in the booking's own transaction, so a booking never exists
+//! without it. What is stored is the use case's outcome, not an HTTP
+//! response: each door renders it as it renders a fresh one. Keys are kept
+//! at least 24 hours; an older key counts as new.
 
 use anyhow::Context;
-use axum::http::{HeaderMap, StatusCode};
 use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
-use shared_schema::{FieldErrors, booking::NewBooking};
+use shared_schema::{ConflictCode, FieldErrors, booking::NewBooking, dto::Booking};
 use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
 use super::repo;
-use crate::error::{ApiError, Conflict};
+use crate::error::{Conflict, Error};
 
-/// Name of the request header (HTTP header names are case-insensitive).
-pub const HEADER: &str = "idempotency-key";
+/// Name of the request header that carries the key, as messages name it.
+pub const HEADER_NAME: &str = "Idempotency-Key";
 
 /// Longest key accepted, in characters.
 pub const MAX_KEY_CHARS: usize = 255;
@@ -41,7 +44,7 @@ pub struct IdempotencyKey(String);
 
 impl IdempotencyKey {
     /// Checks a key's length and characters (422 otherwise).
-    pub fn parse(key: &str) -> Result<Self, ApiError> {
+    pub fn parse(key: &str) -> Result<Self, Error> {
         let printable = key
             .bytes()
             .all(|byte| byte.is_ascii_graphic() || byte == b' ');
@@ -51,28 +54,13 @@ impl IdempotencyKey {
         Ok(Self(key.to_owned()))
     }
 
-    /// The key a request carries, if any.
-    pub fn from_headers(headers: &HeaderMap) -> Result<Option<Self>, ApiError> {
-        headers
-            .get(HEADER)
-            .map(|value| {
-                value
-                    .to_str()
-                    .map_err(|_| invalid_key())
-                    .and_then(Self::parse)
-            })
-            .transpose()
-    }
-
     pub fn as_str(&self) -> &str {
         &self.0
     }
 }
 
-fn invalid_key() -> ApiError {
-    let mut errors = FieldErrors::new();
-    errors.push("Idempotency-Key", MSG_KEY_INVALID);
-    ApiError::Validation(errors)
+fn invalid_key() -> Error {
+    Error::invalid(HEADER_NAME, MSG_KEY_INVALID)
 }
 
 /// Where a key's first request stands.
@@ -83,12 +71,47 @@ pub(super) enum KeyState {
     Completed,
 }
 
-/// An answer stored under a key, sent again as it was.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct StoredResponse {
-    pub status: StatusCode,
-    /// The JSON body: a booking for a 201, a problem document otherwise.
-    pub body: String,
+/// The outcome stored under a key, answered again to a retry.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StoredOutcome {
+    /// The stay was booked.
+    Booked(Booking),
+    /// The booking was refused, for a reason a retry would meet again.
+    Refused(Refusal),
+}
+
+/// A refusal the booking decided, in a form that can be stored.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "reason", rename_all = "snake_case")]
+pub enum Refusal {
+    NotFound,
+    Conflict(Conflict),
+    Invalid { errors: FieldErrors },
+}
+
+impl Refusal {
+    /// The storable form of `error`, if it is a refusal (not our fault).
+    fn of(error: &Error) -> Option<Self> {
+        match error {
+            Error::NotFound => Some(Self::NotFound),
+            Error::Conflict(conflict) => Some(Self::Conflict(conflict.clone())),
+            Error::Validation(errors) => Some(Self::Invalid {
+                errors: errors.clone(),
+            }),
+            _ => None,
+        }
+    }
+}
+
+impl From<Refusal> for Error {
+    fn from(refusal: Refusal) -> Self {
+        match refusal {
+            Refusal::NotFound => Self::NotFound,
+            Refusal::Conflict(conflict) => Self::Conflict(conflict),
+            Refusal::Invalid { errors } => Self::Validation(errors),
+        }
+    }
 }
 
 /// This request's hold on a key, identified by when it was claimed.
@@ -111,7 +134,7 @@ pub(super) enum Begin {
     /// The key is new (or expired): run the request.
     Claimed(Claim),
     /// The same request ran before: answer what it got.
-    Replay(StoredResponse),
+    Replay(StoredOutcome),
     /// The key was used for a different request.
     Reused,
 }
@@ -119,7 +142,7 @@ pub(super) enum Begin {
 /// SHA-256 of the canonical JSON of the validated body: fields in
 /// declaration order and defaults filled in, so `"units": 1` and no `units`
 /// are the same request.
-pub(super) fn request_hash(booking: &NewBooking) -> Result<Vec<u8>, ApiError> {
+pub(super) fn request_hash(booking: &NewBooking) -> Result<Vec<u8>, Error> {
     let json = serde_json::to_vec(booking).context("cannot serialise a booking request")?;
     Ok(Sha256::digest(json).to_vec())
 }
@@ -130,7 +153,7 @@ pub(super) async fn begin(
     user_id: Uuid,
     key: &IdempotencyKey,
     request_hash: &[u8],
-) -> Result<Begin, ApiError> {
+) -> Result<Begin, Error> {
     // A row can disappear between the claim and the look-up (its request
     // failed and released it); then the next claim wins it.
     for _ in 0..3 {
@@ -148,14 +171,10 @@ pub(super) async fn begin(
         if row.request_hash != request_hash {
             return Ok(Begin::Reused);
         }
-        if let (KeyState::Completed, Some(status), Some(body)) =
-            (row.status, row.response_status, row.response)
-        {
-            let status = u16::try_from(status)
-                .ok()
-                .and_then(|status| StatusCode::from_u16(status).ok())
-                .context("an idempotency key stores an invalid HTTP status")?;
-            return Ok(Begin::Replay(StoredResponse { status, body }));
+        if let (KeyState::Completed, Some(outcome)) = (row.status, row.outcome) {
+            let outcome = serde_json::from_str(&outcome)
+                .context("an idempotency key stores an unreadable outcome")?;
+            return Ok(Begin::Replay(outcome));
         }
         return Err(in_progress());
     }
@@ -163,29 +182,29 @@ pub(super) async fn begin(
 }
 
 /// The 409 for a duplicate of a request that has not finished.
-pub(super) fn in_progress() -> ApiError {
+pub(super) fn in_progress() -> Error {
     Conflict::new(
-        "idempotency_in_progress",
+        ConflictCode::IdempotencyInProgress,
         "A request with this Idempotency-Key is still being processed. Retry shortly.",
     )
     .into()
 }
 
-/// Stores a successful booking's answer inside its transaction; `false` if
-/// the claim was taken over meanwhile (then the booking must not commit).
+/// Stores an outcome under a claim, inside the caller's transaction for a
+/// booking; `false` if the claim was taken over meanwhile (then the booking
+/// must not commit).
 pub(super) async fn complete_in(
     conn: &mut PgConnection,
     claim: &Claim,
-    status: StatusCode,
-    body: &str,
-) -> Result<bool, ApiError> {
+    outcome: &StoredOutcome,
+) -> Result<bool, Error> {
+    let outcome = serde_json::to_string(outcome).context("cannot serialise an outcome")?;
     Ok(repo::complete_key(
         conn,
         claim.user_id,
         claim.key.as_str(),
         claim.claimed_at,
-        i32::from(status.as_u16()),
-        body,
+        &outcome,
     )
     .await?)
 }
@@ -194,9 +213,9 @@ pub(super) async fn complete_in(
 /// fail the same way until something changes, and a retry must not book
 /// after all), or releases the key after a server-side failure so a retry
 /// can run. Never fails: the caller already has the error to answer with.
-pub(super) async fn settle_failure(pool: &PgPool, claim: Claim, error: &ApiError) {
-    if error.status().is_client_error() {
-        match store_problem(pool, &claim, error).await {
+pub(super) async fn settle_failure(pool: &PgPool, claim: Claim, error: &Error) {
+    if let Some(refusal) = Refusal::of(error) {
+        match store_refusal(pool, &claim, refusal).await {
             Ok(()) => return,
             Err(store_error) => {
                 tracing::warn!(error = ?store_error, "could not store an idempotent answer");
@@ -211,24 +230,22 @@ pub(super) async fn settle_failure(pool: &PgPool, claim: Claim, error: &ApiError
     }
 }
 
-async fn store_problem(pool: &PgPool, claim: &Claim, error: &ApiError) -> Result<(), ApiError> {
-    let body = serde_json::to_string(&error.problem()).context("cannot serialise a problem")?;
+async fn store_refusal(pool: &PgPool, claim: &Claim, refusal: Refusal) -> Result<(), Error> {
     let mut conn = pool.acquire().await?;
     // A claim taken over meanwhile belongs to the newer request: leave it.
-    complete_in(&mut conn, claim, error.status(), &body).await?;
+    complete_in(&mut conn, claim, &StoredOutcome::Refused(refusal)).await?;
     Ok(())
 }
 
 /// Deletes keys older than 24 hours; returns how many. Run it periodically
 /// (hourly is plenty): correctness does not depend on it, since an expired
 /// key counts as new anyway, it only keeps the table small.
-pub async fn purge_expired_keys(pool: &PgPool) -> Result<u64, ApiError> {
+pub async fn purge_expired_keys(pool: &PgPool) -> Result<u64, Error> {
     Ok(repo::purge_keys(pool).await?)
 }
 
 #[cfg(test)]
 mod tests {
-    use axum::http::HeaderValue;
     use chrono::NaiveDate;
 
     use super::*;
@@ -256,29 +273,26 @@ mod tests {
     }
 
     #[test]
-    fn empty_overlong_and_control_character_keys_are_422() {
-        for key in ["", &"k".repeat(256), "tab\there"] {
-            let error = IdempotencyKey::parse(key).expect_err(key);
-            assert_eq!(error.status(), StatusCode::UNPROCESSABLE_ENTITY);
-            let ApiError::Validation(errors) = error else {
-                panic!("not a validation error");
+    fn empty_overlong_and_control_character_keys_are_refused() {
+        for key in ["", &"k".repeat(256), "tab\there", "clé"] {
+            let Err(Error::Validation(errors)) = IdempotencyKey::parse(key) else {
+                panic!("{key:?} is not a validation error");
             };
-            assert_eq!(errors.for_field("Idempotency-Key"), Some(MSG_KEY_INVALID));
+            assert_eq!(errors.for_field(HEADER_NAME), Some(MSG_KEY_INVALID));
         }
     }
 
     #[test]
-    fn a_missing_header_is_no_key_and_a_non_ascii_one_is_422() {
-        assert_eq!(
-            IdempotencyKey::from_headers(&HeaderMap::new()).ok(),
-            Some(None)
+    fn refusals_survive_storage_and_server_faults_are_not_stored() {
+        let conflict = Conflict::new(ConflictCode::SoldOut, "Sold out.")
+            .with_nights(vec![NaiveDate::from_ymd_opt(2030, 1, 2).expect("date")]);
+        let stored = StoredOutcome::Refused(
+            Refusal::of(&Error::Conflict(conflict.clone())).expect("a refusal"),
         );
-        let mut headers = HeaderMap::new();
-        headers.insert(
-            HEADER,
-            HeaderValue::from_bytes("clé".as_bytes()).expect("obs-text is a valid value"),
-        );
-        assert!(IdempotencyKey::from_headers(&headers).is_err());
+        let json = serde_json::to_string(&stored).expect("serialises");
+        let back: StoredOutcome = serde_json::from_str(&json).expect("deserialises");
+        assert_eq!(back, StoredOutcome::Refused(Refusal::Conflict(conflict)));
+        assert!(Refusal::of(&Error::Unavailable).is_none());
     }
 
     #[test]

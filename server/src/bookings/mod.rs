@@ -14,19 +14,17 @@
 mod idempotency;
 mod reference;
 mod repo;
-mod routes;
 
-pub use idempotency::{IdempotencyKey, StoredResponse, purge_expired_keys};
-pub(crate) use routes::routes;
+pub use idempotency::{IdempotencyKey, Refusal, StoredOutcome, purge_expired_keys};
 pub use shared_schema::booking::BookingFilter;
 
 use anyhow::Context;
-use axum::http::StatusCode;
 use chrono::NaiveDate;
 use shared_schema::{
-    FieldErrors,
+    ConflictCode,
     booking::NewBooking,
     dto::{Booking, BookingStatus},
+    validated,
 };
 use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
@@ -34,7 +32,8 @@ use uuid::Uuid;
 use self::idempotency::{Begin, Claim};
 use crate::{
     auth::Principal,
-    error::{ApiError, Conflict, ResultExt},
+    error::{Conflict, Error, ResultExt},
+    property::Property,
 };
 
 /// How often a new booking draws another reference when its random one is
@@ -44,29 +43,30 @@ const REFERENCE_ATTEMPTS: usize = 5;
 /// The CHECK that keeps `booked` within `0..=total` on every night.
 const BOOKED_WITHIN_TOTAL: &str = "room_availability_booked_within_total";
 
-/// What `POST /bookings` answers.
+/// What a booking request comes to.
 #[derive(Debug)]
 pub enum Outcome {
     /// This request booked the stay.
     Booked(Booking),
-    /// An earlier request with the same `Idempotency-Key` and body got this
-    /// answer; it is sent again unchanged.
-    Replayed(StoredResponse),
+    /// An earlier request with the same `Idempotency-Key` and body came to
+    /// this; it is answered again.
+    Replayed(StoredOutcome),
     /// The `Idempotency-Key` was already used with a different body.
     KeyReused,
 }
 
-/// Books a stay for `who`. With a key, a repeated request gets the first
-/// one's answer instead of a second booking (see [`idempotency`]).
-///
-/// `booking` must already be validated against the booking window.
+/// Books a stay for `who`, checked against the property's booking window.
+/// With a key, a repeated request gets the first one's answer instead of a
+/// second booking (see [`idempotency`]).
 #[tracing::instrument(skip_all, fields(user_id = %who.user_id, room_id = %booking.room_id))]
 pub async fn create(
     pool: &PgPool,
+    property: &Property,
     who: Principal,
-    booking: &NewBooking,
+    booking: NewBooking,
     key: Option<&IdempotencyKey>,
-) -> Result<Outcome, ApiError> {
+) -> Result<Outcome, Error> {
+    let booking = &validated(booking, &property.booking_window())?;
     let Some(key) = key else {
         return Ok(Outcome::Booked(book(pool, who, booking, None).await?));
     };
@@ -91,13 +91,13 @@ async fn book(
     who: Principal,
     new: &NewBooking,
     claim: Option<&Claim>,
-) -> Result<Booking, ApiError> {
+) -> Result<Booking, Error> {
     let mut tx = pool.begin().await?;
 
     let room = repo::room_terms(&mut tx, new.room_id)
         .await?
         .filter(|room| room.active)
-        .ok_or(ApiError::NotFound)?;
+        .ok_or(Error::NotFound)?;
     check_capacity(room.capacity, new)?;
 
     let nights = repo::lock_nights(&mut tx, new.room_id, new.check_in, new.check_out).await?;
@@ -115,8 +115,8 @@ async fn book(
     let booking = insert(&mut tx, who, new, total_cents, &room.currency, claim).await?;
 
     if let Some(claim) = claim {
-        let body = serde_json::to_string(&booking).context("cannot serialise a booking")?;
-        if !idempotency::complete_in(&mut tx, claim, StatusCode::CREATED, &body).await? {
+        let outcome = StoredOutcome::Booked(booking.clone());
+        if !idempotency::complete_in(&mut tx, claim, &outcome).await? {
             // A newer request took the key over: it books, this one must not.
             return Err(idempotency::in_progress());
         }
@@ -126,12 +126,9 @@ async fn book(
     Ok(booking)
 }
 
-fn check_capacity(capacity: i32, new: &NewBooking) -> Result<(), ApiError> {
-    shared_schema::stay::check_capacity(capacity, new.units, new.guests).map_err(|message| {
-        let mut errors = FieldErrors::new();
-        errors.push("guests", message);
-        errors.into()
-    })
+fn check_capacity(capacity: i32, new: &NewBooking) -> Result<(), Error> {
+    shared_schema::stay::check_capacity(capacity, new.units, new.guests)
+        .map_err(|message| Error::invalid("guests", message))
 }
 
 /// Nights of the stay that cannot take `units` more: missing from the
@@ -159,9 +156,9 @@ fn stay_nights(new: &NewBooking) -> Vec<NaiveDate> {
         .collect()
 }
 
-fn sold_out(nights: Vec<NaiveDate>) -> ApiError {
+fn sold_out(nights: Vec<NaiveDate>) -> Error {
     Conflict::new(
-        "sold_out",
+        ConflictCode::SoldOut,
         "Some nights of this stay are not available. Choose other dates or fewer rooms.",
     )
     .with_nights(nights)
@@ -169,7 +166,7 @@ fn sold_out(nights: Vec<NaiveDate>) -> ApiError {
 }
 
 /// The sum of the nightly prices, times `units`.
-fn stay_total(nights: &[repo::LockedNight], units: i32) -> Result<i64, ApiError> {
+fn stay_total(nights: &[repo::LockedNight], units: i32) -> Result<i64, Error> {
     let total = nights
         .iter()
         .try_fold(0_i64, |sum, night| sum.checked_add(night.price_cents))
@@ -185,7 +182,7 @@ async fn insert(
     total_cents: i64,
     currency: &str,
     claim: Option<&Claim>,
-) -> Result<Booking, ApiError> {
+) -> Result<Booking, Error> {
     for _ in 0..REFERENCE_ATTEMPTS {
         let reference = reference::new_reference();
         let row = repo::BookingRow {
@@ -210,12 +207,12 @@ async fn insert(
 /// One booking, for its owner or an admin; 404 for anyone else, so ids of
 /// other people's bookings reveal nothing.
 #[tracing::instrument(skip(pool))]
-pub async fn get(pool: &PgPool, who: Principal, id: Uuid) -> Result<Booking, ApiError> {
+pub async fn get(pool: &PgPool, who: Principal, id: Uuid) -> Result<Booking, Error> {
     repo::find(pool, id)
         .await?
         .filter(|owned| who.may_access(owned.user_id))
         .map(|owned| owned.booking)
-        .ok_or(ApiError::NotFound)
+        .ok_or(Error::NotFound)
 }
 
 /// The caller's bookings (everyone's for an admin), latest check-in first.
@@ -224,7 +221,7 @@ pub async fn list(
     pool: &PgPool,
     who: Principal,
     filter: &BookingFilter,
-) -> Result<Vec<Booking>, ApiError> {
+) -> Result<Vec<Booking>, Error> {
     let limit = filter.checked_limit()?;
     let owner = if who.is_admin() {
         filter.user_id
@@ -238,26 +235,27 @@ pub async fn list(
 /// row is locked first, so of two racing cancellations the second sees the
 /// first one's result and changes nothing. Cancelling a cancelled booking
 /// answers it unchanged. Guests cannot cancel a stay that has started
-/// (check-in on or before `today`); admins can.
-#[tracing::instrument(skip(pool))]
+/// (check-in on or before today at the property); admins can.
+#[tracing::instrument(skip(pool, property))]
 pub async fn cancel(
     pool: &PgPool,
+    property: &Property,
     who: Principal,
     id: Uuid,
-    today: NaiveDate,
-) -> Result<Booking, ApiError> {
+) -> Result<Booking, Error> {
+    let today = property.today();
     let mut tx = pool.begin().await?;
     let current = repo::lock_booking(&mut tx, id)
         .await?
         .filter(|owned| who.may_access(owned.user_id))
-        .ok_or(ApiError::NotFound)?
+        .ok_or(Error::NotFound)?
         .booking;
     if current.status == BookingStatus::Cancelled {
         return Ok(current);
     }
     if !who.is_admin() && current.check_in <= today {
         return Err(Conflict::new(
-            "already_started",
+            ConflictCode::AlreadyStarted,
             "This stay has already started and can no longer be cancelled online.",
         )
         .into());
@@ -363,6 +361,6 @@ mod tests {
             },
         )
         .expect_err("too many guests");
-        assert_eq!(error.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(matches!(error, Error::Validation(errors) if errors.has_field("guests")));
     }
 }

@@ -72,8 +72,8 @@ pub(super) struct BookingRow<'a> {
 pub(super) struct KeyRow {
     pub request_hash: Vec<u8>,
     pub status: KeyState,
-    pub response_status: Option<i32>,
-    pub response: Option<String>,
+    /// The stored outcome (JSON), once completed.
+    pub outcome: Option<String>,
 }
 
 pub(super) async fn room_terms(
@@ -270,7 +270,6 @@ pub(super) async fn claim_key(
          on conflict (user_id, key) do update
             set request_hash = excluded.request_hash,
                 status = 'in_progress',
-                response_status = null,
                 response = null,
                 created_at = now()
           where k.created_at < now() - interval '24 hours'
@@ -290,7 +289,7 @@ pub(super) async fn find_key(
     key: &str,
 ) -> Result<Option<KeyRow>, sqlx::Error> {
     sqlx::query_as(
-        "select request_hash, status, response_status, response::text as response
+        "select request_hash, status, response::text as outcome
            from idempotency_keys
           where user_id = $1 and key = $2",
     )
@@ -307,19 +306,17 @@ pub(super) async fn complete_key(
     user_id: Uuid,
     key: &str,
     claimed_at: DateTime<Utc>,
-    response_status: i32,
-    response: &str,
+    outcome: &str,
 ) -> Result<bool, sqlx::Error> {
     let done = sqlx::query(
         "update idempotency_keys
-            set status = 'completed', response_status = $4, response = $5::jsonb
+            set status = 'completed', response = $4::jsonb
           where user_id = $1 and key = $2 and created_at = $3 and status = 'in_progress'",
     )
     .bind(user_id)
     .bind(key)
     .bind(claimed_at)
-    .bind(response_status)
-    .bind(response)
+    .bind(outcome)
     .execute(conn)
     .await?;
     Ok(done.rows_affected() == 1)

@@ -3,7 +3,8 @@
 use axum::{extract::State, http::StatusCode};
 
 use super::AppState;
-use crate::error::ApiError;
+use super::problem::ApiError;
+use crate::error::Error;
 
 /// The process is up and serving HTTP.
 pub(super) async fn healthz() -> &'static str {
@@ -19,7 +20,7 @@ pub(super) async fn readyz(
         .await
         .map_err(|error| {
             tracing::warn!(%error, "readiness check failed");
-            ApiError::Unavailable
+            Error::Unavailable
         })?;
     Ok((StatusCode::OK, "ready"))
 }

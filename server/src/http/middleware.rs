@@ -18,7 +18,7 @@ use tower_http::{
 };
 use tracing::Level;
 
-use crate::error::{ApiError, problem_response};
+use super::problem::{ApiError, Problem, api_errors_as_problems, problem_response};
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
@@ -55,7 +55,8 @@ pub(super) fn apply(router: Router, request_timeout: Duration) -> Router {
             StatusCode::SERVICE_UNAVAILABLE,
             request_timeout,
         ))
-        .layer(CatchPanicLayer::custom(panic_response));
+        .layer(CatchPanicLayer::custom(panic_response))
+        .layer(axum::middleware::from_fn(api_errors_as_problems));
     for (name, value) in security_headers {
         router = router.layer(SetResponseHeaderLayer::if_not_present(
             name,
@@ -137,7 +138,7 @@ fn panic_response(panic: Box<dyn Any + Send + 'static>) -> Response {
         .or_else(|| panic.downcast_ref::<&str>().copied())
         .unwrap_or("unknown panic");
     tracing::error!(panic = message, "request handler panicked");
-    problem_response(&ApiError::Internal(anyhow::anyhow!("panic")).problem())
+    problem_response(&Problem::for_status(StatusCode::INTERNAL_SERVER_ERROR))
 }
 
 #[cfg(test)]

@@ -1,10 +1,12 @@
 //! HTTP wiring: the router (pages, server functions, health checks) and
 //! its middleware. Owns no business rules.
 
+pub mod api;
+pub mod auth;
 pub mod extract;
 mod health;
 mod middleware;
-pub mod openapi;
+pub mod problem;
 pub mod rate_limit;
 
 use std::{net::SocketAddr, sync::Arc, time::Duration};
@@ -118,7 +120,7 @@ pub fn router(state: AppState) -> Router {
     let provide_backend = move || provide_context(Arc::clone(&backend));
     let shell_options = state.leptos.clone();
     let settings = Arc::clone(&state.http);
-    let (api, api_doc) = openapi::api(&settings).split_for_parts();
+    let (api, api_doc) = api::api(&settings).split_for_parts();
 
     // The server functions that take a password get the sign-in budget on
     // top, as their REST twins do; leptos leaves their paths to us.

@@ -25,7 +25,8 @@ use tower_governor::{
     key_extractor::KeyExtractor,
 };
 
-use crate::error::ApiError;
+use super::problem::ApiError;
+use crate::error::Error;
 
 /// An address or network (`10.0.0.0/8`, `::1`) whose forwarded headers we
 /// believe.
@@ -175,11 +176,12 @@ fn prune_periodically(config: &Arc<GovernorConfig<ClientIp, NoOpMiddleware>>) {
 
 fn too_many_requests(error: GovernorError) -> Response<Body> {
     match error {
-        GovernorError::TooManyRequests { wait_time, .. } => ApiError::RateLimited {
+        GovernorError::TooManyRequests { wait_time, .. } => ApiError::from(Error::RateLimited {
             retry_after_secs: wait_time.max(1),
-        }
+        })
         .into_response(),
-        other => ApiError::Internal(anyhow::anyhow!("rate limiter: {other}")).into_response(),
+        other => ApiError::from(Error::Internal(anyhow::anyhow!("rate limiter: {other}")))
+            .into_response(),
     }
 }
 

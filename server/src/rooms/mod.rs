@@ -8,31 +8,41 @@
 
 mod cursor;
 mod repo;
-mod routes;
 
 use shared_schema::{
-    BookingWindow,
+    ConflictCode,
     rooms::{Room, RoomInput, RoomPatch},
     search::{RoomSearch, SearchOptions, SearchPage},
+    validated,
 };
 use sqlx::PgPool;
 use uuid::Uuid;
 
-pub(crate) use routes::routes;
-
 use crate::{
     availability,
-    error::{ApiError, Conflict},
+    error::{Conflict, Error},
+    property::Property,
 };
 
 /// One page of the rooms with at least `units` free on every night of the
 /// stay and enough capacity for the party, in the requested order.
-#[tracing::instrument(skip(pool), err(Debug))]
+#[tracing::instrument(skip(pool, property), err(Debug))]
 pub(crate) async fn search(
     pool: &PgPool,
-    search: &RoomSearch,
-    options: &SearchOptions,
-) -> Result<SearchPage, ApiError> {
+    property: &Property,
+    search: RoomSearch,
+    options: SearchOptions,
+) -> Result<SearchPage, Error> {
+    let window = property.booking_window();
+    let (search, options) = match (validated(search, &window), validated(options, &())) {
+        (Ok(search), Ok(options)) => (search, options),
+        (search, options) => {
+            // Every broken field at once, search and options alike.
+            let mut errors = search.err().unwrap_or_default();
+            errors.extend(options.err().unwrap_or_default());
+            return Err(errors.into());
+        }
+    };
     let after = options
         .cursor
         .as_deref()
@@ -40,7 +50,7 @@ pub(crate) async fn search(
         .transpose()?;
     let page_size = i64::from(options.page_size());
     // One extra row says whether another page follows.
-    let mut offers = repo::search(pool, search, options, after.as_ref(), page_size + 1).await?;
+    let mut offers = repo::search(pool, &search, &options, after.as_ref(), page_size + 1).await?;
     let next_cursor = if offers.len() > usize::try_from(page_size).unwrap_or(usize::MAX) {
         offers.truncate(offers.len() - 1);
         offers.last().map(|last| cursor::encode(last, options.sort))
@@ -54,15 +64,15 @@ pub(crate) async fn search(
 }
 
 /// A room; inactive ones only for admins.
-pub(crate) async fn get(pool: &PgPool, id: Uuid, include_inactive: bool) -> Result<Room, ApiError> {
+pub(crate) async fn get(pool: &PgPool, id: Uuid, include_inactive: bool) -> Result<Room, Error> {
     repo::get(pool, id)
         .await?
         .filter(|room| room.active || include_inactive)
-        .ok_or(ApiError::NotFound)
+        .ok_or(Error::NotFound)
 }
 
 /// Every room, active or not, by name.
-pub(crate) async fn list_all(pool: &PgPool) -> Result<Vec<Room>, ApiError> {
+pub(crate) async fn list_all(pool: &PgPool) -> Result<Vec<Room>, Error> {
     Ok(repo::list_all(pool).await?)
 }
 
@@ -70,12 +80,13 @@ pub(crate) async fn list_all(pool: &PgPool) -> Result<Vec<Room>, ApiError> {
 #[tracing::instrument(skip_all, err(Debug))]
 pub(crate) async fn create(
     pool: &PgPool,
-    input: &RoomInput,
-    window: &BookingWindow,
-) -> Result<Room, ApiError> {
+    property: &Property,
+    input: RoomInput,
+) -> Result<Room, Error> {
+    let input = validated(input.normalized(), &())?;
     let mut tx = pool.begin().await?;
-    let room = repo::insert(&mut tx, input).await?;
-    availability::create_for_room(&mut tx, room.id, window).await?;
+    let room = repo::insert(&mut tx, &input).await?;
+    availability::create_for_room(&mut tx, room.id, &property.booking_window()).await?;
     tx.commit().await?;
     tracing::info!(room_id = %room.id, "room created");
     Ok(room)
@@ -87,12 +98,14 @@ pub(crate) async fn create(
 #[tracing::instrument(skip_all, fields(room_id = %id), err(Debug))]
 pub(crate) async fn patch(
     pool: &PgPool,
+    property: &Property,
     id: Uuid,
-    patch: &RoomPatch,
-    window: &BookingWindow,
-) -> Result<Room, ApiError> {
+    patch: RoomPatch,
+) -> Result<Room, Error> {
+    let patch = &validated(patch.normalized(), &())?;
+    let today = property.today();
     let mut tx = pool.begin().await?;
-    let current = repo::lock(&mut tx, id).await?.ok_or(ApiError::NotFound)?;
+    let current = repo::lock(&mut tx, id).await?.ok_or(Error::NotFound)?;
     if patch
         .currency
         .as_ref()
@@ -100,7 +113,7 @@ pub(crate) async fn patch(
         && repo::has_bookings(&mut *tx, id).await?
     {
         return Err(Conflict::new(
-            "currency_locked",
+            ConflictCode::CurrencyLocked,
             "This room has bookings in its current currency; create a new room instead.",
         )
         .into());
@@ -110,11 +123,10 @@ pub(crate) async fn patch(
         .filter(|t| *t != current.total_inventory)
     {
         let over =
-            repo::nights_booked_above(&mut tx, id, window.today, current.total_inventory, total)
-                .await?;
+            repo::nights_booked_above(&mut tx, id, today, current.total_inventory, total).await?;
         if !over.is_empty() {
             return Err(Conflict::new(
-                "below_booked",
+                ConflictCode::BelowBooked,
                 format!(
                     "{} night(s) already have more than {total} unit(s) booked.",
                     over.len()
@@ -124,17 +136,17 @@ pub(crate) async fn patch(
             .into());
         }
     }
-    repo::carry_base_values_to_nights(&mut tx, &current, patch, window.today).await?;
+    repo::carry_base_values_to_nights(&mut tx, &current, patch, today).await?;
     let room = repo::update(&mut tx, id, patch).await?;
     tx.commit().await?;
     Ok(room)
 }
 
 /// Hides a room from search and booking; its bookings stay as they are.
-pub(crate) async fn deactivate(pool: &PgPool, id: Uuid) -> Result<(), ApiError> {
+pub(crate) async fn deactivate(pool: &PgPool, id: Uuid) -> Result<(), Error> {
     if repo::deactivate(pool, id).await? {
         Ok(())
     } else {
-        Err(ApiError::NotFound)
+        Err(Error::NotFound)
     }
 }

@@ -640,7 +640,7 @@ async fn create_admin_refuses_input_that_breaks_the_sign_up_rules(pool: PgPool) 
     let error = auth::create_admin(&pool, weak)
         .await
         .expect_err("a weak password");
-    let server::error::ApiError::Validation(errors) = error else {
+    let server::error::Error::Validation(errors) = error else {
         panic!("expected a validation error, got {error:?}");
     };
     assert_eq!(errors.for_field("password"), Some(MSG_PASSWORD_TOO_SHORT));
@@ -649,8 +649,7 @@ async fn create_admin_refuses_input_that_breaks_the_sign_up_rules(pool: PgPool) 
 
 #[test]
 fn the_api_document_describes_the_auth_endpoints() {
-    let doc: Value =
-        serde_json::to_value(server::http::openapi::document()).expect("document as JSON");
+    let doc: Value = serde_json::to_value(server::http::api::document()).expect("document as JSON");
     let operations = [
         ("/api/v1/auth/register", "post", "register_user", false),
         ("/api/v1/auth/login", "post", "login", false),

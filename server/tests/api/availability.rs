@@ -245,12 +245,14 @@ async fn the_horizon_grows_by_the_missing_nights_only(pool: PgPool) {
         .execute(&pool)
         .await
         .expect("reprice");
-    let window = shared_schema::BookingWindow::new(crate::helpers::today(), 20);
+    let mut config = server::Config::default_for_tests();
+    config.horizon_days = 20;
+    let property = server::property::Property::from_config(&config);
 
-    let added = server::availability::extend_horizon(&pool, &window)
+    let added = server::availability::extend_horizon(&pool, &property)
         .await
         .expect("extend");
-    let again = server::availability::extend_horizon(&pool, &window)
+    let again = server::availability::extend_horizon(&pool, &property)
         .await
         .expect("extend");
 

@@ -10,7 +10,7 @@ use crate::helpers::TestApp;
 const SNAPSHOT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/snapshots/openapi.json");
 
 fn current_document() -> String {
-    let document = server::http::openapi::document();
+    let document = server::http::api::document();
     serde_json::to_string_pretty(&document).expect("the document serialises") + "\n"
 }
 

@@ -1,7 +1,7 @@
-//! REST handlers of the rooms module.
+//! The room catalogue over REST: search, one room, and the admins' room list.
 
 use axum::{
-    extract::{Path, State},
+    extract::State,
     http::{HeaderMap, HeaderValue, StatusCode, header},
 };
 use shared_schema::{
@@ -11,15 +11,16 @@ use shared_schema::{
     validated,
 };
 use utoipa_axum::{router::OpenApiRouter, routes};
-use uuid::Uuid;
 
+use super::PREFIX;
 use crate::{
-    auth::extract::{AdminUser, MaybeAuthUser},
-    error::{ApiError, Problem},
     http::{
         AppState,
-        extract::{AppJson, AppQuery},
+        auth::{AdminUser, MaybeAuthUser},
+        extract::{AppJson, AppQuery, PathId},
+        problem::{ApiError, Problem},
     },
+    rooms,
 };
 
 pub(crate) fn routes() -> OpenApiRouter<AppState> {
@@ -59,19 +60,22 @@ async fn search_rooms(
     AppQuery(form): AppQuery<SearchForm>,
     AppQuery(options): AppQuery<SearchOptions>,
 ) -> Result<AppJson<SearchPage>, ApiError> {
-    let search = form.parse(&state.services.booking_window());
-    let options = validated(options, &());
-    let (search, options) = match (search, options) {
-        (Ok(search), Ok(options)) => (search, options),
+    let services = &state.services;
+    // The form's own messages for what does not parse (all fields at once,
+    // options included); the use case checks the typed search again.
+    let search = match (
+        form.parse(&services.property.booking_window()),
+        validated(options.clone(), &()),
+    ) {
+        (Ok(search), Ok(_)) => search,
         (search, options) => {
-            // Report every broken field at once, search and options alike.
             let mut errors = search.err().unwrap_or_default();
             errors.extend(options.err().unwrap_or_default());
             return Err(errors.into());
         }
     };
     Ok(AppJson(
-        super::search(&state.services.pool, &search, &options).await?,
+        rooms::search(&services.pool, &services.property, search, options).await?,
     ))
 }
 
@@ -90,11 +94,11 @@ async fn search_rooms(
 async fn get_room(
     State(state): State<AppState>,
     MaybeAuthUser(caller): MaybeAuthUser,
-    Path(id): Path<Uuid>,
+    PathId(id): PathId,
 ) -> Result<AppJson<Room>, ApiError> {
     let include_inactive = caller.is_some_and(|c| c.is_admin());
     Ok(AppJson(
-        super::get(&state.services.pool, id, include_inactive).await?,
+        rooms::get(&state.services.pool, id, include_inactive).await?,
     ))
 }
 
@@ -115,7 +119,7 @@ async fn list_rooms(
     State(state): State<AppState>,
     AdminUser(_admin): AdminUser,
 ) -> Result<AppJson<Vec<Room>>, ApiError> {
-    Ok(AppJson(super::list_all(&state.services.pool).await?))
+    Ok(AppJson(rooms::list_all(&state.services.pool).await?))
 }
 
 /// Create a room type (admin), with its nights for the whole booking horizon.
@@ -142,15 +146,9 @@ async fn create_room(
     AdminUser(_admin): AdminUser,
     AppJson(input): AppJson<RoomInput>,
 ) -> Result<(StatusCode, HeaderMap, AppJson<Room>), ApiError> {
-    let input = validated(input.normalized(), &())?;
-    let room = super::create(
-        &state.services.pool,
-        &input,
-        &state.services.booking_window(),
-    )
-    .await?;
+    let room = rooms::create(&state.services.pool, &state.services.property, input).await?;
     let mut headers = HeaderMap::new();
-    if let Ok(location) = HeaderValue::from_str(&format!("/api/v1/rooms/{}", room.id)) {
+    if let Ok(location) = HeaderValue::from_str(&format!("{PREFIX}/rooms/{}", room.id)) {
         headers.insert(header::LOCATION, location);
     }
     Ok((StatusCode::CREATED, headers, AppJson(room)))
@@ -180,17 +178,10 @@ async fn create_room(
 async fn update_room(
     State(state): State<AppState>,
     AdminUser(_admin): AdminUser,
-    Path(id): Path<Uuid>,
+    PathId(id): PathId,
     AppJson(patch): AppJson<RoomPatch>,
 ) -> Result<AppJson<Room>, ApiError> {
-    let patch = validated(patch.normalized(), &())?;
-    let room = super::patch(
-        &state.services.pool,
-        id,
-        &patch,
-        &state.services.booking_window(),
-    )
-    .await?;
+    let room = rooms::patch(&state.services.pool, &state.services.property, id, patch).await?;
     Ok(AppJson(room))
 }
 
@@ -212,8 +203,8 @@ async fn update_room(
 async fn deactivate_room(
     State(state): State<AppState>,
     AdminUser(_admin): AdminUser,
-    Path(id): Path<Uuid>,
+    PathId(id): PathId,
 ) -> Result<StatusCode, ApiError> {
-    super::deactivate(&state.services.pool, id).await?;
+    rooms::deactivate(&state.services.pool, id).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -1,4 +1,4 @@
-//! REST handlers of the auth module: sign up, sign in, sign out, who am I.
+//! Accounts over REST: sign up, sign in, sign out, who am I.
 //!
 //! Signing in answers with the token in the body (for API clients, as
 //! `Authorization: Bearer`) and in an HttpOnly cookie (for browsers); both are
@@ -15,13 +15,14 @@ use shared_schema::{
 };
 use utoipa_axum::{router::OpenApiRouter, routes};
 
-use super::{
-    SessionSettings,
-    extract::{AuthUser, token_from_headers},
-};
 use crate::{
-    error::{ApiError, Problem},
-    http::{AppState, extract::AppJson},
+    auth,
+    http::{
+        AppState,
+        auth::{AuthUser, CookiePolicy, token_from_headers},
+        extract::AppJson,
+        problem::{ApiError, Problem},
+    },
 };
 
 /// Sign-out and who-am-I: for a signed-in caller, under the global limit.
@@ -93,9 +94,9 @@ async fn register_user(
     State(state): State<AppState>,
     AppJson(input): AppJson<Register>,
 ) -> Result<Response, ApiError> {
-    let settings = state.services.sessions;
-    let session = super::register(&state.services.pool, settings, input).await?;
-    let mut response = signed_in(StatusCode::CREATED, settings, session);
+    let services = &state.services;
+    let session = auth::register(&services.pool, services.sessions, input).await?;
+    let mut response = signed_in(StatusCode::CREATED, services.cookies, session);
     response.headers_mut().insert(
         header::LOCATION,
         HeaderValue::from_static("/api/v1/auth/me"),
@@ -153,9 +154,9 @@ async fn login(
     State(state): State<AppState>,
     AppJson(input): AppJson<Login>,
 ) -> Result<Response, ApiError> {
-    let settings = state.services.sessions;
-    let session = super::login(&state.services.pool, settings, input).await?;
-    Ok(signed_in(StatusCode::OK, settings, session))
+    let services = &state.services;
+    let session = auth::login(&services.pool, services.sessions, input).await?;
+    Ok(signed_in(StatusCode::OK, services.cookies, session))
 }
 
 /// Sign out: revoke the session this request was made with.
@@ -187,9 +188,9 @@ async fn logout(
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     // `AuthUser` has just accepted this very token.
-    let token = token_from_headers(&headers).ok_or(ApiError::Unauthenticated)?;
-    super::logout(&state.services.pool, who, token).await?;
-    let clear = state.services.sessions.clearing_cookie();
+    let token = token_from_headers(&headers).ok_or(crate::error::Error::Unauthenticated)?;
+    auth::logout(&state.services.pool, who, token).await?;
+    let clear = state.services.cookies.clearing_cookie();
     Ok((StatusCode::NO_CONTENT, [(header::SET_COOKIE, clear)]).into_response())
 }
 
@@ -223,13 +224,13 @@ async fn get_me(
     State(state): State<AppState>,
     AuthUser(who): AuthUser,
 ) -> Result<AppJson<User>, ApiError> {
-    Ok(AppJson(super::me(&state.services.pool, who).await?))
+    Ok(AppJson(auth::me(&state.services.pool, who).await?))
 }
 
 /// A sign-in answer: the session as JSON and as a cookie. Tokens must not
 /// sit in caches.
-fn signed_in(status: StatusCode, settings: SessionSettings, session: Session) -> Response {
-    let cookie = settings.cookie(&session.token);
+fn signed_in(status: StatusCode, cookies: CookiePolicy, session: Session) -> Response {
+    let cookie = cookies.cookie(&session.token);
     (
         status,
         [

@@ -1,22 +1,18 @@
-//! REST handlers of the availability module.
+//! Per-night inventory over REST: a room's calendar and the admins' edits.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use chrono::NaiveDate;
 use serde::Deserialize;
-use shared_schema::{
-    FieldErrors,
-    inventory::{InventoryEdit, NightAvailability},
-    validated,
-};
+use shared_schema::inventory::{InventoryEdit, NightAvailability};
 use utoipa_axum::{router::OpenApiRouter, routes};
-use uuid::Uuid;
 
 use crate::{
-    auth::extract::{AdminUser, MaybeAuthUser},
-    error::{ApiError, Problem},
+    availability,
     http::{
         AppState,
-        extract::{AppJson, AppQuery},
+        auth::{AdminUser, MaybeAuthUser},
+        extract::{AppJson, AppQuery, PathId},
+        problem::{ApiError, Problem},
     },
 };
 
@@ -30,28 +26,12 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
-struct CalendarRange {
-    /// First night (default today).
+struct CalendarQuery {
+    /// First night (default: today at the property).
     from: Option<NaiveDate>,
-    /// Day after the last night (default 31 days after `from`); at most 366 nights.
+    /// Day after the last night (default: 31 days after `from`); at most
+    /// 366 nights after `from`.
     to: Option<NaiveDate>,
-}
-
-impl CalendarRange {
-    fn resolve(&self, today: NaiveDate) -> Result<(NaiveDate, NaiveDate), FieldErrors> {
-        let (default_from, _) = super::default_range(today);
-        let from = self.from.unwrap_or(default_from);
-        let to = self.to.unwrap_or_else(|| super::default_range(from).1);
-        let mut errors = FieldErrors::default();
-        if to <= from {
-            errors.push("to", "The end date must be after the start date.");
-        } else if (to - from).num_days()
-            > i64::try_from(super::MAX_CALENDAR_NIGHTS).unwrap_or(i64::MAX)
-        {
-            errors.push("to", "Show at most 366 nights at a time.");
-        }
-        errors.into_result((from, to))
-    }
 }
 
 /// Per-night availability and prices of a room.
@@ -63,7 +43,7 @@ impl CalendarRange {
     path = "/rooms/{id}/availability",
     operation_id = "get_room_availability",
     tag = "availability",
-    params(("id" = Uuid, Path, description = "Room id"), CalendarRange),
+    params(("id" = Uuid, Path, description = "Room id"), CalendarQuery),
     responses(
         (status = 200, description = "One entry per night, in order", body = [NightAvailability]),
         (status = 404, description = "No such active room (admins also see inactive ones)", body = Problem, content_type = "application/problem+json"),
@@ -73,14 +53,15 @@ impl CalendarRange {
 async fn get_room_availability(
     State(state): State<AppState>,
     MaybeAuthUser(who): MaybeAuthUser,
-    Path(id): Path<Uuid>,
-    AppQuery(range): AppQuery<CalendarRange>,
+    PathId(id): PathId,
+    AppQuery(CalendarQuery { from, to }): AppQuery<CalendarQuery>,
 ) -> Result<AppJson<Vec<NightAvailability>>, ApiError> {
-    let (from, to) = range.resolve(state.services.booking_window().today)?;
+    let services = &state.services;
+    let range = availability::CalendarRange { from, to };
     let is_admin = who.is_some_and(|who| who.is_admin());
-    Ok(AppJson(
-        super::calendar(&state.services.pool, id, from, to, is_admin).await?,
-    ))
+    let nights =
+        availability::calendar(&services.pool, &services.property, id, range, is_admin).await?;
+    Ok(AppJson(nights))
 }
 
 /// Change units, price or opening of a room's nights (admin).
@@ -109,9 +90,11 @@ async fn get_room_availability(
 async fn update_room_availability(
     State(state): State<AppState>,
     AdminUser(_admin): AdminUser,
-    Path(id): Path<Uuid>,
+    PathId(id): PathId,
     AppJson(edit): AppJson<InventoryEdit>,
 ) -> Result<AppJson<Vec<NightAvailability>>, ApiError> {
-    let edit = validated(edit, &state.services.booking_window())?;
-    Ok(AppJson(super::edit(&state.services.pool, id, &edit).await?))
+    let services = &state.services;
+    Ok(AppJson(
+        availability::edit(&services.pool, &services.property, id, edit).await?,
+    ))
 }

@@ -1,7 +1,15 @@
-//! The versioned REST API's router and its OpenAPI document.
+//! The versioned REST API (`/api/v1`): its handlers, one module per domain,
+//! and its OpenAPI document.
 //!
-//! Routes are registered through `utoipa_axum::routes!`, so the served
-//! routes and the documented ones come from the same list and cannot drift.
+//! Handlers are thin doors: they read the request, call a use case and
+//! shape the answer. Routes are registered through `utoipa_axum::routes!`,
+//! so the served routes and the documented ones come from the same list
+//! and cannot drift.
+
+mod auth;
+mod availability;
+mod bookings;
+mod rooms;
 
 use utoipa::{
     Modify, OpenApi,
@@ -9,12 +17,10 @@ use utoipa::{
 };
 use utoipa_axum::router::OpenApiRouter;
 
-use super::{AppState, HttpSettings};
-use crate::{auth, availability, rooms};
+use super::{AppState, HttpSettings, auth::SESSION_COOKIE};
 
-/// Name of the session cookie browsers get; API clients send the same token
-/// as `Authorization: Bearer`.
-pub const SESSION_COOKIE: &str = "roombook_session";
+/// Where the API is mounted; `Location` headers are absolute paths.
+pub const PREFIX: &str = "/api/v1";
 
 #[derive(OpenApi)]
 #[openapi(
@@ -62,12 +68,12 @@ impl Modify for SecuritySchemes {
 /// Every `/api/v1` route with its documentation.
 pub fn api(settings: &HttpSettings) -> OpenApiRouter<AppState> {
     OpenApiRouter::with_openapi(ApiDoc::openapi()).nest(
-        "/api/v1",
+        PREFIX,
         rooms::routes()
             .merge(availability::routes())
-            .merge(auth::routes::routes())
-            .merge(auth::routes::credential_routes().layer(settings.auth_limit()))
-            .merge(crate::bookings::routes()),
+            .merge(auth::routes())
+            .merge(auth::credential_routes().layer(settings.auth_limit()))
+            .merge(bookings::routes()),
     )
 }
 

@@ -1,30 +1,31 @@
-//! REST handlers of the bookings module: thin doors into the use cases.
+//! Bookings over REST: book (with idempotent retries), list, read, cancel.
 
 use axum::{
-    extract::{FromRequestParts, Path, State},
-    http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header, request::Parts},
+    extract::State,
+    http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header},
     response::{IntoResponse, Response},
 };
 use shared_schema::{
-    FieldErrors,
     booking::NewBooking,
     dto::{Booking, BookingStatus},
 };
 use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
 
-use super::{BookingFilter, Outcome, StoredResponse};
+use super::PREFIX;
 use crate::{
-    auth::extract::AuthUser,
-    error::{ApiError, PROBLEM_JSON, Problem, problem_response},
+    bookings::{self, BookingFilter, IdempotencyKey, Outcome, StoredOutcome},
+    error::Error,
     http::{
         AppState,
-        extract::{AppJson, AppQuery},
+        auth::AuthUser,
+        extract::{AppJson, AppQuery, PathId},
+        problem::{ApiError, Problem},
     },
 };
 
-/// Where the API is mounted; `Location` headers are absolute paths.
-const API_PREFIX: &str = "/api/v1";
+/// The request header that carries an idempotency key.
+const IDEMPOTENCY_KEY: HeaderName = HeaderName::from_static("idempotency-key");
 
 /// Set on a response replayed from an `Idempotency-Key` (as Stripe does).
 const IDEMPOTENT_REPLAYED: HeaderName = HeaderName::from_static("idempotent-replayed");
@@ -103,10 +104,16 @@ async fn create_booking(
     AuthUser(who): AuthUser,
     headers: HeaderMap,
     AppJson(body): AppJson<NewBooking>,
-) -> Result<Outcome, ApiError> {
-    let key = super::IdempotencyKey::from_headers(&headers)?;
-    let booking = shared_schema::validated(body, &state.services.booking_window())?;
-    super::create(&state.services.pool, who, &booking, key.as_ref()).await
+) -> Result<Response, ApiError> {
+    // Bytes that are not text become U+FFFD, which no key may contain.
+    let key = headers
+        .get(IDEMPOTENCY_KEY)
+        .map(|value| IdempotencyKey::parse(&String::from_utf8_lossy(value.as_bytes())))
+        .transpose()?;
+    let services = &state.services;
+    let outcome =
+        bookings::create(&services.pool, &services.property, who, body, key.as_ref()).await?;
+    Ok(answer(outcome))
 }
 
 /// List bookings.
@@ -133,7 +140,7 @@ async fn list_bookings(
     AppQuery(filter): AppQuery<BookingFilter>,
 ) -> Result<AppJson<Vec<Booking>>, ApiError> {
     Ok(AppJson(
-        super::list(&state.services.pool, who, &filter).await?,
+        bookings::list(&state.services.pool, who, &filter).await?,
     ))
 }
 
@@ -159,9 +166,9 @@ async fn list_bookings(
 async fn get_booking(
     State(state): State<AppState>,
     AuthUser(who): AuthUser,
-    BookingId(id): BookingId,
+    PathId(id): PathId,
 ) -> Result<AppJson<Booking>, ApiError> {
-    Ok(AppJson(super::get(&state.services.pool, who, id).await?))
+    Ok(AppJson(bookings::get(&state.services.pool, who, id).await?))
 }
 
 /// Cancel a booking.
@@ -196,85 +203,43 @@ async fn get_booking(
 async fn cancel_booking(
     State(state): State<AppState>,
     AuthUser(who): AuthUser,
-    BookingId(id): BookingId,
+    PathId(id): PathId,
 ) -> Result<AppJson<Booking>, ApiError> {
-    let today = state.services.booking_window().today;
+    let services = &state.services;
     Ok(AppJson(
-        super::cancel(&state.services.pool, who, id, today).await?,
+        bookings::cancel(&services.pool, &services.property, who, id).await?,
     ))
 }
 
-/// The `{id}` of a booking path. Anything that is not a UUID cannot name a
-/// booking, so it is a 404 like any other unknown id.
-#[derive(Debug, Clone, Copy)]
-struct BookingId(Uuid);
-
-impl<S: Send + Sync> FromRequestParts<S> for BookingId {
-    type Rejection = ApiError;
-
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
-        let Path(id) = Path::<String>::from_request_parts(parts, state)
-            .await
-            .map_err(|_| ApiError::NotFound)?;
-        Uuid::parse_str(&id)
-            .map(Self)
-            .map_err(|_| ApiError::NotFound)
-    }
-}
-
-impl IntoResponse for Outcome {
-    fn into_response(self) -> Response {
-        match self {
-            Self::Booked(booking) => {
-                let location = location(booking.id);
-                (
-                    StatusCode::CREATED,
-                    [(header::LOCATION, location)],
-                    AppJson(booking),
-                )
-                    .into_response()
-            }
-            Self::Replayed(stored) => replay(stored),
-            Self::KeyReused => problem_response(&Problem {
-                type_uri: "/problems/idempotency_key_reused".to_owned(),
-                title: "This Idempotency-Key was used for a different request.",
-                status: StatusCode::UNPROCESSABLE_ENTITY.as_u16(),
-                code: "idempotency_key_reused",
-                detail: Some(
-                    "Send a new key with a new request, or resend the original body unchanged."
-                        .to_owned(),
-                ),
-                errors: FieldErrors::new(),
-                nights: Vec::new(),
-            }),
+/// A booking's outcome as HTTP: a replay is answered like the original,
+/// marked `Idempotent-Replayed`.
+fn answer(outcome: Outcome) -> Response {
+    match outcome {
+        Outcome::Booked(booking) => booked(booking),
+        Outcome::Replayed(stored) => {
+            let mut response = match stored {
+                StoredOutcome::Booked(booking) => booked(booking),
+                StoredOutcome::Refused(refusal) => {
+                    ApiError::from(Error::from(refusal)).into_response()
+                }
+            };
+            response
+                .headers_mut()
+                .insert(IDEMPOTENT_REPLAYED, HeaderValue::from_static("true"));
+            response
         }
+        Outcome::KeyReused => ApiError::KeyReused.into_response(),
     }
 }
 
-fn location(id: Uuid) -> String {
-    format!("{API_PREFIX}/bookings/{id}")
-}
-
-fn replay(stored: StoredResponse) -> Response {
-    let content_type = if stored.status.is_success() {
-        "application/json"
-    } else {
-        PROBLEM_JSON
-    };
-    let booking_id = (stored.status == StatusCode::CREATED)
-        .then(|| serde_json::from_str::<Booking>(&stored.body).ok())
-        .flatten()
-        .map(|booking| booking.id);
-    let mut response = (stored.status, stored.body).into_response();
-    let headers = response.headers_mut();
-    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
-    headers.insert(IDEMPOTENT_REPLAYED, HeaderValue::from_static("true"));
-    if let Some(id) = booking_id
-        && let Ok(value) = HeaderValue::from_str(&location(id))
-    {
-        headers.insert(header::LOCATION, value);
-    }
-    response
+fn booked(booking: Booking) -> Response {
+    let location = format!("{PREFIX}/bookings/{}", booking.id);
+    (
+        StatusCode::CREATED,
+        [(header::LOCATION, location)],
+        AppJson(booking),
+    )
+        .into_response()
 }
 
 /// The example booking of the documentation.

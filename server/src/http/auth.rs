@@ -1,0 +1,195 @@
+//! Who is calling, over HTTP: the session token from `Authorization:
+//! Bearer` or the session cookie, the extractors that resolve it, and the
+//! cookie itself.
+//!
+//! - [`AuthUser`]: a signed-in caller, else 401.
+//! - [`MaybeAuthUser`]: the caller if any.
+//! - [`AdminUser`]: an admin; 401 when signed out, 404 for everyone else so
+//!   admin routes do not reveal themselves.
+
+use axum::{
+    extract::FromRequestParts,
+    http::{HeaderMap, HeaderValue, header, request::Parts},
+};
+use cookie::{Cookie, SameSite, time::Duration};
+
+use super::{AppState, problem::ApiError};
+use crate::{
+    auth::{Principal, session},
+    config::Config,
+    error::Error,
+};
+
+/// Name of the session cookie browsers get; API clients send the same token
+/// as `Authorization: Bearer`.
+pub const SESSION_COOKIE: &str = "roombook_session";
+
+/// How the session cookie is set, fixed at start-up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CookiePolicy {
+    /// Lifetime of the cookie, as long as the session's.
+    pub max_age_secs: i64,
+    /// Whether the cookie is marked `Secure` (sent over HTTPS only).
+    pub secure: bool,
+}
+
+impl CookiePolicy {
+    pub fn from_config(config: &Config) -> Self {
+        Self {
+            max_age_secs: i64::from(config.session_ttl_hours) * 3600,
+            secure: config.secure_cookies(),
+        }
+    }
+
+    /// The `Set-Cookie` value that hands `token` to a browser.
+    pub fn cookie(self, token: &str) -> HeaderValue {
+        self.build(token, self.max_age_secs)
+    }
+
+    /// The `Set-Cookie` value that removes the session cookie.
+    pub fn clearing_cookie(self) -> HeaderValue {
+        self.build("", 0)
+    }
+
+    /// `SameSite=Lax` keeps the cookie off cross-site POSTs (so forms
+    /// elsewhere cannot act as the user) while links from other sites still
+    /// arrive signed in; `HttpOnly` keeps it away from scripts.
+    fn build(self, token: &str, max_age_secs: i64) -> HeaderValue {
+        let cookie = Cookie::build((SESSION_COOKIE, token))
+            .http_only(true)
+            .same_site(SameSite::Lax)
+            .path("/")
+            .max_age(Duration::seconds(max_age_secs))
+            .secure(self.secure)
+            .build();
+        // Tokens are URL-safe base64, which is always a valid header value.
+        HeaderValue::try_from(cookie.to_string()).expect("a session cookie is a valid header value")
+    }
+}
+
+/// The session token a request carries: `Authorization: Bearer` first, then
+/// the session cookie.
+pub fn token_from_headers(headers: &HeaderMap) -> Option<&str> {
+    let bearer = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| {
+            let (scheme, token) = value.split_once(' ')?;
+            scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
+        });
+    bearer.or_else(|| {
+        headers
+            .get_all(header::COOKIE)
+            .iter()
+            .filter_map(|value| value.to_str().ok())
+            .flat_map(Cookie::split_parse)
+            .filter_map(Result::ok)
+            .find(|cookie| cookie.name() == SESSION_COOKIE)
+            .and_then(|cookie| cookie.value_raw())
+    })
+}
+
+/// A signed-in caller (401 otherwise).
+#[derive(Debug, Clone, Copy)]
+pub struct AuthUser(pub Principal);
+
+/// The caller, if signed in.
+#[derive(Debug, Clone, Copy)]
+pub struct MaybeAuthUser(pub Option<Principal>);
+
+/// An admin (401 when signed out, 404 for non-admins).
+#[derive(Debug, Clone, Copy)]
+pub struct AdminUser(pub Principal);
+
+impl FromRequestParts<AppState> for MaybeAuthUser {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        // Resolved once per request, even when several extractors ask.
+        if let Some(cached) = parts.extensions.get::<Self>() {
+            return Ok(*cached);
+        }
+        let principal = match token_from_headers(&parts.headers) {
+            Some(token) => session::principal(&state.services.pool, token)
+                .await
+                .map_err(Error::from)?,
+            None => None,
+        };
+        parts.extensions.insert(Self(principal));
+        Ok(Self(principal))
+    }
+}
+
+impl FromRequestParts<AppState> for AuthUser {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let MaybeAuthUser(principal) = MaybeAuthUser::from_request_parts(parts, state).await?;
+        Ok(Self(principal.ok_or(Error::Unauthenticated)?))
+    }
+}
+
+impl FromRequestParts<AppState> for AdminUser {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let AuthUser(principal) = AuthUser::from_request_parts(parts, state).await?;
+        Ok(Self(principal.require_admin()?))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(pairs: &[(header::HeaderName, &'static str)]) -> HeaderMap {
+        pairs
+            .iter()
+            .map(|(name, value)| (name.clone(), HeaderValue::from_static(value)))
+            .collect()
+    }
+
+    #[test]
+    fn bearer_token_wins_over_the_cookie() {
+        let map = headers(&[
+            (header::AUTHORIZATION, "Bearer abc"),
+            (header::COOKIE, "roombook_session=def"),
+        ]);
+        assert_eq!(token_from_headers(&map), Some("abc"));
+    }
+
+    #[test]
+    fn session_cookie_is_found_among_others() {
+        let map = headers(&[(header::COOKIE, "theme=dark; roombook_session=def; x=1")]);
+        assert_eq!(token_from_headers(&map), Some("def"));
+    }
+
+    #[test]
+    fn other_schemes_and_cookies_are_ignored() {
+        let map = headers(&[
+            (header::AUTHORIZATION, "Basic dXNlcjpwYXNz"),
+            (header::COOKIE, "roombook_session_old=x"),
+        ]);
+        assert_eq!(token_from_headers(&map), None);
+    }
+
+    #[test]
+    fn cookie_is_http_only_lax_site_wide_and_expires_with_the_session() {
+        let policy = CookiePolicy {
+            max_age_secs: 1_209_600,
+            secure: false,
+        };
+        assert_eq!(
+            policy.cookie("abc"),
+            "roombook_session=abc; HttpOnly; SameSite=Lax; Path=/; Max-Age=1209600"
+        );
+        let secure = CookiePolicy {
+            secure: true,
+            ..policy
+        };
+        assert_eq!(
+            secure.clearing_cookie(),
+            "roombook_session=; HttpOnly; SameSite=Lax; Secure; Path=/; Max-Age=0"
+        );
+    }
+}
