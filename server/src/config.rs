@@ -94,6 +94,16 @@ pub struct Config {
     #[arg(long, env = "ROOMBOOK_REQUEST_TIMEOUT_SECS", default_value_t = 15)]
     pub request_timeout_secs: u64,
 
+    /// Seconds a client has to send a request's header; also how long an
+    /// idle keep-alive connection stays open (keep a proxy's idle upstream
+    /// connections shorter).
+    #[arg(long, env = "ROOMBOOK_HEADER_READ_TIMEOUT_SECS", default_value_t = 10)]
+    pub header_read_timeout_secs: u64,
+
+    /// Open connections at most; one more is answered 503 and closed.
+    #[arg(long, env = "ROOMBOOK_MAX_CONNECTIONS", default_value_t = 1024)]
+    pub max_connections: usize,
+
     /// Requests per minute one client may make to pages and the API.
     #[arg(long, env = "ROOMBOOK_RATE_LIMIT_PER_MINUTE", default_value_t = 100)]
     pub rate_limit_per_minute: u32,

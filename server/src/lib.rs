@@ -37,6 +37,7 @@ pub struct Application {
     listener: TcpListener,
     state: AppState,
     database: Database,
+    limits: http::serve::ConnectionLimits,
 }
 
 impl Application {
@@ -53,10 +54,15 @@ impl Application {
             .await
             .with_context(|| format!("cannot listen on {}", config.listen))?;
         let state = AppState::new(&config, database.pool.clone(), listener.local_addr()?);
+        let limits = http::serve::ConnectionLimits {
+            header_read_timeout: Duration::from_secs(config.header_read_timeout_secs),
+            max_connections: config.max_connections,
+        };
         Ok(Self {
             listener,
             state,
             database,
+            limits,
         })
     }
 
@@ -74,16 +80,11 @@ impl Application {
         let maintenance = tokio::spawn(maintenance(self.state.services.clone()));
         let router = router(self.state);
         tracing::info!(address = %self.listener.local_addr()?, "listening");
-        let served = axum::serve(
-            self.listener,
-            router.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .with_graceful_shutdown(shutdown)
-        .await;
+        http::serve::serve(self.listener, router, self.limits, shutdown).await;
         maintenance.abort();
         self.database.shutdown().await;
         tracing::info!("stopped");
-        served.context("HTTP server failed")
+        Ok(())
     }
 }
 

@@ -124,9 +124,16 @@ pub struct Booking {
     /// The room type's display name.
     #[cfg_attr(feature = "ssr", schema(example = "Garden Double"))]
     pub room_name: String,
+    /// Id of the account the booking belongs to.
+    pub user_id: Uuid,
     /// Name of the account the booking belongs to.
     #[cfg_attr(feature = "ssr", schema(example = "Ada Lovelace"))]
     pub guest_name: String,
+    /// E-mail address of the account; shown to admins only (absent for
+    /// guests, who know their own).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ssr", schema(example = "ada@example.com"))]
+    pub guest_email: Option<String>,
     /// First night of the stay.
     #[cfg_attr(feature = "ssr", schema(example = "2030-01-10"))]
     pub check_in: chrono::NaiveDate,

@@ -112,7 +112,10 @@ async fn book(
         .on_constraint(BOOKED_WITHIN_TOTAL, || sold_out(stay_nights(new)))?;
 
     let total_cents = stay_total(&nights, new.units)?;
-    let booking = insert(&mut tx, who, new, total_cents, &room.currency, claim).await?;
+    let booking = seen_by(
+        who,
+        insert(&mut tx, who, new, total_cents, &room.currency, claim).await?,
+    );
 
     if let Some(claim) = claim {
         let outcome = StoredOutcome::Booked(booking.clone());
@@ -204,14 +207,22 @@ async fn insert(
     Err(anyhow::anyhow!("no free booking reference after {REFERENCE_ATTEMPTS} draws").into())
 }
 
+/// A booking as `who` may see it: the guest's e-mail only for admins.
+fn seen_by(who: Principal, mut booking: Booking) -> Booking {
+    if !who.is_admin() {
+        booking.guest_email = None;
+    }
+    booking
+}
+
 /// One booking, for its owner or an admin; 404 for anyone else, so ids of
 /// other people's bookings reveal nothing.
 #[tracing::instrument(skip(pool))]
 pub async fn get(pool: &PgPool, who: Principal, id: Uuid) -> Result<Booking, Error> {
     repo::find(pool, id)
         .await?
-        .filter(|owned| who.may_access(owned.user_id))
-        .map(|owned| owned.booking)
+        .filter(|booking| who.may_access(booking.user_id))
+        .map(|booking| seen_by(who, booking))
         .ok_or(Error::NotFound)
 }
 
@@ -228,7 +239,8 @@ pub async fn list(
     } else {
         Some(who.user_id)
     };
-    Ok(repo::list(pool, owner, filter, limit).await?)
+    let bookings = repo::list(pool, owner, filter, limit).await?;
+    Ok(bookings.into_iter().map(|b| seen_by(who, b)).collect())
 }
 
 /// Cancels a booking and gives its units back, exactly once: the booking
@@ -247,11 +259,10 @@ pub async fn cancel(
     let mut tx = pool.begin().await?;
     let current = repo::lock_booking(&mut tx, id)
         .await?
-        .filter(|owned| who.may_access(owned.user_id))
-        .ok_or(Error::NotFound)?
-        .booking;
+        .filter(|booking| who.may_access(booking.user_id))
+        .ok_or(Error::NotFound)?;
     if current.status == BookingStatus::Cancelled {
-        return Ok(current);
+        return Ok(seen_by(who, current));
     }
     if !who.is_admin() && current.check_in <= today {
         return Err(Conflict::new(
@@ -279,7 +290,7 @@ pub async fn cancel(
     let cancelled = repo::mark_cancelled(&mut tx, id).await?;
     tx.commit().await?;
     tracing::info!(booking_id = %id, "cancelled");
-    Ok(cancelled)
+    Ok(seen_by(who, cancelled))
 }
 
 #[cfg(test)]

@@ -20,7 +20,8 @@ macro_rules! booking_joins {
 /// The columns of a [`Booking`], selected from [`booking_joins!`].
 macro_rules! booking_columns {
     () => {
-        "b.id, b.reference, b.room_id, r.name as room_name, u.name as guest_name,
+        "b.id, b.reference, b.room_id, r.name as room_name, b.user_id,
+         u.name as guest_name, u.email::text as guest_email,
          b.check_in, b.check_out,
          (b.check_out - b.check_in) as nights, b.guests, b.units, b.total_cents,
          b.currency, b.status, b.created_at, b.cancelled_at"
@@ -42,14 +43,6 @@ pub(super) struct LockedNight {
     pub free: i32,
     pub price_cents: i64,
     pub closed: bool,
-}
-
-/// A booking with its owner, for object-level authorisation.
-#[derive(Debug, sqlx::FromRow)]
-pub(super) struct OwnedBooking {
-    pub user_id: Uuid,
-    #[sqlx(flatten)]
-    pub booking: Booking,
 }
 
 /// The row a new booking inserts.
@@ -165,9 +158,9 @@ pub(super) async fn insert_booking(
     .await
 }
 
-pub(super) async fn find(pool: &PgPool, id: Uuid) -> Result<Option<OwnedBooking>, sqlx::Error> {
+pub(super) async fn find(pool: &PgPool, id: Uuid) -> Result<Option<Booking>, sqlx::Error> {
     sqlx::query_as(concat!(
-        "select b.user_id, ",
+        "select ",
         booking_columns!(),
         " from bookings b",
         booking_joins!(),
@@ -183,9 +176,9 @@ pub(super) async fn find(pool: &PgPool, id: Uuid) -> Result<Option<OwnedBooking>
 pub(super) async fn lock_booking(
     conn: &mut PgConnection,
     id: Uuid,
-) -> Result<Option<OwnedBooking>, sqlx::Error> {
+) -> Result<Option<Booking>, sqlx::Error> {
     sqlx::query_as(concat!(
-        "select b.user_id, ",
+        "select ",
         booking_columns!(),
         " from bookings b",
         booking_joins!(),

@@ -41,6 +41,16 @@ pub fn pool_options(max_connections: u32, acquire_timeout_secs: u64) -> PgPoolOp
         .test_before_acquire(false)
 }
 
+impl From<PgPool> for Database {
+    /// A pool someone else prepared (tests): nothing to stop on shutdown.
+    fn from(pool: PgPool) -> Self {
+        Self {
+            pool,
+            embedded: None,
+        }
+    }
+}
+
 impl Database {
     /// Connects (starting the embedded cluster first if needed) and migrates.
     pub async fn connect(config: &Config) -> anyhow::Result<Self> {

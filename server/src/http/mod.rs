@@ -8,6 +8,7 @@ mod health;
 mod middleware;
 pub mod problem;
 pub mod rate_limit;
+pub mod serve;
 
 use std::{net::SocketAddr, sync::Arc, time::Duration};
 

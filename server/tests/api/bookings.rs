@@ -685,3 +685,42 @@ async fn the_openapi_document_describes_every_booking_operation(pool: PgPool) {
     assert!(spec["components"]["schemas"]["Booking"].is_object());
     assert!(spec["components"]["schemas"]["NewBooking"].is_object());
 }
+
+#[sqlx::test(migrator = "server::MIGRATOR")]
+async fn a_booking_names_its_account_and_only_admins_see_the_email(pool: PgPool) {
+    let app = TestApp::new(pool.clone());
+    let room = seed_room(&pool, RoomSeed::default()).await;
+    let guest = create_user(&pool, "guest").await;
+    let admin = create_user(&pool, "admin").await;
+    let booking = booked_ok(&app, &guest, stay(room, 1, 2, 1, 1)).await;
+    let email: String = sqlx::query_scalar("select email::text from users where id = $1")
+        .bind(guest.id)
+        .fetch_one(&pool)
+        .await
+        .expect("email");
+
+    assert_eq!(booking["user_id"], guest.id.to_string());
+    assert!(booking.get("guest_email").is_none(), "{booking}");
+    let path = format!("{BOOKINGS}/{}", booking["id"].as_str().expect("id"));
+    let as_admin = app
+        .json(Method::GET, &path, Some(&admin), None)
+        .await
+        .json();
+    assert_eq!(as_admin["user_id"], guest.id.to_string());
+    assert_eq!(as_admin["guest_email"], email);
+    let listed = app
+        .json(
+            Method::GET,
+            &format!("{BOOKINGS}?user_id={}", guest.id),
+            Some(&admin),
+            None,
+        )
+        .await
+        .json();
+    assert_eq!(listed[0]["guest_email"], email);
+    let own = app
+        .json(Method::GET, BOOKINGS, Some(&guest), None)
+        .await
+        .json();
+    assert!(own[0].get("guest_email").is_none(), "{own}");
+}
