@@ -71,6 +71,14 @@ pub struct Config {
     #[arg(long, env = "ROOMBOOK_DB_ACQUIRE_TIMEOUT_SECS", default_value_t = 5)]
     pub db_acquire_timeout_secs: u64,
 
+    /// Seconds a statement may run before PostgreSQL cancels it (503).
+    #[arg(long, env = "ROOMBOOK_DB_STATEMENT_TIMEOUT_SECS", default_value_t = 30)]
+    pub db_statement_timeout_secs: u64,
+
+    /// Seconds a statement may wait for a row lock before giving up (503).
+    #[arg(long, env = "ROOMBOOK_DB_LOCK_TIMEOUT_SECS", default_value_t = 10)]
+    pub db_lock_timeout_secs: u64,
+
     /// Folder for the embedded PostgreSQL cluster (used only without
     /// `DATABASE_URL`).
     #[arg(long, env = "ROOMBOOK_DATA_DIR", default_value = "data")]

@@ -62,7 +62,17 @@ impl Database {
                 .await?;
             (cluster.database_url(EMBEDDED_DATABASE), Some(cluster))
         };
-        let options = PgConnectOptions::from_str(&url)?.application_name("roombook");
+        // A stuck query or a lock held by a forgotten transaction must not
+        // hold a connection forever: PostgreSQL cancels them (answered 503).
+        let options = PgConnectOptions::from_str(&url)?
+            .application_name("roombook")
+            .options([
+                (
+                    "statement_timeout",
+                    format!("{}s", config.db_statement_timeout_secs),
+                ),
+                ("lock_timeout", format!("{}s", config.db_lock_timeout_secs)),
+            ]);
         let pool = pool_options(config.db_max_connections, config.db_acquire_timeout_secs)
             .connect_with(options)
             .await?;

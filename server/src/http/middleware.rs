@@ -1,7 +1,12 @@
 //! Cross-cutting HTTP behaviour: request ids, tracing, timeouts, panics,
-//! body limits and security headers. Applied once, around every route.
+//! body limits, security headers (a content security policy with a nonce
+//! per response) and no caching of personal answers. Applied once, around
+//! every route.
 
-use std::{any::Any, time::Duration};
+use std::{any::Any, sync::Arc, time::Duration};
+
+use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
+use rand::RngCore;
 
 use axum::{
     Router,
@@ -22,20 +27,39 @@ use super::problem::{ApiError, Problem, api_errors_as_problems, problem_response
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
+/// Longest client-sent request id kept for the logs.
+const MAX_CLIENT_REQUEST_ID_CHARS: usize = 64;
+
 /// Largest request body accepted anywhere (bookings and forms are tiny).
 const BODY_LIMIT_BYTES: usize = 64 * 1024;
 
-/// Pages hydrate with an inline module script and instantiate WASM; nothing
-/// is loaded from other origins, and no one may frame us.
-const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; \
-    script-src 'self' 'unsafe-inline' 'wasm-unsafe-eval'; \
-    style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; \
+/// What every policy shares: nothing from other origins, no framing.
+const POLICY_BASE: &str = "default-src 'self'; img-src 'self' data:; connect-src 'self'; \
     frame-ancestors 'none'; base-uri 'self'; form-action 'self'; object-src 'none'";
+
+/// Swagger UI loads only its own script files and sets inline styles.
+const SWAGGER_UI_POLICY: &str = "script-src 'self'; style-src 'self' 'unsafe-inline'";
+
+/// The nonce of this response's inline scripts (the hydration script and
+/// streamed resources), handed to Leptos through the request.
+#[derive(Debug, Clone)]
+pub struct CspNonce(pub Arc<str>);
+
+impl CspNonce {
+    fn new() -> Self {
+        let mut bytes = [0_u8; 16];
+        rand::rngs::OsRng.fill_bytes(&mut bytes);
+        Self(URL_SAFE_NO_PAD.encode(bytes).into())
+    }
+}
+
+/// The request id a client sent, kept beside ours in the logs only.
+#[derive(Debug, Clone)]
+struct ClientRequestId(String);
 
 /// Wraps the router in the middleware stack (outermost last).
 pub(super) fn apply(router: Router, request_timeout: Duration) -> Router {
     let security_headers = [
-        (header::CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY),
         (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
         (header::X_FRAME_OPTIONS, "DENY"),
         (header::REFERRER_POLICY, "strict-origin-when-cross-origin"),
@@ -56,7 +80,9 @@ pub(super) fn apply(router: Router, request_timeout: Duration) -> Router {
             request_timeout,
         ))
         .layer(CatchPanicLayer::custom(panic_response))
-        .layer(axum::middleware::from_fn(api_errors_as_problems));
+        .layer(axum::middleware::from_fn(api_errors_as_problems))
+        .layer(axum::middleware::from_fn(content_security_policy))
+        .layer(axum::middleware::from_fn(personal_answers_not_stored));
     for (name, value) in security_headers {
         router = router.layer(SetResponseHeaderLayer::if_not_present(
             name,
@@ -72,18 +98,87 @@ pub(super) fn apply(router: Router, request_timeout: Duration) -> Router {
                         .get(REQUEST_ID)
                         .and_then(|v| v.to_str().ok())
                         .unwrap_or_default();
+                    let client_id = request
+                        .extensions()
+                        .get::<ClientRequestId>()
+                        .map(|id| id.0.as_str());
                     // The path only: query strings can carry personal data.
                     tracing::info_span!(
                         "request",
                         method = %request.method(),
                         path = %request.uri().path(),
                         request_id = %id,
+                        client_request_id = client_id,
                     )
                 })
                 .on_response(DefaultOnResponse::new().level(Level::INFO)),
         )
         .layer(PropagateRequestIdLayer::new(REQUEST_ID))
         .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
+        .layer(axum::middleware::from_fn(take_client_request_id))
+}
+
+/// Request ids are ours: a client's `X-Request-Id` is moved aside (capped,
+/// printable ASCII only) so the logs can show it beside the one we make.
+async fn take_client_request_id(
+    mut request: Request<axum::body::Body>,
+    next: axum::middleware::Next,
+) -> Response {
+    if let Some(sent) = request.headers_mut().remove(REQUEST_ID) {
+        let kept: String = String::from_utf8_lossy(sent.as_bytes())
+            .chars()
+            .filter(char::is_ascii_graphic)
+            .take(MAX_CLIENT_REQUEST_ID_CHARS)
+            .collect();
+        request.extensions_mut().insert(ClientRequestId(kept));
+    }
+    next.run(request).await
+}
+
+/// A content security policy per response: pages may run only our script
+/// files and inline scripts carrying this response's nonce; Swagger UI gets
+/// a policy of its own.
+async fn content_security_policy(
+    mut request: Request<axum::body::Body>,
+    next: axum::middleware::Next,
+) -> Response {
+    let policy = if request.uri().path().starts_with("/api-docs") {
+        format!("{POLICY_BASE}; {SWAGGER_UI_POLICY}")
+    } else {
+        let nonce = CspNonce::new();
+        let policy = format!(
+            "{POLICY_BASE}; script-src 'self' 'nonce-{}' 'wasm-unsafe-eval'; \
+             style-src 'self' 'unsafe-inline'",
+            nonce.0
+        );
+        request.extensions_mut().insert(nonce);
+        policy
+    };
+    let mut response = next.run(request).await;
+    if let Ok(value) = HeaderValue::try_from(policy) {
+        response
+            .headers_mut()
+            .entry(header::CONTENT_SECURITY_POLICY)
+            .or_insert(value);
+    }
+    response
+}
+
+/// Answers to a signed-in caller (API and pages alike) are theirs alone:
+/// no shared or browser cache may keep them. Static files stay cacheable.
+async fn personal_answers_not_stored(
+    request: Request<axum::body::Body>,
+    next: axum::middleware::Next,
+) -> Response {
+    let personal = super::auth::token_from_headers(request.headers()).is_some()
+        && !request.uri().path().starts_with("/pkg/");
+    let mut response = next.run(request).await;
+    if personal {
+        response
+            .headers_mut()
+            .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    response
 }
 
 /// CSRF defence for cookie-authenticated writes (server functions and the

@@ -18,7 +18,7 @@ use axum::{
     extract::FromRef,
     routing::{get, post},
 };
-use leptos::prelude::{LeptosOptions, provide_context};
+use leptos::prelude::{LeptosOptions, provide_context, use_context};
 use leptos_axum::{LeptosRoutes, generate_route_list_with_exclusions};
 
 use sqlx::PgPool;
@@ -118,7 +118,16 @@ impl FromRef<AppState> for LeptosOptions {
 /// The whole application as one router; tests drive it in memory.
 pub fn router(state: AppState) -> Router {
     let backend: Arc<dyn Backend> = state.services.clone();
-    let provide_backend = move || provide_context(Arc::clone(&backend));
+    // Every render gets the port to the use cases and this response's CSP
+    // nonce (Leptos puts it on the inline scripts it writes).
+    let provide_backend = move || {
+        provide_context(Arc::clone(&backend));
+        if let Some(nonce) = use_context::<axum::http::request::Parts>()
+            .and_then(|parts| parts.extensions.get::<middleware::CspNonce>().cloned())
+        {
+            provide_context(leptos::nonce::Nonce::from_value(nonce.0));
+        }
+    };
     let shell_options = state.leptos.clone();
     let settings = Arc::clone(&state.http);
     let (api, api_doc) = api::api(&settings).split_for_parts();

@@ -84,3 +84,71 @@ async fn the_schema_refuses_overbooking_and_backwards_stays(pool: PgPool) {
         Some("bookings_check_out_after_check_in")
     );
 }
+
+#[sqlx::test(migrator = "server::MIGRATOR")]
+async fn pages_allow_only_scripts_with_this_responses_nonce(pool: PgPool) {
+    let app = TestApp::new(pool);
+    let first = app.get("/").await;
+    let second = app.get("/").await;
+    let nonce_of = |policy: &str| {
+        policy
+            .split("'nonce-")
+            .nth(1)
+            .and_then(|rest| rest.split_once('\''))
+            .map(|(nonce, _)| nonce.to_owned())
+            .unwrap_or_else(|| panic!("no nonce in {policy}"))
+    };
+    let policy = first.header("content-security-policy");
+    let nonce = nonce_of(policy);
+
+    assert!(
+        !policy.contains("script-src 'self' 'unsafe-inline'"),
+        "{policy}"
+    );
+    assert!(
+        first.body.contains(&format!("nonce=\"{nonce}\"")),
+        "{}",
+        first.body
+    );
+    assert_ne!(nonce, nonce_of(second.header("content-security-policy")));
+    let docs = app.get("/api-docs/").await;
+    assert!(
+        docs.header("content-security-policy")
+            .contains("script-src 'self';"),
+        "{}",
+        docs.header("content-security-policy")
+    );
+}
+
+#[sqlx::test(migrator = "server::MIGRATOR")]
+async fn request_ids_are_ours_even_when_the_client_sends_one(pool: PgPool) {
+    let app = TestApp::new(pool);
+    let request = axum::http::Request::get("/healthz")
+        .header("x-request-id", "attacker-chosen-id")
+        .body(axum::body::Body::empty())
+        .expect("request");
+    let response = app.request(request).await;
+    let id = response.header("x-request-id");
+    assert_eq!(id.len(), 36, "a UUID, not the client's: {id}");
+    assert!(!id.contains("attacker"));
+}
+
+#[sqlx::test(migrator = "server::MIGRATOR")]
+async fn answers_to_a_signed_in_caller_are_not_stored(pool: PgPool) {
+    let app = TestApp::new(pool.clone());
+    let user = crate::helpers::create_user(&pool, "guest").await;
+    let mine = app
+        .json(
+            axum::http::Method::GET,
+            "/api/v1/auth/me",
+            Some(&user),
+            None,
+        )
+        .await;
+    let page = app.get_with_session("/bookings", &user).await;
+    let anonymous = app.get("/healthz").await;
+
+    assert_eq!(mine.header("cache-control"), "no-store");
+    assert_eq!(page.header("cache-control"), "no-store");
+    assert_eq!(anonymous.header("cache-control"), "");
+}
