@@ -140,6 +140,12 @@ pub struct Config {
     #[arg(long, env = "ROOMBOOK_COOKIE_SECURE", value_enum, default_value_t = CookieSecure::Auto)]
     pub cookie_secure: CookieSecure,
 
+    /// The address people reach the site at, e.g. `https://rooms.example.com`
+    /// behind a TLS-terminating proxy. With `https`, the session cookie is
+    /// `Secure` and `__Host-` prefixed.
+    #[arg(long, env = "ROOMBOOK_PUBLIC_URL", value_parser = parse_public_url)]
+    pub public_url: Option<String>,
+
     /// Log output: human-readable text or one JSON object per line.
     #[arg(long, env = "ROOMBOOK_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,
@@ -159,10 +165,23 @@ pub enum LogFormat {
 /// The `Secure` attribute of the session cookie.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum CookieSecure {
-    /// Secure unless listening on a loopback address.
+    /// Secure when `--public-url` is `https://…`; without a public URL,
+    /// unless listening on a loopback address (local use over plain HTTP).
     Auto,
     True,
     False,
+}
+
+fn parse_public_url(url: &str) -> Result<String, String> {
+    let url = url.trim_end_matches('/');
+    match url.split_once("://") {
+        Some(("http" | "https", host)) if !host.is_empty() && !host.contains('/') => {
+            Ok(url.to_owned())
+        }
+        _ => Err(format!(
+            "`{url}` is not an http(s) origin such as https://rooms.example.com"
+        )),
+    }
 }
 
 fn parse_time_zone(name: &str) -> Result<jiff::tz::TimeZone, String> {
@@ -178,7 +197,10 @@ impl Config {
     /// Whether the session cookie gets `Secure`, with `auto` resolved.
     pub fn secure_cookies(&self) -> bool {
         match self.cookie_secure {
-            CookieSecure::Auto => !self.listen.ip().is_loopback(),
+            CookieSecure::Auto => match &self.public_url {
+                Some(url) => url.starts_with("https://"),
+                None => !self.listen.ip().is_loopback(),
+            },
             CookieSecure::True => true,
             CookieSecure::False => false,
         }
@@ -246,6 +268,10 @@ mod tests {
             "false"
         ]));
         assert!(Cli::try_parse_from(["server", "--cookie-secure", "maybe"]).is_err());
+        // Behind a TLS-terminating proxy on loopback, the public URL decides.
+        assert!(secure(&["--public-url", "https://rooms.example.com/"]));
+        assert!(!secure(&["--public-url", "http://localhost:3000"]));
+        assert!(Cli::try_parse_from(["server", "--public-url", "rooms.example.com"]).is_err());
     }
 
     #[test]

@@ -26,7 +26,7 @@ use crate::{
     availability, bookings,
     config::Config,
     error::Error,
-    http::auth::{CookiePolicy, token_from_headers},
+    http::auth::CookiePolicy,
     property::Property,
     rooms,
 };
@@ -57,7 +57,7 @@ impl Services {
 /// Who is asking, from the session a server function's request carries.
 impl Services {
     async fn principal(&self, caller: &Caller) -> Result<Option<Principal>, Error> {
-        match token_from_headers(&caller.0) {
+        match self.cookies.token(&caller.0) {
             Some(token) => Ok(session::principal(&self.pool, token).await?),
             None => Ok(None),
         }
@@ -145,7 +145,7 @@ impl Backend for Services {
 
     async fn logout(&self, caller: &Caller) -> Result<String, AppError> {
         if let (Some(who), Some(token)) =
-            (self.principal(caller).await?, token_from_headers(&caller.0))
+            (self.principal(caller).await?, self.cookies.token(&caller.0))
         {
             auth::logout(&self.pool, who, token).await?;
         }

@@ -20,16 +20,22 @@ use crate::{
     error::Error,
 };
 
-/// Name of the session cookie browsers get; API clients send the same token
-/// as `Authorization: Bearer`.
+/// Name of the session cookie browsers get over plain HTTP (local use);
+/// API clients send the same token as `Authorization: Bearer`.
 pub const SESSION_COOKIE: &str = "roombook_session";
+
+/// Name of the session cookie over HTTPS: the `__Host-` prefix makes the
+/// browser refuse it unless it is `Secure`, for this host only and site-wide,
+/// so no other host (or plain-HTTP attacker) can plant one.
+pub const SECURE_SESSION_COOKIE: &str = "__Host-roombook_session";
 
 /// How the session cookie is set, fixed at start-up.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct CookiePolicy {
     /// Lifetime of the cookie, as long as the session's.
     pub max_age_secs: i64,
-    /// Whether the cookie is marked `Secure` (sent over HTTPS only).
+    /// Whether the site is served over HTTPS: then the cookie is `Secure`
+    /// and named with the `__Host-` prefix.
     pub secure: bool,
 }
 
@@ -39,6 +45,21 @@ impl CookiePolicy {
             max_age_secs: i64::from(config.session_ttl_hours) * 3600,
             secure: config.secure_cookies(),
         }
+    }
+
+    /// The session cookie's name under this policy.
+    pub fn name(self) -> &'static str {
+        if self.secure {
+            SECURE_SESSION_COOKIE
+        } else {
+            SESSION_COOKIE
+        }
+    }
+
+    /// The session token a request carries: `Authorization: Bearer` first,
+    /// then the session cookie of this policy's name.
+    pub fn token(self, headers: &HeaderMap) -> Option<&str> {
+        token_from_headers(headers, self.name())
     }
 
     /// The `Set-Cookie` value that hands `token` to a browser.
@@ -55,7 +76,7 @@ impl CookiePolicy {
     /// elsewhere cannot act as the user) while links from other sites still
     /// arrive signed in; `HttpOnly` keeps it away from scripts.
     fn build(self, token: &str, max_age_secs: i64) -> HeaderValue {
-        let cookie = Cookie::build((SESSION_COOKIE, token))
+        let cookie = Cookie::build((self.name(), token))
             .http_only(true)
             .same_site(SameSite::Lax)
             .path("/")
@@ -68,8 +89,8 @@ impl CookiePolicy {
 }
 
 /// The session token a request carries: `Authorization: Bearer` first, then
-/// the session cookie.
-pub fn token_from_headers(headers: &HeaderMap) -> Option<&str> {
+/// the cookie named `cookie_name`.
+pub fn token_from_headers<'a>(headers: &'a HeaderMap, cookie_name: &str) -> Option<&'a str> {
     let bearer = headers
         .get(header::AUTHORIZATION)
         .and_then(|value| value.to_str().ok())
@@ -84,7 +105,7 @@ pub fn token_from_headers(headers: &HeaderMap) -> Option<&str> {
             .filter_map(|value| value.to_str().ok())
             .flat_map(Cookie::split_parse)
             .filter_map(Result::ok)
-            .find(|cookie| cookie.name() == SESSION_COOKIE)
+            .find(|cookie| cookie.name() == cookie_name)
             .and_then(|cookie| cookie.value_raw())
     })
 }
@@ -109,7 +130,7 @@ impl FromRequestParts<AppState> for MaybeAuthUser {
         if let Some(cached) = parts.extensions.get::<Self>() {
             return Ok(*cached);
         }
-        let principal = match token_from_headers(&parts.headers) {
+        let principal = match state.services.cookies.token(&parts.headers) {
             Some(token) => session::principal(&state.services.pool, token)
                 .await
                 .map_err(Error::from)?,
@@ -155,13 +176,13 @@ mod tests {
             (header::AUTHORIZATION, "Bearer abc"),
             (header::COOKIE, "roombook_session=def"),
         ]);
-        assert_eq!(token_from_headers(&map), Some("abc"));
+        assert_eq!(token_from_headers(&map, SESSION_COOKIE), Some("abc"));
     }
 
     #[test]
     fn session_cookie_is_found_among_others() {
         let map = headers(&[(header::COOKIE, "theme=dark; roombook_session=def; x=1")]);
-        assert_eq!(token_from_headers(&map), Some("def"));
+        assert_eq!(token_from_headers(&map, SESSION_COOKIE), Some("def"));
     }
 
     #[test]
@@ -170,7 +191,7 @@ mod tests {
             (header::AUTHORIZATION, "Basic dXNlcjpwYXNz"),
             (header::COOKIE, "roombook_session_old=x"),
         ]);
-        assert_eq!(token_from_headers(&map), None);
+        assert_eq!(token_from_headers(&map, SESSION_COOKIE), None);
     }
 
     #[test]
@@ -189,7 +210,19 @@ mod tests {
         };
         assert_eq!(
             secure.clearing_cookie(),
-            "roombook_session=; HttpOnly; SameSite=Lax; Secure; Path=/; Max-Age=0"
+            "__Host-roombook_session=; HttpOnly; SameSite=Lax; Secure; Path=/; Max-Age=0"
         );
+    }
+
+    #[test]
+    fn over_https_only_the_host_prefixed_cookie_counts() {
+        let secure = CookiePolicy {
+            max_age_secs: 60,
+            secure: true,
+        };
+        let planted = headers(&[(header::COOKIE, "roombook_session=planted")]);
+        let real = headers(&[(header::COOKIE, "__Host-roombook_session=real")]);
+        assert_eq!(secure.token(&planted), None);
+        assert_eq!(secure.token(&real), Some("real"));
     }
 }

@@ -23,6 +23,7 @@ use tower_http::{
 };
 use tracing::Level;
 
+use super::auth::{SECURE_SESSION_COOKIE, SESSION_COOKIE, token_from_headers};
 use super::problem::{ApiError, Problem, api_errors_as_problems, problem_response};
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
@@ -170,7 +171,10 @@ async fn personal_answers_not_stored(
     request: Request<axum::body::Body>,
     next: axum::middleware::Next,
 ) -> Response {
-    let personal = super::auth::token_from_headers(request.headers()).is_some()
+    let headers = request.headers();
+    let personal = [SESSION_COOKIE, SECURE_SESSION_COOKIE]
+        .iter()
+        .any(|name| token_from_headers(headers, name).is_some())
         && !request.uri().path().starts_with("/pkg/");
     let mut response = next.run(request).await;
     if personal {

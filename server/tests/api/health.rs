@@ -95,8 +95,10 @@ async fn pages_allow_only_scripts_with_this_responses_nonce(pool: PgPool) {
             .split("'nonce-")
             .nth(1)
             .and_then(|rest| rest.split_once('\''))
-            .map(|(nonce, _)| nonce.to_owned())
-            .unwrap_or_else(|| panic!("no nonce in {policy}"))
+            .map_or_else(
+                || panic!("no nonce in {policy}"),
+                |(nonce, _)| nonce.to_owned(),
+            )
     };
     let policy = first.header("content-security-policy");
     let nonce = nonce_of(policy);

@@ -19,7 +19,7 @@ use crate::{
     auth,
     http::{
         AppState,
-        auth::{AuthUser, CookiePolicy, token_from_headers},
+        auth::{AuthUser, CookiePolicy},
         extract::AppJson,
         problem::{ApiError, Problem},
     },
@@ -188,7 +188,11 @@ async fn logout(
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     // `AuthUser` has just accepted this very token.
-    let token = token_from_headers(&headers).ok_or(crate::error::Error::Unauthenticated)?;
+    let token = state
+        .services
+        .cookies
+        .token(&headers)
+        .ok_or(crate::error::Error::Unauthenticated)?;
     auth::logout(&state.services.pool, who, token).await?;
     let clear = state.services.cookies.clearing_cookie();
     Ok((StatusCode::NO_CONTENT, [(header::SET_COOKIE, clear)]).into_response())
