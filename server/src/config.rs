@@ -140,6 +140,11 @@ pub struct Config {
     #[arg(long, env = "ROOMBOOK_COOKIE_SECURE", value_enum, default_value_t = CookieSecure::Auto)]
     pub cookie_secure: CookieSecure,
 
+    /// ISO 4217 code of the property's currency: every room's prices are in
+    /// it (a room in another one is refused).
+    #[arg(long, env = "ROOMBOOK_CURRENCY", default_value = "EUR", value_parser = parse_currency)]
+    pub currency: String,
+
     /// The address people reach the site at, e.g. `https://rooms.example.com`
     /// behind a TLS-terminating proxy. With `https`, the session cookie is
     /// `Secure` and `__Host-` prefixed.
@@ -170,6 +175,12 @@ pub enum CookieSecure {
     Auto,
     True,
     False,
+}
+
+fn parse_currency(code: &str) -> Result<String, String> {
+    shared_schema::rooms::validate_currency(code)
+        .map(|()| code.to_owned())
+        .map_err(str::to_owned)
 }
 
 fn parse_public_url(url: &str) -> Result<String, String> {

@@ -54,6 +54,15 @@ impl Application {
             .await
             .with_context(|| format!("cannot listen on {}", config.listen))?;
         let state = AppState::new(&config, database.pool.clone(), listener.local_addr()?);
+        let property = &state.services.property;
+        let foreign = rooms::foreign_currencies(&database.pool, property).await?;
+        anyhow::ensure!(
+            foreign.is_empty(),
+            "active rooms are priced in {} but the property's currency is {}: \
+             start with --currency set to the rooms' currency, or deactivate those rooms",
+            foreign.join(", "),
+            property.currency,
+        );
         let limits = http::serve::ConnectionLimits {
             header_read_timeout: Duration::from_secs(config.header_read_timeout_secs),
             max_connections: config.max_connections,

@@ -1,8 +1,11 @@
-//! The property being booked: its calendar (time zone and booking horizon).
+//! The property being booked: its calendar (time zone and booking horizon)
+//! and its one currency.
 //!
-//! Every use case that checks dates builds its validation context from
-//! here, so the REST API and the server functions cannot disagree about
-//! which nights can be booked.
+//! Every use case that checks dates or prices builds its validation context
+//! from here, so the REST API and the server functions cannot disagree
+//! about which nights can be booked. One currency for every room keeps
+//! prices comparable: a search sorted by price never weighs euros against
+//! dollars.
 
 use chrono::{NaiveDate, Utc};
 use shared_schema::BookingWindow;
@@ -13,6 +16,8 @@ use crate::config::Config;
 pub struct Property {
     time_zone: jiff::tz::TimeZone,
     horizon_days: i32,
+    /// ISO 4217 code of every price, e.g. `EUR`.
+    pub currency: String,
 }
 
 impl Property {
@@ -20,6 +25,7 @@ impl Property {
         Self {
             time_zone: config.time_zone.clone(),
             horizon_days: config.horizon_days,
+            currency: config.currency.clone(),
         }
     }
 

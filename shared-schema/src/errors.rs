@@ -195,8 +195,6 @@ pub enum ConflictCode {
     SoldOut,
     /// A new unit count is below what some nights already have booked.
     BelowBooked,
-    /// A room's currency cannot change once it has bookings.
-    CurrencyLocked,
     /// An account with this e-mail address exists.
     EmailTaken,
     /// The stay has started and can no longer be cancelled online.
@@ -211,7 +209,6 @@ impl ConflictCode {
         match self {
             Self::SoldOut => "sold_out",
             Self::BelowBooked => "below_booked",
-            Self::CurrencyLocked => "currency_locked",
             Self::EmailTaken => "email_taken",
             Self::AlreadyStarted => "already_started",
             Self::IdempotencyInProgress => "idempotency_in_progress",

@@ -84,6 +84,7 @@ pub(crate) async fn create(
     input: RoomInput,
 ) -> Result<Room, Error> {
     let input = validated(input.normalized(), &())?;
+    in_property_currency(property, Some(&input.currency))?;
     let mut tx = pool.begin().await?;
     let room = repo::insert(&mut tx, &input).await?;
     availability::create_for_room(&mut tx, room.id, &property.booking_window()).await?;
@@ -103,21 +104,10 @@ pub(crate) async fn patch(
     patch: RoomPatch,
 ) -> Result<Room, Error> {
     let patch = &validated(patch.normalized(), &())?;
+    in_property_currency(property, patch.currency.as_ref())?;
     let today = property.today();
     let mut tx = pool.begin().await?;
     let current = repo::lock(&mut tx, id).await?.ok_or(Error::NotFound)?;
-    if patch
-        .currency
-        .as_ref()
-        .is_some_and(|currency| *currency != current.currency)
-        && repo::has_bookings(&mut *tx, id).await?
-    {
-        return Err(Conflict::new(
-            ConflictCode::CurrencyLocked,
-            "This room has bookings in its current currency; create a new room instead.",
-        )
-        .into());
-    }
     if let Some(total) = patch
         .total_inventory
         .filter(|t| *t != current.total_inventory)
@@ -140,6 +130,30 @@ pub(crate) async fn patch(
     let room = repo::update(&mut tx, id, patch).await?;
     tx.commit().await?;
     Ok(room)
+}
+
+/// Every room is priced in the property's currency (a room left in another
+/// one by an older version is inactive until an admin moves it over).
+fn in_property_currency(property: &Property, currency: Option<&String>) -> Result<(), Error> {
+    match currency {
+        Some(currency) if *currency != property.currency => Err(Error::invalid(
+            "currency",
+            format!(
+                "This property's prices are in {}; every room uses that currency.",
+                property.currency
+            ),
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// The currencies active rooms are priced in, other than the property's:
+/// the server refuses to start with any (prices would not compare).
+pub(crate) async fn foreign_currencies(
+    pool: &PgPool,
+    property: &Property,
+) -> Result<Vec<String>, Error> {
+    Ok(repo::active_currencies_other_than(pool, &property.currency).await?)
 }
 
 /// Hides a room from search and booking; its bookings stay as they are.

@@ -6,7 +6,7 @@ use shared_schema::{
     rooms::{Room, RoomInput, RoomPatch},
     search::{RoomSearch, SearchOptions, SearchSort},
 };
-use sqlx::{PgConnection, PgExecutor, PgPool};
+use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
 const ROOM_COLUMNS: &str =
@@ -167,16 +167,6 @@ pub(super) async fn update(
     .await
 }
 
-pub(super) async fn has_bookings(
-    executor: impl PgExecutor<'_>,
-    id: Uuid,
-) -> Result<bool, sqlx::Error> {
-    sqlx::query_scalar("select exists (select 1 from bookings where room_id = $1)")
-        .bind(id)
-        .fetch_one(executor)
-        .await
-}
-
 /// Future nights following the old base unit count whose bookings exceed
 /// the new count; locks them (night order) so no booking slips in between.
 pub(super) async fn nights_booked_above(
@@ -235,4 +225,16 @@ pub(super) async fn deactivate(pool: &PgPool, id: Uuid) -> Result<bool, sqlx::Er
         .execute(pool)
         .await?;
     Ok(done.rows_affected() == 1)
+}
+
+pub(super) async fn active_currencies_other_than(
+    pool: &PgPool,
+    currency: &str,
+) -> Result<Vec<String>, sqlx::Error> {
+    sqlx::query_scalar(
+        "select distinct currency from rooms where active and currency <> $1 order by currency",
+    )
+    .bind(currency)
+    .fetch_all(pool)
+    .await
 }

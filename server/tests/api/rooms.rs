@@ -287,3 +287,61 @@ async fn a_deactivated_room_disappears_for_guests_but_not_for_admins(pool: PgPoo
     assert_eq!(nights.status, 200, "{}", nights.body);
     assert!(nights.json().as_array().is_some_and(|n| !n.is_empty()));
 }
+
+#[sqlx::test(migrator = "server::MIGRATOR")]
+async fn every_room_is_priced_in_the_property_currency(pool: PgPool) {
+    let app = TestApp::new(pool.clone());
+    let admin = create_user(&pool, "admin").await;
+    let mut in_dollars = garden_double();
+    in_dollars["currency"] = json!("USD");
+
+    let created = app
+        .json(
+            Method::POST,
+            "/api/v1/admin/rooms",
+            Some(&admin),
+            Some(in_dollars),
+        )
+        .await;
+    let id = create_room(&app, &admin).await;
+    let patched = app
+        .json(
+            Method::PATCH,
+            &format!("/api/v1/admin/rooms/{id}"),
+            Some(&admin),
+            Some(json!({ "currency": "GBP" })),
+        )
+        .await;
+
+    for refused in [&created, &patched] {
+        assert_eq!(refused.status, 422, "{}", refused.body);
+        let problem = refused.json();
+        assert_eq!(problem["errors"][0]["field"], "currency");
+        assert!(
+            problem["errors"][0]["message"]
+                .as_str()
+                .is_some_and(|m| m.contains("EUR")),
+            "{}",
+            refused.body
+        );
+    }
+}
+
+#[sqlx::test(migrator = "server::MIGRATOR")]
+async fn the_server_will_not_start_with_active_rooms_in_another_currency(pool: PgPool) {
+    sqlx::query(
+        "insert into rooms (name, description, capacity, price_cents, currency, total_inventory)
+         values ('Dollar Suite', '', 2, 10000, 'USD', 1)",
+    )
+    .execute(&pool)
+    .await
+    .expect("room");
+    let mut config = server::Config::default_for_tests();
+    config.listen = "127.0.0.1:0".parse().expect("address");
+
+    let refused = server::Application::with_database(config, pool.into())
+        .await
+        .expect_err("prices in two currencies");
+
+    assert!(refused.to_string().contains("USD"), "{refused}");
+}
