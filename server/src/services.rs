@@ -54,12 +54,24 @@ impl Services {
     }
 }
 
+/// The caller of one request, looked up once however many server
+/// functions a page render runs (the router provides a fresh one per
+/// request through Leptos context).
+#[derive(Debug, Clone, Default)]
+pub struct RequestPrincipal(Arc<tokio::sync::OnceCell<Option<Principal>>>);
+
 /// Who is asking, from the session a server function's request carries.
 impl Services {
     async fn principal(&self, caller: &Caller) -> Result<Option<Principal>, Error> {
-        match self.cookies.token(&caller.0) {
-            Some(token) => Ok(session::principal(&self.pool, token).await?),
-            None => Ok(None),
+        let lookup = || async {
+            match self.cookies.token(&caller.0) {
+                Some(token) => session::principal(&self.pool, token).await,
+                None => Ok(None),
+            }
+        };
+        match leptos::prelude::use_context::<RequestPrincipal>() {
+            Some(cached) => Ok(*cached.0.get_or_try_init(lookup).await?),
+            None => Ok(lookup().await?),
         }
     }
 

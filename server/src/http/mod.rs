@@ -118,10 +118,12 @@ impl FromRef<AppState> for LeptosOptions {
 /// The whole application as one router; tests drive it in memory.
 pub fn router(state: AppState) -> Router {
     let backend: Arc<dyn Backend> = state.services.clone();
-    // Every render gets the port to the use cases and this response's CSP
-    // nonce (Leptos puts it on the inline scripts it writes).
+    // Every render gets the port to the use cases, a slot for the caller
+    // (looked up once per request) and this response's CSP nonce (Leptos
+    // puts it on the inline scripts it writes).
     let provide_backend = move || {
         provide_context(Arc::clone(&backend));
+        provide_context(crate::services::RequestPrincipal::default());
         if let Some(nonce) = use_context::<axum::http::request::Parts>()
             .and_then(|parts| parts.extensions.get::<middleware::CspNonce>().cloned())
         {
