@@ -245,7 +245,25 @@ impl EmbeddedPostgres {
         let began = Instant::now();
         let bin_dir = find_binaries(std::env::var_os("PATH").as_deref(), Path::new(LIB_ROOT))?;
         let run_as = RunAs::detect().await?;
-        let data_dir = prepare_data_dir(data_dir, &run_as).await?;
+        let data_dir = match prepare_data_dir(data_dir, &run_as).await {
+            // A checkout in a private folder (root's home, a `mktemp -d`):
+            // the service user cannot reach it, so the cluster goes to a
+            // folder it can, named after the requested one so that the next
+            // start finds it again.
+            Err(EmbeddedError::DataDirUnreachable { dir, user }) => {
+                let fallback = reachable_fallback(&dir);
+                tracing::warn!(
+                    requested = %dir.display(),
+                    data_dir = %fallback.display(),
+                    user,
+                    "the database user cannot reach the data folder; using another one"
+                );
+                // Only our own empty folder is left behind; the cluster was never there.
+                let _ = tokio::fs::remove_dir(&dir).await;
+                prepare_data_dir(&fallback, &run_as).await?
+            }
+            other => other?,
+        };
         let socket_dir = socket_dir_for(&data_dir, run_as.uid());
         let mut pg = Self {
             data_dir,
@@ -662,6 +680,19 @@ async fn prepare_data_dir(requested: &Path, run_as: &RunAs) -> Result<PathBuf, E
         }
     }
     Ok(dir)
+}
+
+/// Where a cluster goes when the service user cannot reach `requested`:
+/// under world-traversable `/var/tmp`, one folder per requested path.
+fn reachable_fallback(requested: &Path) -> PathBuf {
+    use sha2::Digest;
+    // A hash that stays the same across Rust releases, unlike `DefaultHasher`.
+    let digest = sha2::Sha256::digest(requested.as_os_str().as_bytes());
+    let name: String = digest[..8]
+        .iter()
+        .map(|byte| format!("{byte:02x}"))
+        .collect();
+    PathBuf::from(format!("/var/tmp/roombook-data-{name}"))
 }
 
 /// `<data_dir>/run` when its socket path fits and needs no quoting, else a
