@@ -5,6 +5,7 @@
 # wasm-bindgen-cli and wasm-opt at pinned versions, and the
 # PostgreSQL server binaries when no DATABASE_URL is set (the server then runs
 # its own cluster under ./data). Extra arguments go to the server, e.g.
+# `scripts/run.sh --demo` (a demo property in an empty database) or
 # `scripts/run.sh --listen 0.0.0.0:3000`; `scripts/run.sh --help` lists every
 # setting.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"

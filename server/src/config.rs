@@ -140,6 +140,11 @@ pub struct Config {
     #[arg(long, env = "ROOMBOOK_COOKIE_SECURE", value_enum, default_value_t = CookieSecure::Auto)]
     pub cookie_secure: CookieSecure,
 
+    /// Fill an empty database with a demo property (rooms, prices, closed
+    /// nights, bookings) and print a demo admin's and guest's sign-in.
+    #[arg(long, env = "ROOMBOOK_DEMO")]
+    pub demo: bool,
+
     /// ISO 4217 code of the property's currency: every room's prices are in
     /// it (a room in another one is refused).
     #[arg(long, env = "ROOMBOOK_CURRENCY", default_value = "EUR", value_parser = parse_currency)]

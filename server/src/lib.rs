@@ -8,6 +8,7 @@ pub mod availability;
 pub mod bookings;
 pub mod config;
 pub mod db;
+pub mod demo;
 pub mod error;
 pub mod http;
 pub mod property;
@@ -73,6 +74,12 @@ impl Application {
             database,
             limits,
         })
+    }
+
+    /// Fills an empty database with the demo property (`--demo`).
+    pub async fn seed_demo(&self) -> anyhow::Result<demo::DemoAccounts> {
+        let services = &self.state.services;
+        demo::seed(&services.pool, &services.property, services.sessions).await
     }
 
     /// Where the server listens (useful with port 0).

@@ -40,10 +40,22 @@ async fn main() -> std::process::ExitCode {
 async fn serve(config: server::Config) -> anyhow::Result<()> {
     // Ready before the first sign-in, so no login pays for it.
     tokio::task::spawn_blocking(auth::password::warm_up);
-    Application::build(config)
-        .await?
-        .run_until(shutdown_signal())
-        .await
+    let demo = config.demo;
+    let app = Application::build(config).await?;
+    if demo {
+        let accounts = app.seed_demo().await?;
+        let address = app.local_addr()?;
+        println!("Demo property ready at http://{address}/");
+        println!(
+            "  admin: {}  password: {}",
+            accounts.admin.0, accounts.admin.1
+        );
+        println!(
+            "  guest: {}  password: {}",
+            accounts.guest.0, accounts.guest.1
+        );
+    }
+    app.run_until(shutdown_signal()).await
 }
 
 async fn embedded_postgres(config: &server::Config) -> anyhow::Result<()> {

@@ -688,11 +688,12 @@ fn reachable_fallback(requested: &Path) -> PathBuf {
     use sha2::Digest;
     // A hash that stays the same across Rust releases, unlike `DefaultHasher`.
     let digest = sha2::Sha256::digest(requested.as_os_str().as_bytes());
-    let name: String = digest[..8]
-        .iter()
-        .map(|byte| format!("{byte:02x}"))
-        .collect();
-    PathBuf::from(format!("/var/tmp/roombook-data-{name}"))
+    let mut first = [0_u8; 8];
+    first.copy_from_slice(&digest[..8]);
+    PathBuf::from(format!(
+        "/var/tmp/roombook-data-{:016x}",
+        u64::from_be_bytes(first)
+    ))
 }
 
 /// `<data_dir>/run` when its socket path fits and needs no quoting, else a

@@ -9,6 +9,7 @@ mod bookings;
 mod bookings_concurrency;
 mod bookings_idempotency;
 mod connections;
+mod demo;
 mod health;
 mod openapi;
 mod pages;
