@@ -19,6 +19,8 @@
 #   NGINX_RATE           flood guard, requests/s per client; default 50
 #   NGINX_BURST          flood guard burst; default 200
 #   CRS_RULES_DIR        default /usr/share/modsecurity-crs/rules (Debian)
+#   MODSEC_DEBUG_LOG_LEVEL  0-9, writes logs/modsec_debug.log (slow; 9 names
+#                        every rule that matched); default 0 = none
 set -euo pipefail
 
 out="${1:?usage: render-nginx.sh RUNTIME_DIR}"
@@ -77,6 +79,10 @@ render() {
 
 render "$here/nginx.conf" "$out/nginx.conf"
 render "$here/modsecurity/main.conf.in" "$out/modsecurity/main.conf"
+if [ "${MODSEC_DEBUG_LOG_LEVEL:-0}" != 0 ]; then
+    printf 'SecDebugLog %s/logs/modsec_debug.log\nSecDebugLogLevel %s\n' \
+        "$out" "$MODSEC_DEBUG_LOG_LEVEL" >>"$out/modsecurity/main.conf"
+fi
 
 # Workers (not the master) write the logs and temporary files.
 if [ "$(id -u)" -eq 0 ]; then
