@@ -419,8 +419,8 @@ _ct_product_requests() {
         --data-urlencode 'form[capacity]=2' --data-urlencode 'form[price]=139.00' \
         --data-urlencode 'form[currency]=EUR' --data-urlencode 'form[total_inventory]=3'
     expect_passes "server function update_room with prose (form post, cookie)" 200
-    req "${sf[@]}" "$URL/api/bookings" --data-urlencode 'filter=upcoming' --data-urlencode 'mine=true'
-    if blocked_by_waf; then fail "server function bookings" "refused by the WAF"; else pass "server function bookings (status $STATUS)"; fi
+    req "${sf[@]}" "$URL/api/bookings" --data-urlencode "filter[from]=$check_in" --data-urlencode 'mine=false'
+    expect_passes "server function bookings (admin, all guests)" 200
     req "${sf[@]}" "$URL/api/cancel_booking" --data-urlencode "id=$booking_id"
     expect_passes "server function cancel_booking" 200
 
@@ -599,8 +599,12 @@ _ct_forwarded_for() {
         # client may get 10 attempts per instance, but never more, and a
         # forged X-Forwarded-For does not make it a new client.
         echo "note: this server has no --redis-url: limits are per instance; checking 10 x 3 + 1 attempts" >&2
-        if [ -n "$limited_at" ] && [ "$limited_at" -le 31 ] && [ "${statuses[-1]}" = 429 ]; then
-            pass "sign-in attempts with forged X-Forwarded-For are limited (429 at attempt $limited_at; per-instance counters)"
+        local answered=0 other=0 status
+        for status in "${statuses[@]}"; do
+            case "$status" in 401) answered=$((answered + 1)) ;; 429) ;; *) other=$((other + 1)) ;; esac
+        done
+        if [ -n "$limited_at" ] && [ "$answered" -le 30 ] && [ "$other" = 0 ]; then
+            pass "sign-in attempts with forged X-Forwarded-For are limited ($answered of 31 answered, first 429 at attempt $limited_at; per-instance counters)"
         else
             fail "sign-in attempts with forged X-Forwarded-For are limited" "statuses: ${statuses[*]}"
         fi

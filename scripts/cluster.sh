@@ -274,7 +274,7 @@ for ((i = 1; i <= instances; i++)); do
     say "starting instance $i on 127.0.0.1:$port"
     # URLs by environment, not flags: they may hold passwords and flags show
     # up in the process list. REDIS_URL is read by servers that support it.
-    DATABASE_URL="$database_url" REDIS_URL="$redis_url" \
+    DATABASE_URL="$database_url" REDIS_URL="$redis_url" NO_COLOR=1 \
         start "app-$i" "$logs/app-$i.log" "$server" \
         --listen "127.0.0.1:$port" \
         --site-root "$site" \
@@ -345,6 +345,9 @@ printf 'CLUSTER_LOGS=%s\n' "$logs"
 # password and is not repeated.
 [ -n "${DATABASE_URL:-}" ] || printf 'CLUSTER_DATABASE_URL=%s\n' "$database_url"
 [ -n "${REDIS_URL:-}" ] || printf 'CLUSTER_REDIS_URL=%s\n' "$redis_url"
+pid_list=""
+for i in "${!pids[@]}"; do pid_list+="${pid_list:+,}${names[$i]}:${pids[$i]}"; done
+printf 'CLUSTER_PIDS=%s\n' "$pid_list"
 printf 'CLUSTER_READY=1\n'
 if [ "$foreground" = 0 ]; then
     log "Roombook runs at $url ($instances instances behind nginx + ModSecurity/CRS)"
@@ -352,15 +355,27 @@ if [ "$foreground" = 0 ]; then
     log "logs: $logs and $dir/nginx/logs; Ctrl-C stops everything"
 fi
 
-# --- run until a signal, or until a process dies ----------------------------
-while true; do
-    wait -n "${pids[@]}" 2>/dev/null || true
+# --- run until a signal ---------------------------------------------------------
+# An instance, Redis or PostgreSQL that exits is reported and the rest keeps
+# running: that is the degraded cluster fault tests look at (nginx routes
+# around a dead instance). Without nginx there is no cluster: then stop.
+live=("${pids[@]}")
+while [ "${#live[@]}" -gt 0 ]; do
+    exited=""
+    code=0
+    wait -n -p exited "${live[@]}" || code=$?
+    [ -n "$exited" ] || continue
+    still=()
+    for pid in "${live[@]}"; do [ "$pid" = "$exited" ] || still+=("$pid"); done
+    live=("${still[@]}")
     for i in "${!pids[@]}"; do
-        if ! alive "${pids[$i]}"; then
-            [ "$stopping" = 1 ] && exit 0
-            echo "cluster.sh: ${names[$i]} (pid ${pids[$i]}) exited; stopping the cluster (logs in $logs)" >&2
+        [ "${pids[$i]}" = "$exited" ] || continue
+        echo "cluster.sh: ${names[$i]} (pid $exited) exited with status $code (logs in $logs)" >&2
+        if [ "${names[$i]}" = nginx ]; then
             shutdown
             exit 1
         fi
     done
 done
+echo "cluster.sh: every process has exited" >&2
+exit 1
