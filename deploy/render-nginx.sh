@@ -16,6 +16,8 @@
 #   NGINX_PUBLIC_HTTPS_PORT  port in redirect URLs; default: the port of
 #                        NGINX_HTTPS_LISTEN (none in the URL when 443)
 #   NGINX_USER           worker user when started as root; default www-data
+#   NGINX_ERROR_LOG / NGINX_ACCESS_LOG  default RUNTIME_DIR/logs/{error,access}.log
+#                        (a container sets /dev/stderr and /dev/stdout)
 #   NGINX_RATE           flood guard, requests/s per client; default 50
 #   NGINX_BURST          flood guard burst; default 200
 #   CRS_RULES_DIR        default /usr/share/modsecurity-crs/rules (Debian)
@@ -59,6 +61,8 @@ render() {
     text="$(cat "$1")"
     text="${text//@@PREFIX@@/$out}"
     text="${text//@@NGINX_USER@@/${NGINX_USER:-www-data}}"
+    text="${text//@@ERROR_LOG@@/${NGINX_ERROR_LOG:-$out/logs/error.log}}"
+    text="${text//@@ACCESS_LOG@@/${NGINX_ACCESS_LOG:-$out/logs/access.log}}"
     text="${text//@@UPSTREAM_SERVERS@@/$servers}"
     text="${text//@@HTTP_LISTEN@@/$http_listen}"
     text="${text//@@HTTPS_LISTEN@@/$https_listen}"
