@@ -126,7 +126,9 @@ start_time() { awk '{ print $22 }' "/proc/$1/stat" 2>/dev/null; }
 start() { # name, log file, command...
     local name="$1" logfile="$2"
     shift 2
-    setsid "$@" >"$logfile" 2>&1 </dev/null &
+    # Without the lock's descriptor: a process that outlives this script
+    # must not keep the folder locked.
+    setsid "$@" >"$logfile" 2>&1 </dev/null 9>&- &
     local pid=$!
     pids+=("$pid")
     names+=("$name")
@@ -239,7 +241,7 @@ if [ -z "$database_url" ]; then
     chmod 755 "$dir"
     : >"$run/postgres.out"
     setsid "$server" --data-dir "$dir/postgres" embedded-postgres \
-        >"$run/postgres.out" 2>"$logs/postgres.log" </dev/null &
+        >"$run/postgres.out" 2>"$logs/postgres.log" </dev/null 9>&- &
     pids+=("$!")
     names+=(postgres)
     echo "$! $(start_time "$!")" >"$run/postgres.pid"
