@@ -49,8 +49,12 @@ mkdir -p "$out/logs" "$out/modsecurity" \
 
 servers=""
 for upstream in $NGINX_UPSTREAMS; do
-    # One failure takes an instance out for 5 s; nginx tries the others.
-    servers+="        server $upstream max_fails=1 fail_timeout=5s;"$'\n'
+    # Three failures (refused connection, timeout, 502/503) within 5 s take
+    # an instance out for 5 s. Each failed attempt is retried on another
+    # instance when it is safe (nginx.conf), so a dead instance costs a few
+    # quick retries; one overloaded moment (a 503) does not eject it and push
+    # its load onto the others.
+    servers+="        server $upstream max_fails=3 fail_timeout=5s;"$'\n'
 done
 servers="${servers%$'\n'}"
 
