@@ -48,7 +48,10 @@ run_cluster_tests() {
     local dir status=0
     dir="$(mktemp -d /var/tmp/roombook-cluster-test.XXXXXX)"
     log "cluster tests through nginx (at most ${seconds}s; runtime folder $dir)"
-    ROOMBOOK_SERVER_BIN="$server" LEPTOS_SITE_ROOT="$site" CLUSTER_PROFILE="$profile" \
+    # Its own PostgreSQL and Redis, never the machine's shared ones: a
+    # DATABASE_URL or REDIS_URL of the caller is not passed on.
+    env -u DATABASE_URL -u REDIS_URL \
+        ROOMBOOK_SERVER_BIN="$server" LEPTOS_SITE_ROOT="$site" CLUSTER_PROFILE="$profile" \
         timeout --signal=TERM --kill-after=45 "$seconds" \
         bash "$ROOT/scripts/cluster-test.sh" --run-in "$dir" || status=$?
     if [ "$status" = 124 ] || [ "$status" = 137 ]; then
@@ -98,6 +101,8 @@ _ct_main() {
     mkdir -p "$T"
     PASSED=0
     FAILED=0
+    ADMIN_TOKEN=""
+    ROOM_ID="00000000-0000-0000-0000-000000000000"
 
     # Free loopback ports: a random base, checked.
     local base port ok
