@@ -56,6 +56,21 @@ ensure_postgres_binaries() {
     apt_install postgresql
 }
 
+# nginx with ModSecurity v3 and the OWASP Core Rule Set (Debian 12:
+# nginx 1.22, libnginx-mod-http-modsecurity 1.0.3, modsecurity-crs 3.3.4),
+# openssl for the cluster's self-signed certificate, curl for its checks.
+# On a machine with systemd, installing nginx also starts Debian's own
+# nginx service on port 80; scripts/cluster.sh runs a separate nginx with
+# its own configuration and never touches that one.
+ensure_nginx() {
+    apt_install nginx libnginx-mod-http-modsecurity modsecurity-crs openssl curl
+}
+
+ensure_redis() {
+    command -v redis-server >/dev/null && command -v redis-cli >/dev/null && return 0
+    apt_install redis-server redis-tools
+}
+
 ensure_chromium() {
     apt_install chromium chromium-driver
 }
