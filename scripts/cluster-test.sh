@@ -322,7 +322,7 @@ _ct_product_requests() {
     expect_passes "REST sign-up (JSON, name with an apostrophe, password with SQL and HTML)" 201
     local cookie
     cookie="$(header set-cookie)"
-    if [[ "$cookie" == roombook_session=* && "$cookie" == *Secure* && "$cookie" == *HttpOnly* ]]; then
+    if [[ "$cookie" == __Host-roombook_session=* && "$cookie" == *Secure* && "$cookie" == *HttpOnly* ]]; then
         pass "the session cookie is Secure and HttpOnly behind TLS"
     else
         fail "the session cookie is Secure and HttpOnly behind TLS" "Set-Cookie: $cookie"
@@ -335,13 +335,13 @@ _ct_product_requests() {
 
     req "$URL/api/v1/auth/me" -H "Authorization: Bearer $token"
     expect_passes "bearer token" 200
-    req "$URL/api/v1/auth/me" -b "roombook_session=$token"
+    req "$URL/api/v1/auth/me" -b "__Host-roombook_session=$token"
     expect_passes "session cookie" 200
 
     req -X POST "$URL/api/login" -H 'Sec-Fetch-Site: same-origin' \
         --data-urlencode "input[email]=$email" --data-urlencode "input[password]=$password"
     expect_passes "server function form post /api/login (urlencoded)" 200
-    if [[ "$(header set-cookie)" == roombook_session=*Secure* ]]; then
+    if [[ "$(header set-cookie)" == __Host-roombook_session=*Secure* ]]; then
         pass "server-function sign-in sets the Secure cookie"
     else
         fail "server-function sign-in sets the Secure cookie" "$(header set-cookie)"
@@ -421,7 +421,7 @@ _ct_product_requests() {
 
     # Server functions as the browser sends them: urlencoded, Leptos names
     # (argument[field]), the session cookie, Sec-Fetch-Site.
-    local sf=(-X POST -H 'Sec-Fetch-Site: same-origin' -b "roombook_session=$admin_token")
+    local sf=(-X POST -H 'Sec-Fetch-Site: same-origin' -b "__Host-roombook_session=$admin_token")
     req "${sf[@]}" "$URL/api/search_rooms" \
         --data-urlencode "form[check_in]=$check_in" --data-urlencode "form[check_out]=$check_out" \
         --data-urlencode 'form[guests]=2' --data-urlencode 'form[units]=1' \
@@ -464,7 +464,7 @@ _ct_free_text() {
             fail "room prose passes (REST): $text" "refused by the WAF"
         fi
         FROM="127.0.2.$i" req -X POST "$URL/api/update_room" -H 'Sec-Fetch-Site: same-origin' \
-            -b "roombook_session=$ADMIN_TOKEN" --data-urlencode "id=$ROOM_ID" \
+            -b "__Host-roombook_session=$ADMIN_TOKEN" --data-urlencode "id=$ROOM_ID" \
             --data-urlencode "form[name]=Room $i" --data-urlencode "form[description]=$text" \
             --data-urlencode 'form[capacity]=2' --data-urlencode 'form[price]=120.50' \
             --data-urlencode 'form[currency]=EUR' --data-urlencode 'form[total_inventory]=3'
