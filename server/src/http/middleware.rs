@@ -24,7 +24,9 @@ use tower_http::{
 use tracing::Level;
 
 use super::auth::{SECURE_SESSION_COOKIE, SESSION_COOKIE, token_from_headers};
-use super::problem::{ApiError, Problem, api_errors_as_problems, problem_response};
+use super::problem::{
+    ApiError, Problem, api_errors_as_problems, problem_response, server_fn_errors_with_their_status,
+};
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
@@ -82,6 +84,9 @@ pub(super) fn apply(router: Router, request_timeout: Duration) -> Router {
         ))
         .layer(CatchPanicLayer::custom(panic_response))
         .layer(axum::middleware::from_fn(api_errors_as_problems))
+        .layer(axum::middleware::from_fn(
+            server_fn_errors_with_their_status,
+        ))
         .layer(axum::middleware::from_fn(content_security_policy))
         .layer(axum::middleware::from_fn(personal_answers_not_stored));
     for (name, value) in security_headers {

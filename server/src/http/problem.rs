@@ -247,6 +247,30 @@ pub async fn api_errors_as_problems(request: Request<Body>, next: Next) -> Respo
     Response::from_parts(parts, body)
 }
 
+/// Middleware for the server functions (under `/api/`, beside the REST
+/// API): arguments that do not deserialise are refused by Leptos before
+/// our code runs, and it answers every such error with a 500. The body is
+/// the [`app::AppError`] the page decodes; its own status is the right one.
+pub async fn server_fn_errors_with_their_status(request: Request<Body>, next: Next) -> Response {
+    let path = request.uri().path();
+    let is_server_fn = path.starts_with("/api/") && !path.starts_with(super::api::PREFIX);
+    let response = next.run(request).await;
+    if !is_server_fn || response.status() != StatusCode::INTERNAL_SERVER_ERROR {
+        return response;
+    }
+    let (mut parts, body) = response.into_parts();
+    // Error bodies are a few bytes of JSON; a larger one is not ours to read.
+    let Ok(bytes) = axum::body::to_bytes(body, 64 * 1024).await else {
+        return problem_response(&Problem::for_status(StatusCode::INTERNAL_SERVER_ERROR));
+    };
+    if let Ok(error) = serde_json::from_slice::<app::AppError>(&bytes)
+        && let Ok(status) = StatusCode::from_u16(error.status())
+    {
+        parts.status = status;
+    }
+    Response::from_parts(parts, Body::from(bytes))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

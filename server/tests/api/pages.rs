@@ -183,3 +183,18 @@ async fn site_files_go_out_gzipped_to_browsers_that_accept_it(pool: PgPool) {
     assert_eq!(plain.body, "body { margin: 0 }");
     std::fs::remove_dir_all(&site).ok();
 }
+
+#[sqlx::test(migrator = "server::MIGRATOR")]
+async fn server_function_arguments_that_do_not_parse_are_a_400_not_a_500(pool: PgPool) {
+    use axum::{body::Body, http::Request};
+    let app = TestApp::new(pool);
+    let request = Request::post("/api/cancel_booking")
+        .header("content-type", "application/x-www-form-urlencoded")
+        .header("sec-fetch-site", "same-origin")
+        .body(Body::from("id=not-a-uuid"))
+        .expect("request");
+
+    let response = app.request(request).await;
+
+    assert_eq!(response.status, 400, "{}", response.body);
+}
