@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every check and test: formatting, clippy for the server and the WASM
 # feature sets separately, then unit, integration and end-to-end (headless
-# Chromium) tests against a real PostgreSQL, a fresh database per test.
+# Chromium) tests against a real PostgreSQL, a fresh database per test, and
+# the cluster tests through nginx and the WAF.
 #
 # Uses the PostgreSQL at DATABASE_URL, else the one on 127.0.0.1:5432 if it
 # answers, else starts the server's embedded cluster for the run.
@@ -28,3 +29,8 @@ log "building the server and the tests"
 cargo build --locked --tests "${TEST_PACKAGES[@]}"
 
 with_test_database run_tests
+
+# Three instances behind nginx with the WAF, on their own PostgreSQL and
+# Redis: the REST flows and a browser journey pass, attacks get 403.
+source "$ROOT/scripts/cluster-test.sh"
+run_cluster_tests
