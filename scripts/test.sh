@@ -13,7 +13,9 @@ ensure_chromium
 cd "$ROOT"
 # Every cargo command here shares one set of compiled crates: the flags they
 # need are in .cargo/config.toml, not in the environment.
-export LEPTOS_SITE_ROOT="$ROOT/target/site"
+# Its own site folder: a test run never replaces the site `scripts/run.sh`
+# built (release) with a debug one.
+export LEPTOS_SITE_ROOT="$ROOT/target/test-site"
 
 log "cargo fmt --check"
 cargo fmt --all --check
