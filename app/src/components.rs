@@ -75,6 +75,20 @@ impl Checks {
             .update(|errors| errors.0.retain(|e| e.field != field));
     }
 
+    /// The form starts over (after a success that emptied it): no message
+    /// shows until the user changes a field or submits again.
+    pub(crate) fn reset(self) {
+        self.touched.set(Vec::new());
+        self.attempted.set(false);
+        self.server.set(FieldErrors::default());
+    }
+
+    /// Messages show for `fields` from the start: their values came from
+    /// the address, not from typing, and a wrong one must not wait.
+    pub(crate) fn show_now(self, fields: impl IntoIterator<Item = &'static str>) {
+        self.touched.update(|t| t.extend(fields));
+    }
+
     /// A submit attempt: every message shows. True when the form is valid.
     pub(crate) fn attempt(self) -> bool {
         self.attempted.set(true);
@@ -134,13 +148,18 @@ pub(crate) fn Field(
     }
 }
 
-/// An `<input>` bound to `value`, checked by `checks` under the name `id`.
+/// An `<input>` bound to `value`, checked by `checks` under the name
+/// `field` (`id` when not given), which is also its form field name.
 #[component]
 pub(crate) fn Input(
     id: &'static str,
     label: &'static str,
     value: RwSignal<String>,
     checks: Checks,
+    /// The form field, when two forms on a page share field names and so
+    /// need other ids.
+    #[prop(optional)]
+    field: Option<&'static str>,
     #[prop(default = "text")] kind: &'static str,
     #[prop(optional)] autocomplete: Option<&'static str>,
     #[prop(optional)] inputmode: Option<&'static str>,
@@ -149,13 +168,14 @@ pub(crate) fn Input(
     #[prop(optional)] step: Option<&'static str>,
     #[prop(optional)] hint: Option<&'static str>,
 ) -> impl IntoView {
-    let message = Signal::derive(move || checks.message(id));
+    let field = field.unwrap_or(id);
+    let message = Signal::derive(move || checks.message(field));
     view! {
         <Field id label message hint>
-            <input id=id name=id type=kind
+            <input id=id name=field type=kind
                 autocomplete=autocomplete inputmode=inputmode min=min max=max step=step
                 prop:value=value
-                on:input=move |ev| { value.set(event_target_value(&ev)); checks.touch(id); }
+                on:input=move |ev| { value.set(event_target_value(&ev)); checks.touch(field); }
                 aria-invalid=move || message.with(Option::is_some).to_string()
                 aria-describedby=if hint.is_some() { format!("{id}-hint {id}-error") } else { format!("{id}-error") } />
         </Field>
@@ -182,11 +202,15 @@ pub(crate) fn FormFooter<T>(
     label: &'static str,
     #[prop(default = "button primary")] class: &'static str,
     #[prop(default = false)] shows_conflicts: bool,
+    /// The form already knows the server would refuse it (and says why).
+    #[prop(optional, into)]
+    blocked: Option<Signal<bool>>,
 ) -> impl IntoView
 where
     T: Clone + Send + Sync + 'static,
 {
     let pending = action.pending();
+    let blocked = move || blocked.is_some_and(|blocked| blocked.get());
     view! {
         {move || match action.value().get() {
             Some(Err(AppError::Conflict(_))) if shows_conflicts => None,
@@ -194,7 +218,7 @@ where
             _ => None,
         }}
         <div class="form-actions">
-            <button type="submit" class=class disabled=move || pending.get()
+            <button type="submit" class=class disabled=move || pending.get() || blocked()
                 aria-busy=move || pending.get().to_string()>
                 {label}
             </button>

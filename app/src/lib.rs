@@ -15,6 +15,7 @@ mod components;
 pub mod error;
 mod format;
 mod pages;
+mod query;
 pub mod session;
 
 use leptos::prelude::*;

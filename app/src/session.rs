@@ -15,7 +15,10 @@ use shared_schema::{
     dto::{Role, User},
 };
 
-use crate::AppError;
+use crate::{
+    AppError,
+    query::{query_string, with_query},
+};
 
 /// The signed-in account, if any.
 #[server(endpoint = "current_user")]
@@ -105,28 +108,21 @@ pub(crate) fn return_path(next: Option<String>) -> String {
 }
 
 /// A link to the sign-in (`/login`) or sign-up (`/register`) page that
-/// brings the user back to the current page afterwards.
-pub(crate) fn auth_href(page: &str) -> String {
+/// brings the user back to the current page, query included, afterwards.
+/// Reactive: a page that keeps its state in the URL (the room page's
+/// stay) is returned to as it is when the link is followed.
+pub(crate) fn auth_href(page: &'static str) -> impl Fn() -> String + Clone + Send + Sync + 'static {
     let location = use_location();
-    let here = format!(
-        "{}{}",
-        location.pathname.get_untracked(),
-        location.search.get_untracked()
-    );
-    format!("{page}?next={}", encode_component(&here))
+    move || {
+        // The router's `search` comes without its `?`.
+        let here = with_query(&location.pathname.get(), &location.search.get());
+        next_href(page, &here)
+    }
 }
 
-/// Percent-encodes everything but unreserved characters.
-pub(crate) fn encode_component(text: &str) -> String {
-    text.bytes()
-        .map(|byte| {
-            if byte.is_ascii_alphanumeric() || b"-._~/".contains(&byte) {
-                char::from(byte).to_string()
-            } else {
-                format!("%{byte:02X}")
-            }
-        })
-        .collect()
+/// `page?next=<path>`: the auth page `page` that returns to `path`.
+pub(crate) fn next_href(page: &str, path: &str) -> String {
+    with_query(page, &query_string([("next", path)]))
 }
 
 /// The site header: brand, navigation, and who is signed in.
@@ -194,5 +190,19 @@ mod tests {
         let local = "/rooms/42?check_in=2027-01-01&check_out=2027-01-03";
         assert_eq!(return_path(Some(local.to_owned())), local);
         assert_eq!(return_path(None), "/");
+    }
+
+    #[test]
+    fn the_way_back_keeps_the_query_of_the_page() {
+        let here = "/rooms/42?check_in=2027-01-01&check_out=2027-01-03";
+        let href = super::next_href("/login", here);
+        assert_eq!(
+            href,
+            "/login?next=%2Frooms%2F42%3Fcheck_in%3D2027-01-01%26check_out%3D2027-01-03"
+        );
+        let next = form_urlencoded::parse(href.split_once('?').map_or("", |(_, q)| q).as_bytes())
+            .find(|(key, _)| key == "next")
+            .map(|(_, value)| value.into_owned());
+        assert_eq!(return_path(next), here);
     }
 }

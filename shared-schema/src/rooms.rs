@@ -139,7 +139,7 @@ pub struct RoomInput {
 
 /// A currency as typed (` usd`) the way the rule wants it (`USD`): people
 /// type codes in lower case, and there is only one reading of them.
-fn normalize_currency(currency: String) -> String {
+fn normalize_currency(currency: &str) -> String {
     currency.trim().to_ascii_uppercase()
 }
 
@@ -149,7 +149,7 @@ impl RoomInput {
     pub fn normalized(self) -> Self {
         Self {
             name: trim_owned(self.name),
-            currency: normalize_currency(self.currency),
+            currency: normalize_currency(&self.currency),
             ..self
         }
     }
@@ -192,7 +192,7 @@ impl RoomPatch {
     pub fn normalized(self) -> Self {
         Self {
             name: self.name.map(trim_owned),
-            currency: self.currency.map(normalize_currency),
+            currency: self.currency.as_deref().map(normalize_currency),
             ..self
         }
     }

@@ -20,7 +20,7 @@ use shared_schema::{
 use crate::{
     AppError,
     components::{Checks, FormFooter, Input},
-    session::{UserContext, encode_component, return_path, sign_in, sign_up},
+    session::{UserContext, next_href, return_path, sign_in, sign_up},
 };
 
 /// After a successful sign-in: refresh the header and go back.
@@ -45,7 +45,7 @@ fn keeping_next(page: &str) -> String {
         .with_untracked(|q| q.get("next"))
         .map_or_else(
             || page.to_owned(),
-            |next| format!("{page}?next={}", encode_component(&next)),
+            |next| next_href(page, &next),
         )
 }
 

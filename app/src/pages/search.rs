@@ -28,7 +28,7 @@ use crate::{
     AppError,
     components::{Checks, ErrorAlert, Input, StayLimits},
     format::{money, plural, short_date},
-    session::encode_component,
+    query::{query_string, with_query},
 };
 
 /// Which nights can be booked now, as the server sees "today".
@@ -127,41 +127,25 @@ fn search_from_query(query: &ParamsMap) -> Option<(SearchForm, FilterForm)> {
 
 /// The query string of a search, for links and the address bar.
 pub(crate) fn search_to_query(form: &SearchForm) -> String {
-    let mut query = String::new();
-    for (key, value) in [
-        ("check_in", &form.check_in),
+    query_string([
+        ("check_in", form.check_in.as_str()),
         ("check_out", &form.check_out),
         ("guests", &form.guests),
         ("units", &form.units),
-    ] {
-        append_param(&mut query, key, value);
-    }
-    query
+    ])
 }
 
-fn filters_to_query(filters: &FilterForm) -> String {
-    let mut query = String::new();
-    for (key, value) in [
+/// The query string of a search with its filters.
+fn search_and_filters_to_query(form: &SearchForm, filters: &FilterForm) -> String {
+    query_string([
+        ("check_in", form.check_in.as_str()),
+        ("check_out", &form.check_out),
+        ("guests", &form.guests),
+        ("units", &form.units),
         ("sort", &filters.sort),
         ("min_price", &filters.min_price),
         ("max_price", &filters.max_price),
-    ] {
-        append_param(&mut query, key, value);
-    }
-    query
-}
-
-fn append_param(query: &mut String, key: &str, value: &str) {
-    let value = value.trim();
-    if value.is_empty() {
-        return;
-    }
-    if !query.is_empty() {
-        query.push('&');
-    }
-    query.push_str(key);
-    query.push('=');
-    query.push_str(&encode_component(value));
+    ])
 }
 
 #[component]
@@ -267,12 +251,8 @@ fn SearchFormView(
     let on_submit = move |event: SubmitEvent| {
         event.prevent_default();
         if checks.attempt() {
-            let mut query = search_to_query(&form());
-            let filters = filters_to_query(&filters());
-            if !filters.is_empty() {
-                query = format!("{query}&{filters}");
-            }
-            navigate(&format!("/?{query}"), NavigateOptions::default());
+            let query = search_and_filters_to_query(&form(), &filters());
+            navigate(&with_query("/", &query), NavigateOptions::default());
         }
     };
 

@@ -144,13 +144,14 @@ fn Inventory(room: Room, window: BookingWindow) -> impl IntoView {
             <p class="muted">"Change the nights from the first date up to (not including) the end date. Leave a field empty to keep it."</p>
             <form class="stack" novalidate on:submit=on_submit>
                 <div class="form-grid">
-                    <Input id="from" label="First night" value=from checks kind="date" min=min.clone() />
-                    <Input id="to" label="End (day after the last night)" value=to checks kind="date" min=min />
-                    <Input id="total" label="Units on sale" value=total checks kind="number" inputmode="numeric" min="0" />
-                    <Input id="price" label="Price per night" value=price checks inputmode="decimal" />
+                    // Ids of their own: the room form above has a `price` too.
+                    <Input id="inventory-from" field="from" label="First night" value=from checks kind="date" min=min.clone() />
+                    <Input id="inventory-to" field="to" label="End (day after the last night)" value=to checks kind="date" min=min />
+                    <Input id="inventory-total" field="total" label="Units on sale" value=total checks kind="number" inputmode="numeric" min="0" />
+                    <Input id="inventory-price" field="price" label="Price per night" value=price checks inputmode="decimal" />
                     <div class="field">
-                        <label for="closed">"Open or closed"</label>
-                        <select id="closed" name="closed"
+                        <label for="inventory-closed">"Open or closed"</label>
+                        <select id="inventory-closed" name="closed"
                             on:change=move |ev| closed.set(match event_target_value(&ev).as_str() {
                                 "close" => ClosedChange::Close,
                                 "open" => ClosedChange::Open,

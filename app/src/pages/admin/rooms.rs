@@ -59,10 +59,12 @@ pub(crate) fn price_field(error: AppError) -> AppError {
 pub(crate) fn AdminRoomsPage() -> impl IntoView {
     let changed = RwSignal::new(0_u32);
     let rooms = Resource::new(move || changed.get(), |_| admin_rooms());
+    // Outlives the page body, which the reloaded list renders again.
+    let created = RwSignal::new(None::<Room>);
     admin_page("Rooms", rooms, admin_heading, move |rooms| {
         view! {
             <RoomTable rooms changed />
-            <NewRoom changed />
+            <NewRoom changed created />
         }
         .into_any()
     })
@@ -152,6 +154,16 @@ impl RoomFields {
         }
     }
 
+    /// Puts `form` back into the fields.
+    pub(crate) fn set(self, form: RoomForm) {
+        self.name.set(form.name);
+        self.description.set(form.description);
+        self.capacity.set(form.capacity);
+        self.price.set(form.price);
+        self.currency.set(form.currency);
+        self.total_inventory.set(form.total_inventory);
+    }
+
     pub(crate) fn checks(self) -> Checks {
         Checks::new(move || self.form().parse().err().unwrap_or_default())
     }
@@ -179,19 +191,24 @@ pub(crate) fn RoomInputs(fields: RoomFields, checks: Checks) -> impl IntoView {
     }
 }
 
+/// The new-room form: a confirmation that names the room and links to its
+/// inventory, then an empty form for the next one.
 #[component]
-fn NewRoom(changed: RwSignal<u32>) -> impl IntoView {
-    let empty = RoomForm {
+fn NewRoom(changed: RwSignal<u32>, created: RwSignal<Option<Room>>) -> impl IntoView {
+    let empty = || RoomForm {
         currency: "EUR".to_owned(),
         capacity: "2".to_owned(),
         total_inventory: "1".to_owned(),
         ..RoomForm::default()
     };
-    let fields = RoomFields::new(empty);
+    let fields = RoomFields::new(empty());
     let checks = fields.checks();
     let action = Action::new(move |(): &()| create_room(fields.form()));
     Effect::new(move || {
-        if let Some(Ok(_)) = action.value().get() {
+        if let Some(Ok(room)) = action.value().get() {
+            created.set(Some(room));
+            fields.set(empty());
+            checks.reset();
             changed.update(|n| *n += 1);
         }
     });
@@ -199,6 +216,14 @@ fn NewRoom(changed: RwSignal<u32>) -> impl IntoView {
     view! {
         <section aria-labelledby="new-room-title" class="card">
             <h2 id="new-room-title">"New room"</h2>
+            <div role="status" id="room-created">
+                {move || created.get().map(|room| view! {
+                    <p class="alert success">
+                        {format!("Room \u{201c}{}\u{201d} created. ", room.name)}
+                        <A href=format!("/admin/rooms/{}", room.id)>"Set its prices and inventory"</A>
+                    </p>
+                })}
+            </div>
             <form class="stack" novalidate on:submit=on_submit>
                 <RoomInputs fields checks />
                 <FormFooter action label="Create room" />
