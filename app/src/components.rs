@@ -256,3 +256,14 @@ pub(crate) fn DataTable(columns: &'static [Column], children: Children) -> impl 
         </div>
     }
 }
+
+/// Moves keyboard focus (and so the screen reader) to the element `id`.
+pub(crate) fn focus_by_id(id: &str) {
+    use leptos::wasm_bindgen::JsCast;
+    let element = document()
+        .get_element_by_id(id)
+        .and_then(|element| element.dyn_into::<leptos::web_sys::HtmlElement>().ok());
+    if let Some(element) = element {
+        let _ = element.focus();
+    }
+}

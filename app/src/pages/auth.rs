@@ -43,10 +43,7 @@ fn on_signed_in(action: Action<(), Result<User, AppError>>) {
 fn keeping_next(page: &str) -> String {
     use_query_map()
         .with_untracked(|q| q.get("next"))
-        .map_or_else(
-            || page.to_owned(),
-            |next| next_href(page, &next),
-        )
+        .map_or_else(|| page.to_owned(), |next| next_href(page, &next))
 }
 
 #[component]

@@ -13,7 +13,7 @@ use uuid::Uuid;
 
 use crate::{
     AppError,
-    components::ErrorAlert,
+    components::{ErrorAlert, focus_by_id},
     format::{long_date, money, plural, short_date},
     pages::search::get_booking_window,
     session::{UserContext, auth_href},
@@ -283,17 +283,6 @@ pub(crate) fn CancelButton(
                 </button>
             </div>
         </dialog>
-    }
-}
-
-/// Moves keyboard focus (and so the screen reader) to the element `id`.
-pub(crate) fn focus_by_id(id: &str) {
-    use leptos::wasm_bindgen::JsCast;
-    let element = document()
-        .get_element_by_id(id)
-        .and_then(|element| element.dyn_into::<leptos::web_sys::HtmlElement>().ok());
-    if let Some(element) = element {
-        let _ = element.focus();
     }
 }
 

@@ -163,6 +163,17 @@ pub(crate) fn SearchPage() -> impl IntoView {
         },
     );
     let (searching, set_searching) = signal(false);
+    // A search the user just submitted: once its results are in, they get
+    // the focus, which also brings them into view on a phone, where they
+    // start below the fold.
+    let submitted_here = RwSignal::new(false);
+    Effect::new(move || {
+        let arrived = !searching.get() && results.with(|r| matches!(r, Some(Some(_))));
+        if arrived && submitted_here.get_untracked() {
+            submitted_here.set(false);
+            request_animation_frame(|| crate::components::focus_by_id("results-title"));
+        }
+    });
     let server_errors = Signal::derive(move || match results.get() {
         Some(Some(Err(AppError::Invalid(errors)))) => errors,
         _ => FieldErrors::default(),
@@ -179,7 +190,7 @@ pub(crate) fn SearchPage() -> impl IntoView {
                         Ok(window) => {
                             // Rebuilt when the URL changes (a suggestion, Back).
                             let (initial, filters) = submitted.get().unwrap_or_default();
-                            view! { <SearchFormView window initial filters server_errors /> }.into_any()
+                            view! { <SearchFormView window initial filters server_errors submitted_here /> }.into_any()
                         }
                         Err(error) => view! { <ErrorAlert error /> }.into_any(),
                     }
@@ -213,6 +224,8 @@ fn SearchFormView(
     initial: SearchForm,
     filters: FilterForm,
     server_errors: Signal<FieldErrors>,
+    /// Set when this form navigates to a search.
+    submitted_here: RwSignal<bool>,
 ) -> impl IntoView {
     let or = |value: String, default: &str| {
         if value.is_empty() {
@@ -252,7 +265,14 @@ fn SearchFormView(
         event.prevent_default();
         if checks.attempt() {
             let query = search_and_filters_to_query(&form(), &filters());
-            navigate(&with_query("/", &query), NavigateOptions::default());
+            submitted_here.set(true);
+            navigate(
+                &with_query("/", &query),
+                NavigateOptions {
+                    scroll: false,
+                    ..NavigateOptions::default()
+                },
+            );
         }
     };
 
@@ -316,7 +336,7 @@ fn Offers(results: SearchResults, form: SearchForm, filters: FilterForm) -> impl
             .collect_view();
         return view! {
             <div class="empty-state">
-                <h2>"No rooms are free for every night of that stay"</h2>
+                <h2 id="results-title" tabindex="-1">"No rooms are free for every night of that stay"</h2>
                 <p>"Try nearby dates, fewer rooms, or a wider price range."</p>
                 <ul class="suggestions" role="list" aria-label="Nearby dates with free rooms">{suggestions}</ul>
             </div>
@@ -337,7 +357,7 @@ fn Offers(results: SearchResults, form: SearchForm, filters: FilterForm) -> impl
         }
     });
     view! {
-        <h2>{move || offers.with(|o| plural(o.len().try_into().unwrap_or(i64::MAX), "room", "rooms")) + " available"}</h2>
+        <h2 id="results-title" tabindex="-1">{move || offers.with(|o| plural(o.len().try_into().unwrap_or(i64::MAX), "room", "rooms")) + " available"}</h2>
         <ul class="offers" role="list">
             <For each=move || offers.get() key=|offer| offer.id let:offer>
                 <OfferCard offer room_query=room_query.clone() />

@@ -3,4 +3,5 @@
 
 mod admin;
 mod booking;
+mod room;
 mod search;

@@ -37,8 +37,7 @@ fn stay_problem(
     search: &RoomSearch,
     nights: &[NightAvailability],
 ) -> Option<String> {
-    if let Err(message) =
-        shared_schema::stay::check_capacity(capacity, search.units, search.guests)
+    if let Err(message) = shared_schema::stay::check_capacity(capacity, search.units, search.guests)
     {
         return Some(message);
     }
@@ -404,8 +403,14 @@ mod tests {
     fn closed_and_sold_out_nights_are_named_apart() {
         let nights = [night(1, 2, true), night(2, 0, false), night(3, 2, false)];
         let problem = stay_problem(2, &search(2, 1), &nights).expect("a problem");
-        assert!(problem.contains("Closed on Tuesday 1 January 2030."), "{problem}");
-        assert!(problem.contains("Sold out on Wednesday 2 January 2030."), "{problem}");
+        assert!(
+            problem.contains("Closed on Tuesday 1 January 2030."),
+            "{problem}"
+        );
+        assert!(
+            problem.contains("Sold out on Wednesday 2 January 2030."),
+            "{problem}"
+        );
     }
 
     #[test]

@@ -15,7 +15,10 @@ use super::Stay;
 use crate::{AppError, components::ErrorAlert, format::money};
 
 /// Per-night data of the loaded month, by date.
-pub(super) fn night_on(nights: &[NightAvailability], date: NaiveDate) -> Option<&NightAvailability> {
+pub(super) fn night_on(
+    nights: &[NightAvailability],
+    date: NaiveDate,
+) -> Option<&NightAvailability> {
     nights
         .binary_search_by_key(&date, |night| night.night)
         .ok()

@@ -17,8 +17,7 @@ use leptos_router::{
     hooks::{use_location, use_navigate, use_query_map},
 };
 use shared_schema::{
-    dto::Booking, form::SearchForm, inventory::NightAvailability, rooms::Room,
-    stay::BookingWindow,
+    dto::Booking, form::SearchForm, inventory::NightAvailability, rooms::Room, stay::BookingWindow,
 };
 use uuid::Uuid;
 
