@@ -231,9 +231,16 @@ where
 /// screen readers only.
 pub(crate) type Column = (&'static str, bool);
 
-/// A scrollable table of records with a sticky heading row.
+/// A scrollable table of records with a sticky heading row. Its scroll
+/// box is a named region in the tab order, so keyboard users can scroll it
+/// too (a table of text has nothing else to focus).
 #[component]
-pub(crate) fn DataTable(columns: &'static [Column], children: Children) -> impl IntoView {
+pub(crate) fn DataTable(
+    columns: &'static [Column],
+    /// Names the scroll region (and the table).
+    label: &'static str,
+    children: Children,
+) -> impl IntoView {
     let headings = columns
         .iter()
         .map(|&(label, numeric)| {
@@ -246,8 +253,8 @@ pub(crate) fn DataTable(columns: &'static [Column], children: Children) -> impl 
         })
         .collect_view();
     view! {
-        <div class="table-wrap">
-            <table class="data">
+        <div class="table-wrap" role="region" aria-label=label tabindex="0">
+            <table class="data" aria-label=label>
                 <thead>
                     <tr>{headings}</tr>
                 </thead>

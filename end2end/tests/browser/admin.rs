@@ -227,6 +227,9 @@ async fn an_admin_finds_a_booking_by_guest_or_reference_and_cancels_it_on_a_phon
     );
     admin.screenshot("admin-cancel-dialog-phone").await?;
     admin
+        .assert_accessible("the admin's cancel dialog at 390 px")
+        .await?;
+    admin
         .click(&format!("{dialog} .dialog-actions button.danger"))
         .await?;
     admin.wait_for_focus("cancel-status").await?;

@@ -186,6 +186,9 @@ async fn impossible_stays_are_refused_as_the_guest_chooses() -> anyhow::Result<(
     browser
         .wait_for_text_containing("[data-testid=stay-problem]", "Fewer than 2 rooms free")
         .await?;
+    browser
+        .assert_accessible("the room page explaining a refused stay")
+        .await?;
     browser.close().await?;
     app.stop().await
 }

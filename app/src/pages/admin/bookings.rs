@@ -159,7 +159,7 @@ fn BookingTable(bookings: Vec<Booking>, cancelled: RwSignal<u32>) -> impl IntoVi
         })
         .collect_view();
     view! {
-        <DataTable columns=&[
+        <DataTable label="Bookings" columns=&[
             ("Reference", false), ("Room", false), ("Guest", false), ("Check-in", false),
             ("Check-out", false), ("Rooms", true), ("Guests", true), ("Total", true),
             ("Status", false), ("", false),

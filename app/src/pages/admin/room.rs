@@ -219,7 +219,7 @@ fn NightTable(nights: Vec<NightAvailability>, currency: String) -> impl IntoView
         })
         .collect_view();
     view! {
-        <DataTable columns=&[("Night", false), ("Booked", true), ("Units", true), ("Price", true), ("State", false)]>
+        <DataTable label="Nights of the next six weeks" columns=&[("Night", false), ("Booked", true), ("Units", true), ("Price", true), ("State", false)]>
             {rows}
         </DataTable>
     }

@@ -113,7 +113,7 @@ fn RoomTable(rooms: Vec<Room>, changed: RwSignal<u32>) -> impl IntoView {
                 Some(Err(error)) => Some(view! { <ErrorAlert error /> }),
                 _ => None,
             }}
-            <DataTable columns=&[("Name", false), ("Sleeps", true), ("Base price", true), ("Units", true), ("Status", false), ("", false)]>
+            <DataTable label="Rooms" columns=&[("Name", false), ("Sleeps", true), ("Base price", true), ("Units", true), ("Status", false), ("", false)]>
                 {rows}
             </DataTable>
         </section>
