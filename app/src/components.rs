@@ -149,7 +149,7 @@ pub(crate) fn Field(
 }
 
 /// An `<input>` bound to `value`, checked by `checks` under the name
-/// `field` (`id` when not given), which is also its form field name.
+/// `field` (`id` when not given).
 #[component]
 pub(crate) fn Input(
     id: &'static str,
@@ -160,6 +160,10 @@ pub(crate) fn Input(
     /// need other ids.
     #[prop(optional)]
     field: Option<&'static str>,
+    /// The name the form posts it under (`field` when not given), e.g.
+    /// `input[email]` for a server function's argument `input`.
+    #[prop(optional)]
+    name: Option<&'static str>,
     #[prop(default = "text")] kind: &'static str,
     #[prop(optional)] autocomplete: Option<&'static str>,
     #[prop(optional)] inputmode: Option<&'static str>,
@@ -169,11 +173,15 @@ pub(crate) fn Input(
     #[prop(optional)] hint: Option<&'static str>,
 ) -> impl IntoView {
     let field = field.unwrap_or(id);
+    let name = name.unwrap_or(field);
     let message = Signal::derive(move || checks.message(field));
     view! {
         <Field id label message hint>
-            <input id=id name=field type=kind
+            <input id=id name=name type=kind
                 autocomplete=autocomplete inputmode=inputmode min=min max=max step=step
+                // The attribute for the server's HTML (a form that works
+                // before the WASM), the property for live updates.
+                value=value.get_untracked()
                 prop:value=value
                 on:input=move |ev| { value.set(event_target_value(&ev)); checks.touch(field); }
                 aria-invalid=move || message.with(Option::is_some).to_string()

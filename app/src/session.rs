@@ -38,37 +38,60 @@ pub const CREDENTIAL_PATHS: [&str; 2] = [
     <SignUp as leptos::server_fn::ServerFn>::PATH,
 ];
 
-/// Signs in; the answer carries the session cookie.
+/// Signs in; the answer carries the session cookie. Posted by the plain
+/// form (before the WASM arrives), it redirects to `next`, or back to the
+/// form with the error.
 #[server(endpoint = "login")]
-pub async fn sign_in(input: Login) -> Result<User, AppError> {
-    crate::backend::serve(|backend, _| async move {
+pub async fn sign_in(
+    input: Login,
+    #[server(default)] next: Option<String>,
+) -> Result<User, AppError> {
+    let post = crate::form_post::FormPost::current();
+    let result = crate::backend::serve(|backend, _| async move {
         let signed_in = backend.login(input).await?;
         crate::backend::set_cookie(&signed_in.set_cookie);
         Ok(signed_in.user)
     })
-    .await
+    .await;
+    post.answer(result, |_| Some(return_path(next)))
 }
 
-/// Creates a guest account and signs it in.
+/// Creates a guest account and signs it in; a plain form post is
+/// redirected like [`sign_in`]'s.
 #[server(endpoint = "register")]
-pub async fn sign_up(input: Register) -> Result<User, AppError> {
-    crate::backend::serve(|backend, _| async move {
+pub async fn sign_up(
+    input: Register,
+    #[server(default)] next: Option<String>,
+) -> Result<User, AppError> {
+    let post = crate::form_post::FormPost::current();
+    let result = crate::backend::serve(|backend, _| async move {
         let signed_in = backend.register(input).await?;
         crate::backend::set_cookie(&signed_in.set_cookie);
         Ok(signed_in.user)
     })
-    .await
+    .await;
+    post.answer(result, |_| Some(return_path(next)))
 }
 
-/// Ends this browser's session.
+/// Ends this browser's session; a plain form post lands on the home page.
 #[server(endpoint = "logout")]
 pub async fn sign_out() -> Result<(), AppError> {
-    crate::backend::serve(|backend, caller| async move {
+    let post = crate::form_post::FormPost::current();
+    let result = crate::backend::serve(|backend, caller| async move {
         let clear = backend.logout(&caller).await?;
         crate::backend::set_cookie(&clear);
         Ok(())
     })
-    .await
+    .await;
+    post.answer(result, |()| Some("/".to_owned()))
+}
+
+#[expect(
+    unused_qualifications,
+    reason = "the `#[server]` macro imports the trait; a `use` would clash"
+)]
+fn sign_out_path() -> &'static str {
+    <SignOut as leptos::server_fn::ServerFn>::PATH
 }
 
 /// The signed-in account as every page sees it. Loaded once per page view
@@ -144,11 +167,13 @@ pub(crate) fn SiteHeader() -> impl IntoView {
             <A href="/bookings">"My bookings"</A>
             {admin}
             <span class="user-name">{user.name}</span>
-            <button type="button" class="link-button"
-                disabled=move || sign_out.pending().get()
-                on:click=move |_| { sign_out.dispatch(()); }>
-                "Sign out"
-            </button>
+            // A form, so signing out works before the WASM arrives too.
+            <form class="inline-form" method="post" action=sign_out_path()
+                on:submit=move |ev| { ev.prevent_default(); sign_out.dispatch(()); }>
+                <button type="submit" class="link-button" disabled=move || sign_out.pending().get()>
+                    "Sign out"
+                </button>
+            </form>
         }
     };
     view! {

@@ -36,12 +36,24 @@ pub async fn get_booking(id: Uuid) -> Result<Booking, AppError> {
 }
 
 /// Cancels a booking and gives its nights back.
+/// Posted by the plain form (before the WASM arrives), it redirects back
+/// to the page the form was on.
 #[server(endpoint = "cancel_booking")]
 pub async fn cancel_booking(id: Uuid) -> Result<Booking, AppError> {
-    crate::backend::serve(
-        |backend, caller| async move { backend.cancel_booking(&caller, id).await },
-    )
-    .await
+    let post = crate::form_post::FormPost::current();
+    let result = crate::backend::serve(|backend, caller| async move {
+        backend.cancel_booking(&caller, id).await
+    })
+    .await;
+    post.answer(result, |_| None)
+}
+
+#[expect(
+    unused_qualifications,
+    reason = "the `#[server]` macro imports the trait; a `use` would clash"
+)]
+fn cancel_path() -> &'static str {
+    <CancelBooking as leptos::server_fn::ServerFn>::PATH
 }
 
 /// A page that needs a signed-in user says so instead of failing.
@@ -235,7 +247,10 @@ pub(crate) fn CancelButton(
             focus_by_id(CANCEL_STATUS_ID);
         }
     });
-    let open = move |_| {
+    // The button submits a form that cancels at once before the WASM
+    // arrives; with it, the dialog asks first.
+    let open = move |event: leptos::ev::SubmitEvent| {
+        event.prevent_default();
         if let Some(dialog) = dialog.get() {
             let _ = dialog.show_modal();
         }
@@ -253,9 +268,12 @@ pub(crate) fn CancelButton(
         "Cancel booking".to_owned()
     };
     view! {
-        <button type="button" class="button danger small" on:click=open>
-            {button_label}
-        </button>
+        <form class="inline-form" method="post" action=cancel_path() on:submit=open>
+            <input type="hidden" name="id" value=id.to_string() />
+            <button type="submit" class="button danger small">
+                {button_label}
+            </button>
+        </form>
         <dialog class="dialog" node_ref=dialog aria-labelledby=labelled_by>
             <h2 id=title_id>{if name_guest { format!("Cancel {guest_name}'s booking?") } else { "Cancel this booking?".to_owned() }}</h2>
             <p>

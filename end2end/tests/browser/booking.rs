@@ -31,7 +31,7 @@ async fn guest_signs_up_books_from_the_calendar_and_cancels() -> anyhow::Result<
     browser.fill("#email", "grace@example.com").await?;
     browser.fill("#password", "a long enough password").await?;
     browser.screenshot("register").await?;
-    browser.click("button[type=submit]").await?;
+    browser.click("main button[type=submit]").await?;
     browser
         .wait_for_text(".site-header .user-name", "Grace Hopper")
         .await?;
@@ -85,7 +85,7 @@ async fn guest_signs_up_books_from_the_calendar_and_cancels() -> anyhow::Result<
     arrow_keys_move_between_nights(&browser, check_out).await?;
 
     // Book: the confirmation shows the reference.
-    browser.click("button[type=submit]").await?;
+    browser.click(".booking-panel button[type=submit]").await?;
     let reference = browser
         .wait_for_text_containing("[data-testid=reference]", "-")
         .await?;
@@ -128,7 +128,7 @@ async fn booking_form_shows_the_shared_message_without_asking_the_server() -> an
     browser
         .wait_for_text("#check_out-error", MSG_CHECKOUT_AFTER_CHECKIN)
         .await?;
-    browser.click("button[type=submit]").await?;
+    browser.click(".booking-panel button[type=submit]").await?;
     browser
         .wait_for_text("#check_out-error", MSG_CHECKOUT_AFTER_CHECKIN)
         .await?;
@@ -159,13 +159,15 @@ async fn two_guests_race_for_the_last_unit_and_one_wins() -> anyhow::Result<()> 
             .sign_in(&app, &app.account(name, false).await?)
             .await?;
         browser.open_hydrated(&page).await?;
-        browser.wait_for("button[type=submit]").await?;
+        browser
+            .wait_for(".booking-panel button[type=submit]")
+            .await?;
     }
 
     // Both confirm at once.
     let (a, b) = tokio::join!(
-        first.click("button[type=submit]"),
-        second.click("button[type=submit]")
+        first.click(".booking-panel button[type=submit]"),
+        second.click(".booking-panel button[type=submit]")
     );
     a?;
     b?;

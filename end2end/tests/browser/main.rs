@@ -4,5 +4,6 @@
 mod accessibility;
 mod admin;
 mod booking;
+mod no_javascript;
 mod room;
 mod search;

@@ -15,10 +15,11 @@ use shared_schema::{
     stay::BookingWindow,
 };
 
-use super::{Stay, book, room_calendar};
+use super::{Stay, book, book_path, room_calendar};
 use crate::{
     AppError,
-    components::{Checks, FormFooter, Input, StayLimits},
+    components::{Checks, ErrorAlert, FormFooter, Input, StayLimits},
+    form_post::posted_error,
     format::{long_date, money, plural},
     pages::search::search_to_query,
     query::with_query,
@@ -205,21 +206,28 @@ pub(super) fn BookingPanel(
         _ => None,
     };
     let limits = StayLimits::of(window);
+    // The answer to a plain post of this form (before the WASM arrived).
+    let posted = posted_error(book_path()).map(|error| {
+        checks.show_server(&error);
+        view! { <ErrorAlert error /> }
+    });
     let blocked = Signal::derive(move || quotes.problem.with(Option::is_some));
     let total = quotes.total(currency.clone());
 
     view! {
         <aside class="booking-panel" aria-labelledby="book-title">
             <h2 id="book-title">"Book this room"</h2>
-            <form id=FORM_ID class="stack" novalidate on:submit=on_submit>
+            {posted}
+            <form id=FORM_ID class="stack" method="post" action=book_path() novalidate on:submit=on_submit>
+                <input type="hidden" name="room_id" value=room_id.to_string() />
                 <div class="form-grid">
-                    <Input id="check_in" label="Check-in" value=stay.check_in checks kind="date"
+                    <Input id="check_in" name="form[check_in]" label="Check-in" value=stay.check_in checks kind="date"
                         min=limits.first_check_in max=limits.last_check_in />
-                    <Input id="check_out" label="Check-out" value=stay.check_out checks kind="date"
+                    <Input id="check_out" name="form[check_out]" label="Check-out" value=stay.check_out checks kind="date"
                         min=limits.first_check_out max=limits.last_check_out />
-                    <Input id="guests" label="Guests" value=stay.guests checks kind="number" inputmode="numeric" min="1"
+                    <Input id="guests" name="form[guests]" label="Guests" value=stay.guests checks kind="number" inputmode="numeric" min="1"
                         hint=if capacity == 1 { "1 guest per room" } else { "Guests in all rooms together" } />
-                    <Input id="units" label="Rooms" value=stay.units checks kind="number" inputmode="numeric" min="1" />
+                    <Input id="units" name="form[units]" label="Rooms" value=stay.units checks kind="number" inputmode="numeric" min="1" />
                 </div>
                 <Summary current=quotes.current currency total />
                 <div id="stay-problem" data-testid="stay-problem">

@@ -51,9 +51,13 @@ pub async fn room_calendar(
 
 /// Books the stay in `form` for the signed-in user. The form is checked with
 /// the same parser the page uses, then as a `NewBooking` by the use case.
+///
+/// Posted by the plain form (before the WASM arrives), it redirects to the
+/// booking's page, or back to the room with the error.
 #[server(endpoint = "book")]
 pub async fn book(room_id: Uuid, form: SearchForm) -> Result<Booking, AppError> {
-    crate::backend::serve(|backend, caller| async move {
+    let post = crate::form_post::FormPost::current();
+    let result = crate::backend::serve(|backend, caller| async move {
         let search = form
             .parse(&backend.booking_window().await)
             .map_err(AppError::Invalid)?;
@@ -66,7 +70,18 @@ pub async fn book(room_id: Uuid, form: SearchForm) -> Result<Booking, AppError> 
         };
         backend.book(&caller, booking).await
     })
-    .await
+    .await;
+    post.answer(result, |booking| {
+        Some(format!("/bookings/{}?new=1", booking.id))
+    })
+}
+
+#[expect(
+    unused_qualifications,
+    reason = "the `#[server]` macro imports the trait; a `use` would clash"
+)]
+pub(crate) fn book_path() -> &'static str {
+    <Book as leptos::server_fn::ServerFn>::PATH
 }
 
 #[component]
