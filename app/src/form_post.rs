@@ -25,6 +25,40 @@ pub(crate) fn posted_error(path: &'static str) -> Option<AppError> {
     })
 }
 
+/// The error of the last plain form post to any server function, as
+/// `server_fn` put it in this page's address: for pages of several forms.
+pub(crate) fn any_posted_error() -> Option<AppError> {
+    use leptos::server_fn::error::ServerFnUrlError;
+    use_query_map().with_untracked(|query| {
+        query
+            .get("__err")
+            .map(|err| ServerFnUrlError::<AppError>::decode_err(&err))
+    })
+}
+
+/// A plain form post's failure in words: the field messages themselves
+/// (a page of several forms cannot mark the fields of the one posted).
+#[component]
+pub(crate) fn PostedError(error: AppError) -> impl IntoView {
+    let messages = error.field_errors().map(|errors| {
+        errors
+            .0
+            .iter()
+            .map(|error| view! { <li>{error.message.clone()}</li> })
+            .collect_view()
+    });
+    match messages {
+        Some(messages) => view! {
+            <div class="alert error" role="alert">
+                <p>"Nothing was saved. Please correct:"</p>
+                <ul>{messages}</ul>
+            </div>
+        }
+        .into_any(),
+        None => view! { <crate::components::ErrorAlert error /> }.into_any(),
+    }
+}
+
 /// How the current server function was called.
 #[cfg(feature = "ssr")]
 #[derive(Debug, Clone, Copy)]

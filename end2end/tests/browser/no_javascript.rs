@@ -160,3 +160,71 @@ async fn a_wrong_password_without_javascript_comes_back_to_the_form_not_the_addr
     browser.close().await?;
     app.stop().await
 }
+
+#[tokio::test]
+async fn an_admin_creates_a_room_and_closes_a_night_without_javascript() -> anyhow::Result<()> {
+    let app = TestApp::spawn().await?;
+    let admin = Browser::start_with(BrowserOptions {
+        javascript: false,
+        ..BrowserOptions::default()
+    })
+    .await?;
+    admin
+        .sign_in(&app, &app.account("Ada Admin", true).await?)
+        .await?;
+
+    // A broken price comes back as a message, nothing created.
+    admin.client.goto(&app.url("/admin")).await?;
+    admin.fill("#name", "Harbour Loft").await?;
+    admin.fill("#price", "lots").await?;
+    admin
+        .click("#new-room-title ~ form button[type=submit]")
+        .await?;
+    admin
+        .wait_for_text_containing("main .alert.error", "Enter a price like 120 or 120.50.")
+        .await?;
+
+    // Created: the server answers with the new room's page.
+    admin.fill("#name", "Harbour Loft").await?;
+    admin.fill("#price", "150").await?;
+    admin.fill("#currency", "usd").await?;
+    admin
+        .click("#new-room-title ~ form button[type=submit]")
+        .await?;
+    admin.wait_for_text("main h1", "Harbour Loft").await?;
+    assert_eq!(
+        redirects(&admin).await?,
+        1,
+        "a server redirect after the post"
+    );
+    assert_eq!(
+        admin
+            .wait_for("#currency")
+            .await?
+            .prop("value")
+            .await?
+            .unwrap_or_default(),
+        "USD"
+    );
+
+    // Close one night: the page comes back with it closed.
+    let night = Utc::now().date_naive() + Days::new(7);
+    admin.type_date("#inventory-from", night).await?;
+    admin
+        .type_date("#inventory-to", night + Days::new(1))
+        .await?;
+    admin.click("#inventory-closed option[value=close]").await?;
+    admin
+        .click("#inventory-title ~ form button[type=submit]")
+        .await?;
+    admin
+        .wait_for_text_containing(&format!("tr[data-night='{night}']"), "Closed")
+        .await?;
+    assert_eq!(
+        redirects(&admin).await?,
+        1,
+        "a server redirect after the post"
+    );
+    admin.close().await?;
+    app.stop().await
+}

@@ -19,9 +19,12 @@ pub async fn admin_rooms() -> Result<Vec<Room>, AppError> {
 }
 
 /// Creates a room from the typed form.
+/// Posted by the plain form (before the WASM arrives), it redirects to the
+/// new room's page.
 #[server(endpoint = "create_room")]
 pub async fn create_room(form: RoomForm) -> Result<Room, AppError> {
-    crate::backend::serve(|backend, caller| async move {
+    let post = crate::form_post::FormPost::current();
+    let result = crate::backend::serve(|backend, caller| async move {
         // Admin routes do not reveal themselves, not even as 422s.
         backend.require_admin(&caller).await?;
         let input = form.parse().map_err(AppError::Invalid)?;
@@ -30,20 +33,36 @@ pub async fn create_room(form: RoomForm) -> Result<Room, AppError> {
             .await
             .map_err(price_field)
     })
-    .await
+    .await;
+    post.answer(result, |room| Some(format!("/admin/rooms/{}", room.id)))
 }
 
 /// Shows (`true`) or hides a room from guests.
 #[server(endpoint = "set_room_active")]
 pub async fn set_room_active(id: Uuid, active: bool) -> Result<Room, AppError> {
-    crate::backend::serve(|backend, caller| async move {
+    let post = crate::form_post::FormPost::current();
+    let result = crate::backend::serve(|backend, caller| async move {
         let patch = shared_schema::rooms::RoomPatch {
             active: Some(active),
             ..Default::default()
         };
         backend.update_room(&caller, id, patch).await
     })
-    .await
+    .await;
+    post.answer(result, |_| None)
+}
+
+/// The paths of this module's server functions, for plain form posts.
+mod paths {
+    use leptos::server_fn::ServerFn;
+
+    pub(super) fn create_room() -> &'static str {
+        <super::CreateRoom as ServerFn>::PATH
+    }
+
+    pub(super) fn set_room_active() -> &'static str {
+        <super::SetRoomActive as ServerFn>::PATH
+    }
 }
 
 /// The backend reports prices on `price_cents`; the form's field is `price`.
@@ -96,11 +115,15 @@ fn RoomTable(rooms: Vec<Room>, changed: RwSignal<u32>) -> impl IntoView {
                     <td>{status}</td>
                     <td class="actions">
                         <A href=format!("/admin/rooms/{id}") attr:class="button small secondary">"Edit & inventory"</A>
-                        <button type="button" class="button small secondary"
-                            disabled=move || toggle.pending().get()
-                            on:click=move |_| { toggle.dispatch((id, !active)); }>
-                            {if active { "Deactivate" } else { "Activate" }}
-                        </button>
+                        <form class="inline-form" method="post" action=paths::set_room_active()
+                            on:submit=move |ev| { ev.prevent_default(); toggle.dispatch((id, !active)); }>
+                            <input type="hidden" name="id" value=id.to_string() />
+                            <input type="hidden" name="active" value=(!active).to_string() />
+                            <button type="submit" class="button small secondary"
+                                disabled=move || toggle.pending().get()>
+                                {if active { "Deactivate" } else { "Activate" }}
+                            </button>
+                        </form>
                     </td>
                 </tr>
             }
@@ -175,18 +198,18 @@ pub(crate) fn RoomInputs(fields: RoomFields, checks: Checks) -> impl IntoView {
     let message = Signal::derive(move || checks.message("description"));
     view! {
         <div class="form-grid">
-            <Input id="name" label="Name" value=fields.name checks />
-            <Input id="capacity" label="Sleeps (guests per room)" value=fields.capacity checks kind="number" inputmode="numeric" min="1" />
-            <Input id="price" label="Base price per night" value=fields.price checks inputmode="decimal" />
-            <Input id="currency" label="Currency" value=fields.currency checks hint="Three letters, e.g. EUR" />
-            <Input id="total_inventory" label="Units" value=fields.total_inventory checks kind="number" inputmode="numeric" min="1" />
+            <Input id="name" name="form[name]" label="Name" value=fields.name checks />
+            <Input id="capacity" name="form[capacity]" label="Sleeps (guests per room)" value=fields.capacity checks kind="number" inputmode="numeric" min="1" />
+            <Input id="price" name="form[price]" label="Base price per night" value=fields.price checks inputmode="decimal" />
+            <Input id="currency" name="form[currency]" label="Currency" value=fields.currency checks hint="Three letters, e.g. EUR" />
+            <Input id="total_inventory" name="form[total_inventory]" label="Units" value=fields.total_inventory checks kind="number" inputmode="numeric" min="1" />
         </div>
         <crate::components::Field id="description" label="Description" message>
-            <textarea id="description" name="description" rows="3"
+            <textarea id="description" name="form[description]" rows="3"
                 prop:value=fields.description
                 on:input=move |ev| { fields.description.set(event_target_value(&ev)); checks.touch("description"); }
                 aria-invalid=move || message.with(Option::is_some).to_string()
-                aria-describedby="description-error"></textarea>
+                aria-describedby="description-error">{fields.description.get_untracked()}</textarea>
         </crate::components::Field>
     }
 }
@@ -224,7 +247,7 @@ fn NewRoom(changed: RwSignal<u32>, created: RwSignal<Option<Room>>) -> impl Into
                     </p>
                 })}
             </div>
-            <form class="stack" novalidate on:submit=on_submit>
+            <form class="stack" method="post" action=paths::create_room() novalidate on:submit=on_submit>
                 <RoomInputs fields checks />
                 <FormFooter action label="Create room" />
             </form>
