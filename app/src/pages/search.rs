@@ -238,6 +238,7 @@ fn SearchFormView(
     let check_out = RwSignal::new(initial.check_out);
     let guests = RwSignal::new(or(initial.guests, "2"));
     let units = RwSignal::new(or(initial.units, "1"));
+    let initial_sort = filters.sort.clone();
     let sort = RwSignal::new(filters.sort);
     let min_price = RwSignal::new(filters.min_price);
     let max_price = RwSignal::new(filters.max_price);
@@ -294,9 +295,10 @@ fn SearchFormView(
                         <label for="sort">"Sort by"</label>
                         <select id="sort" name="sort" prop:value=sort
                             on:change=move |ev| sort.set(event_target_value(&ev))>
-                            <option value="price_asc">"Price: low to high"</option>
-                            <option value="price_desc">"Price: high to low"</option>
-                            <option value="name">"Name"</option>
+                            // `selected` for the server's HTML (no WASM yet).
+                            <option value="price_asc" selected=initial_sort == "price_asc">"Price: low to high"</option>
+                            <option value="price_desc" selected=initial_sort == "price_desc">"Price: high to low"</option>
+                            <option value="name" selected=initial_sort == "name">"Name"</option>
                         </select>
                     </div>
                     <Input id="min_price" label="Min price per night" value=min_price checks

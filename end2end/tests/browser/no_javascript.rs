@@ -225,6 +225,14 @@ async fn an_admin_creates_a_room_and_closes_a_night_without_javascript() -> anyh
         1,
         "a server redirect after the post"
     );
+
+    // The bookings' filters are a GET form the server answers.
+    admin.client.goto(&app.url("/admin/bookings")).await?;
+    admin.fill("#filter-search", "nobody at all").await?;
+    admin.click("form[role=search] button[type=submit]").await?;
+    admin.wait_for("[data-testid=no-bookings]").await?;
+    let url = admin.client.current_url().await?.to_string();
+    assert!(url.contains("q=nobody+at+all"), "{url}");
     admin.close().await?;
     app.stop().await
 }
