@@ -419,6 +419,33 @@ impl Browser {
         }
     }
 
+    /// Fails unless the open dialog shows all of its text: inside the
+    /// window, and no heading, paragraph or button cut off.
+    pub async fn assert_dialog_shows_all_text(&self) -> anyhow::Result<()> {
+        let clipped = self
+            .client
+            .execute(
+                "const d = document.querySelector('dialog[open]');
+                 if (!d) return ['no open dialog'];
+                 const r = d.getBoundingClientRect();
+                 const out = [];
+                 if (r.left < 0 || r.right > window.innerWidth || r.top < 0 || r.bottom > window.innerHeight)
+                     out.push('the dialog leaves the window');
+                 if (d.scrollWidth > d.clientWidth || d.scrollHeight > d.clientHeight)
+                     out.push('the dialog scrolls');
+                 for (const e of d.querySelectorAll('h2, p, button'))
+                     if (e.scrollWidth > e.clientWidth + 1) out.push(`cut off: ${e.textContent}`);
+                 return out;",
+                vec![],
+            )
+            .await?;
+        let problems: Vec<String> = serde_json::from_value(clipped)?;
+        if !problems.is_empty() {
+            bail!("the open dialog: {}", problems.join("; "));
+        }
+        Ok(())
+    }
+
     /// Runs axe-core on the page as it is now and fails listing every
     /// serious or critical violation (see [`AXE_RUN`]). `what` names the
     /// page and the conditions in the failure.

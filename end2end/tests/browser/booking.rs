@@ -207,6 +207,7 @@ async fn cancel_from_my_bookings(browser: &Browser, reference: &str) -> anyhow::
     browser.click(&format!("{item} button.danger")).await?;
     browser.wait_for(&format!("{item} dialog[open]")).await?;
     browser.screenshot("cancel-dialog").await?;
+    browser.assert_dialog_shows_all_text().await?;
     browser
         .click(&format!(
             "{item} dialog[open] .dialog-actions button.danger"
