@@ -104,3 +104,33 @@ async fn every_page_passes_axe_in_the_light_scheme() -> anyhow::Result<()> {
 async fn every_page_passes_axe_in_the_dark_scheme() -> anyhow::Result<()> {
     every_page_passes_axe(true).await
 }
+
+/// The check itself: label-in-name is among its rules (axe keeps it with
+/// the experimental ones) and a serious violation fails it.
+#[tokio::test]
+async fn the_check_catches_a_name_that_does_not_contain_the_visible_text() -> anyhow::Result<()> {
+    let app = TestApp::spawn().await?;
+    let browser = Browser::start().await?;
+    browser.open_hydrated(&app.url("/login")).await?;
+    browser.assert_accessible("the sign-in page").await?;
+    browser
+        .client
+        .execute(
+            "const b = document.createElement('button');
+             b.textContent = '14 €120.00';
+             b.setAttribute('aria-label', 'Monday 14 December 2026, available, €120.00 a night');
+             document.querySelector('main').append(b);",
+            vec![],
+        )
+        .await?;
+    let error = browser
+        .assert_accessible("the page with a mislabelled button")
+        .await
+        .expect_err("the mislabelled button fails the check");
+    assert!(
+        error.to_string().contains("label-content-name-mismatch"),
+        "{error}"
+    );
+    browser.close().await?;
+    app.stop().await
+}
