@@ -9,6 +9,8 @@ TOOLS_DIR="${ROOMBOOK_TOOLS_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/roombook-tools}
 WASM_BINDGEN_VERSION="0.2.130"
 # Debian's binaryen (108) emits WASM that breaks hydration; npm's build does not.
 BINARYEN_VERSION="132.0.0"
+# The accessibility rules the browser tests run (end2end's `assert_accessible`).
+AXE_CORE_VERSION="4.14.1"
 
 export PATH="$HOME/.cargo/bin:$TOOLS_DIR/node_modules/.bin:$PATH"
 
@@ -48,6 +50,21 @@ ensure_wasm_opt() {
     log "installing binaryen $BINARYEN_VERSION (wasm-opt) from npm into $TOOLS_DIR"
     mkdir -p "$TOOLS_DIR"
     npm install --silent --no-audit --no-fund --prefix "$TOOLS_DIR" "binaryen@$BINARYEN_VERSION"
+}
+
+# axe-core for the browser tests' accessibility checks, into the tools
+# folder like binaryen; the tests read it from AXE_CORE_JS.
+ensure_axe() {
+    local installed="$TOOLS_DIR/node_modules/axe-core/package.json"
+    if [ -f "$installed" ] && grep -q "\"version\": \"$AXE_CORE_VERSION\"" "$installed"; then
+        export AXE_CORE_JS="$TOOLS_DIR/node_modules/axe-core/axe.min.js"
+        return 0
+    fi
+    command -v npm >/dev/null || apt_install nodejs npm
+    log "installing axe-core $AXE_CORE_VERSION from npm into $TOOLS_DIR"
+    mkdir -p "$TOOLS_DIR"
+    npm install --silent --no-audit --no-fund --prefix "$TOOLS_DIR" "axe-core@$AXE_CORE_VERSION"
+    export AXE_CORE_JS="$TOOLS_DIR/node_modules/axe-core/axe.min.js"
 }
 
 ensure_postgres_binaries() {

@@ -75,6 +75,20 @@ impl Checks {
             .update(|errors| errors.0.retain(|e| e.field != field));
     }
 
+    /// The form starts over (after a success that emptied it): no message
+    /// shows until the user changes a field or submits again.
+    pub(crate) fn reset(self) {
+        self.touched.set(Vec::new());
+        self.attempted.set(false);
+        self.server.set(FieldErrors::default());
+    }
+
+    /// Messages show for `fields` from the start: their values came from
+    /// the address, not from typing, and a wrong one must not wait.
+    pub(crate) fn show_now(self, fields: impl IntoIterator<Item = &'static str>) {
+        self.touched.update(|t| t.extend(fields));
+    }
+
     /// A submit attempt: every message shows. True when the form is valid.
     pub(crate) fn attempt(self) -> bool {
         self.attempted.set(true);
@@ -134,13 +148,22 @@ pub(crate) fn Field(
     }
 }
 
-/// An `<input>` bound to `value`, checked by `checks` under the name `id`.
+/// An `<input>` bound to `value`, checked by `checks` under the name
+/// `field` (`id` when not given).
 #[component]
 pub(crate) fn Input(
     id: &'static str,
     label: &'static str,
     value: RwSignal<String>,
     checks: Checks,
+    /// The form field, when two forms on a page share field names and so
+    /// need other ids.
+    #[prop(optional)]
+    field: Option<&'static str>,
+    /// The name the form posts it under (`field` when not given), e.g.
+    /// `input[email]` for a server function's argument `input`.
+    #[prop(optional)]
+    name: Option<&'static str>,
     #[prop(default = "text")] kind: &'static str,
     #[prop(optional)] autocomplete: Option<&'static str>,
     #[prop(optional)] inputmode: Option<&'static str>,
@@ -149,13 +172,18 @@ pub(crate) fn Input(
     #[prop(optional)] step: Option<&'static str>,
     #[prop(optional)] hint: Option<&'static str>,
 ) -> impl IntoView {
-    let message = Signal::derive(move || checks.message(id));
+    let field = field.unwrap_or(id);
+    let name = name.unwrap_or(field);
+    let message = Signal::derive(move || checks.message(field));
     view! {
         <Field id label message hint>
-            <input id=id name=id type=kind
+            <input id=id name=name type=kind
                 autocomplete=autocomplete inputmode=inputmode min=min max=max step=step
+                // The attribute for the server's HTML (a form that works
+                // before the WASM), the property for live updates.
+                value=value.get_untracked()
                 prop:value=value
-                on:input=move |ev| { value.set(event_target_value(&ev)); checks.touch(id); }
+                on:input=move |ev| { value.set(event_target_value(&ev)); checks.touch(field); }
                 aria-invalid=move || message.with(Option::is_some).to_string()
                 aria-describedby=if hint.is_some() { format!("{id}-hint {id}-error") } else { format!("{id}-error") } />
         </Field>
@@ -182,11 +210,15 @@ pub(crate) fn FormFooter<T>(
     label: &'static str,
     #[prop(default = "button primary")] class: &'static str,
     #[prop(default = false)] shows_conflicts: bool,
+    /// The form already knows the server would refuse it (and says why).
+    #[prop(optional, into)]
+    blocked: Option<Signal<bool>>,
 ) -> impl IntoView
 where
     T: Clone + Send + Sync + 'static,
 {
     let pending = action.pending();
+    let blocked = move || blocked.is_some_and(|blocked| blocked.get());
     view! {
         {move || match action.value().get() {
             Some(Err(AppError::Conflict(_))) if shows_conflicts => None,
@@ -194,7 +226,7 @@ where
             _ => None,
         }}
         <div class="form-actions">
-            <button type="submit" class=class disabled=move || pending.get()
+            <button type="submit" class=class disabled=move || pending.get() || blocked()
                 aria-busy=move || pending.get().to_string()>
                 {label}
             </button>
@@ -207,9 +239,16 @@ where
 /// screen readers only.
 pub(crate) type Column = (&'static str, bool);
 
-/// A scrollable table of records with a sticky heading row.
+/// A scrollable table of records with a sticky heading row. Its scroll
+/// box is a named region in the tab order, so keyboard users can scroll it
+/// too (a table of text has nothing else to focus).
 #[component]
-pub(crate) fn DataTable(columns: &'static [Column], children: Children) -> impl IntoView {
+pub(crate) fn DataTable(
+    columns: &'static [Column],
+    /// Names the scroll region (and the table).
+    label: &'static str,
+    children: Children,
+) -> impl IntoView {
     let headings = columns
         .iter()
         .map(|&(label, numeric)| {
@@ -222,13 +261,24 @@ pub(crate) fn DataTable(columns: &'static [Column], children: Children) -> impl 
         })
         .collect_view();
     view! {
-        <div class="table-wrap">
-            <table class="data">
+        <div class="table-wrap" role="region" aria-label=label tabindex="0">
+            <table class="data" aria-label=label>
                 <thead>
                     <tr>{headings}</tr>
                 </thead>
                 <tbody>{children()}</tbody>
             </table>
         </div>
+    }
+}
+
+/// Moves keyboard focus (and so the screen reader) to the element `id`.
+pub(crate) fn focus_by_id(id: &str) {
+    use leptos::wasm_bindgen::JsCast;
+    let element = document()
+        .get_element_by_id(id)
+        .and_then(|element| element.dyn_into::<leptos::web_sys::HtmlElement>().ok());
+    if let Some(element) = element {
+        let _ = element.focus();
     }
 }

@@ -13,8 +13,10 @@
 pub mod backend;
 mod components;
 pub mod error;
+mod form_post;
 mod format;
 mod pages;
+mod query;
 pub mod session;
 
 use leptos::prelude::*;
@@ -50,9 +52,11 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 
 /// The root component, shared by server rendering and hydration.
 ///
-/// Pages whose answer depends on data (a room, a booking, admin pages)
-/// render with `SsrMode::Async`: the server waits for their data before
-/// sending the status line, so a missing room is a real 404.
+/// Every page renders with `SsrMode::Async`: the server waits for its data
+/// before sending the status line, so a missing room is a real 404, and
+/// the whole page (search results, the signed-in header) is in the HTML,
+/// not in out-of-order streaming templates that only a script swaps in:
+/// it reads and works before the WASM arrives, or without JavaScript.
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
@@ -70,11 +74,11 @@ pub fn App() -> impl IntoView {
             <session::SiteHeader />
             <main id="main" tabindex="-1">
                 <Routes fallback=pages::NotFound>
-                    <Route path=path!("/") view=pages::SearchPage />
+                    <Route path=path!("/") view=pages::SearchPage ssr=SsrMode::Async />
                     <Route path=path!("/rooms/:id") view=pages::RoomPage ssr=SsrMode::Async />
-                    <Route path=path!("/login") view=pages::LoginPage />
-                    <Route path=path!("/register") view=pages::RegisterPage />
-                    <Route path=path!("/bookings") view=pages::MyBookingsPage />
+                    <Route path=path!("/login") view=pages::LoginPage ssr=SsrMode::Async />
+                    <Route path=path!("/register") view=pages::RegisterPage ssr=SsrMode::Async />
+                    <Route path=path!("/bookings") view=pages::MyBookingsPage ssr=SsrMode::Async />
                     <Route path=path!("/bookings/:id") view=pages::BookingPage ssr=SsrMode::Async />
                     <Route path=path!("/admin") view=pages::admin::AdminRoomsPage ssr=SsrMode::Async />
                     <Route path=path!("/admin/rooms/:id") view=pages::admin::AdminRoomPage ssr=SsrMode::Async />

@@ -15,7 +15,10 @@ use shared_schema::{
     dto::{Role, User},
 };
 
-use crate::AppError;
+use crate::{
+    AppError,
+    query::{query_string, with_query},
+};
 
 /// The signed-in account, if any.
 #[server(endpoint = "current_user")]
@@ -35,37 +38,60 @@ pub const CREDENTIAL_PATHS: [&str; 2] = [
     <SignUp as leptos::server_fn::ServerFn>::PATH,
 ];
 
-/// Signs in; the answer carries the session cookie.
+/// Signs in; the answer carries the session cookie. Posted by the plain
+/// form (before the WASM arrives), it redirects to `next`, or back to the
+/// form with the error.
 #[server(endpoint = "login")]
-pub async fn sign_in(input: Login) -> Result<User, AppError> {
-    crate::backend::serve(|backend, _| async move {
+pub async fn sign_in(
+    input: Login,
+    #[server(default)] next: Option<String>,
+) -> Result<User, AppError> {
+    let post = crate::form_post::FormPost::current();
+    let result = crate::backend::serve(|backend, _| async move {
         let signed_in = backend.login(input).await?;
         crate::backend::set_cookie(&signed_in.set_cookie);
         Ok(signed_in.user)
     })
-    .await
+    .await;
+    post.answer(result, |_| Some(return_path(next)))
 }
 
-/// Creates a guest account and signs it in.
+/// Creates a guest account and signs it in; a plain form post is
+/// redirected like [`sign_in`]'s.
 #[server(endpoint = "register")]
-pub async fn sign_up(input: Register) -> Result<User, AppError> {
-    crate::backend::serve(|backend, _| async move {
+pub async fn sign_up(
+    input: Register,
+    #[server(default)] next: Option<String>,
+) -> Result<User, AppError> {
+    let post = crate::form_post::FormPost::current();
+    let result = crate::backend::serve(|backend, _| async move {
         let signed_in = backend.register(input).await?;
         crate::backend::set_cookie(&signed_in.set_cookie);
         Ok(signed_in.user)
     })
-    .await
+    .await;
+    post.answer(result, |_| Some(return_path(next)))
 }
 
-/// Ends this browser's session.
+/// Ends this browser's session; a plain form post lands on the home page.
 #[server(endpoint = "logout")]
 pub async fn sign_out() -> Result<(), AppError> {
-    crate::backend::serve(|backend, caller| async move {
+    let post = crate::form_post::FormPost::current();
+    let result = crate::backend::serve(|backend, caller| async move {
         let clear = backend.logout(&caller).await?;
         crate::backend::set_cookie(&clear);
         Ok(())
     })
-    .await
+    .await;
+    post.answer(result, |()| Some("/".to_owned()))
+}
+
+#[expect(
+    unused_qualifications,
+    reason = "the `#[server]` macro imports the trait; a `use` would clash"
+)]
+fn sign_out_path() -> &'static str {
+    <SignOut as leptos::server_fn::ServerFn>::PATH
 }
 
 /// The signed-in account as every page sees it. Loaded once per page view
@@ -105,28 +131,21 @@ pub(crate) fn return_path(next: Option<String>) -> String {
 }
 
 /// A link to the sign-in (`/login`) or sign-up (`/register`) page that
-/// brings the user back to the current page afterwards.
-pub(crate) fn auth_href(page: &str) -> String {
+/// brings the user back to the current page, query included, afterwards.
+/// Reactive: a page that keeps its state in the URL (the room page's
+/// stay) is returned to as it is when the link is followed.
+pub(crate) fn auth_href(page: &'static str) -> impl Fn() -> String + Clone + Send + Sync + 'static {
     let location = use_location();
-    let here = format!(
-        "{}{}",
-        location.pathname.get_untracked(),
-        location.search.get_untracked()
-    );
-    format!("{page}?next={}", encode_component(&here))
+    move || {
+        // The router's `search` comes without its `?`.
+        let here = with_query(&location.pathname.get(), &location.search.get());
+        next_href(page, &here)
+    }
 }
 
-/// Percent-encodes everything but unreserved characters.
-pub(crate) fn encode_component(text: &str) -> String {
-    text.bytes()
-        .map(|byte| {
-            if byte.is_ascii_alphanumeric() || b"-._~/".contains(&byte) {
-                char::from(byte).to_string()
-            } else {
-                format!("%{byte:02X}")
-            }
-        })
-        .collect()
+/// `page?next=<path>`: the auth page `page` that returns to `path`.
+pub(crate) fn next_href(page: &str, path: &str) -> String {
+    with_query(page, &query_string([("next", path)]))
 }
 
 /// The site header: brand, navigation, and who is signed in.
@@ -148,11 +167,13 @@ pub(crate) fn SiteHeader() -> impl IntoView {
             <A href="/bookings">"My bookings"</A>
             {admin}
             <span class="user-name">{user.name}</span>
-            <button type="button" class="link-button"
-                disabled=move || sign_out.pending().get()
-                on:click=move |_| { sign_out.dispatch(()); }>
-                "Sign out"
-            </button>
+            // A form, so signing out works before the WASM arrives too.
+            <form class="inline-form" method="post" action=sign_out_path()
+                on:submit=move |ev| { ev.prevent_default(); sign_out.dispatch(()); }>
+                <button type="submit" class="link-button" disabled=move || sign_out.pending().get()>
+                    "Sign out"
+                </button>
+            </form>
         }
     };
     view! {
@@ -194,5 +215,19 @@ mod tests {
         let local = "/rooms/42?check_in=2027-01-01&check_out=2027-01-03";
         assert_eq!(return_path(Some(local.to_owned())), local);
         assert_eq!(return_path(None), "/");
+    }
+
+    #[test]
+    fn the_way_back_keeps_the_query_of_the_page() {
+        let here = "/rooms/42?check_in=2027-01-01&check_out=2027-01-03";
+        let href = super::next_href("/login", here);
+        assert_eq!(
+            href,
+            "/login?next=%2Frooms%2F42%3Fcheck_in%3D2027-01-01%26check_out%3D2027-01-03"
+        );
+        let next = form_urlencoded::parse(href.split_once('?').map_or("", |(_, q)| q).as_bytes())
+            .find(|(key, _)| key == "next")
+            .map(|(_, value)| value.into_owned());
+        assert_eq!(return_path(next), here);
     }
 }

@@ -122,6 +122,28 @@ impl TestApp {
         Ok(id)
     }
 
+    /// Closes `night` of a room, or books all of its units (sold out).
+    pub async fn set_night(
+        &self,
+        room: uuid::Uuid,
+        night: chrono::NaiveDate,
+        closed: bool,
+        sold_out: bool,
+    ) -> anyhow::Result<()> {
+        sqlx::query(
+            "update room_availability
+                set closed = $3, booked = case when $4 then total else booked end
+              where room_id = $1 and night = $2",
+        )
+        .bind(room)
+        .bind(night)
+        .bind(closed)
+        .bind(sold_out)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
     /// Units booked on `night` of a room.
     pub async fn booked(&self, room: uuid::Uuid, night: chrono::NaiveDate) -> anyhow::Result<i32> {
         Ok(sqlx::query_scalar(
@@ -239,8 +261,53 @@ impl Drop for Driver {
     }
 }
 
+/// How a browser is started: its colour scheme, window and JavaScript.
+#[derive(Debug, Clone, Copy)]
+pub struct BrowserOptions {
+    /// Ask pages for their dark scheme (`prefers-color-scheme: dark`).
+    pub dark: bool,
+    /// Window width and height in CSS pixels.
+    pub size: (u32, u32),
+    /// Run page scripts (false: the site as a browser without JavaScript,
+    /// or before its WASM arrives, sees it).
+    pub javascript: bool,
+}
+
+impl Default for BrowserOptions {
+    fn default() -> Self {
+        Self {
+            dark: false,
+            size: (1280, 900),
+            javascript: true,
+        }
+    }
+}
+
+/// A phone's viewport (CSS pixels).
+pub const PHONE: (u32, u32) = (390, 844);
+
+/// The serious and critical violations axe-core finds on the page, with
+/// the WCAG 2.1 A/AA rules and label-in-name (WCAG 2.5.3); one line each.
+const AXE_RUN: &str = r"
+const done = arguments[arguments.length - 1];
+const tags = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'];
+const rules = axe.getRules(tags)
+  .filter(rule => !rule.tags.includes('experimental'))
+  .map(rule => rule.ruleId)
+  .concat(['label-content-name-mismatch']);
+axe.run(document, { runOnly: { type: 'rule', values: rules }, resultTypes: ['violations'] })
+  .then(result => done(result.violations
+      .filter(v => v.impact === 'serious' || v.impact === 'critical')
+      .flatMap(v => v.nodes.map(n => `${v.id} (${v.impact}): ${v.help} at ${n.target.join(' ')}: ${n.failureSummary.replace(/\s+/g, ' ')}`))),
+        error => done([`axe failed: ${error}`]));
+";
+
 impl Browser {
     pub async fn start() -> anyhow::Result<Self> {
+        Self::start_with(BrowserOptions::default()).await
+    }
+
+    pub async fn start_with(options: BrowserOptions) -> anyhow::Result<Self> {
         let port = free_port()?;
         let driver = Driver(
             spawn_in_own_group(
@@ -251,8 +318,10 @@ impl Browser {
             )
             .context("cannot start chromedriver (install chromium-driver: scripts/test.sh does)")?,
         );
-        let client = connect(port).await?;
-        client.set_window_size(1280, 900).await?;
+        let client = connect(port, options).await?;
+        client
+            .set_window_size(options.size.0, options.size.1)
+            .await?;
         Ok(Self {
             client,
             _driver: driver,
@@ -287,6 +356,114 @@ impl Browser {
     pub async fn wait_for_text_containing(&self, css: &str, part: &str) -> anyhow::Result<String> {
         self.poll_text(css, |text| text.contains(part), "contain", part)
             .await
+    }
+
+    /// The `textContent` of the element matching `css` (hidden words too:
+    /// what a screen reader reads).
+    pub async fn text_content(&self, css: &str) -> anyhow::Result<String> {
+        Ok(self
+            .wait_for(css)
+            .await?
+            .prop("textContent")
+            .await?
+            .unwrap_or_default())
+    }
+
+    /// The `id` of the element that has the keyboard focus.
+    pub async fn focused_id(&self) -> anyhow::Result<String> {
+        let id = self
+            .client
+            .execute(
+                "return document.activeElement ? document.activeElement.id : '';",
+                vec![],
+            )
+            .await?;
+        Ok(id.as_str().unwrap_or_default().to_owned())
+    }
+
+    /// Waits until the element `id` has the keyboard focus.
+    pub async fn wait_for_focus(&self, id: &str) -> anyhow::Result<()> {
+        let deadline = tokio::time::Instant::now() + WAIT;
+        let mut last = String::new();
+        while tokio::time::Instant::now() < deadline {
+            last = self.focused_id().await?;
+            if last == id {
+                return Ok(());
+            }
+            // Polling interval of the DOM, not a wait for an outcome.
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        bail!("focus is on #{last:?}, expected it on #{id}")
+    }
+
+    /// Waits until the current URL satisfies `done`; answers it.
+    pub async fn wait_for_url(
+        &self,
+        what: &str,
+        done: impl Fn(&str) -> bool,
+    ) -> anyhow::Result<String> {
+        let deadline = tokio::time::Instant::now() + WAIT;
+        loop {
+            let url = self.client.current_url().await?.to_string();
+            if done(&url) {
+                return Ok(url);
+            }
+            if tokio::time::Instant::now() >= deadline {
+                bail!("the address is {url}, expected {what}");
+            }
+            // Polling interval of the address, not a wait for an outcome.
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// Fails unless the open dialog shows all of its text: inside the
+    /// window, and no heading, paragraph or button cut off.
+    pub async fn assert_dialog_shows_all_text(&self) -> anyhow::Result<()> {
+        let clipped = self
+            .client
+            .execute(
+                "const d = document.querySelector('dialog[open]');
+                 if (!d) return ['no open dialog'];
+                 const r = d.getBoundingClientRect();
+                 const out = [];
+                 if (r.left < 0 || r.right > window.innerWidth || r.top < 0 || r.bottom > window.innerHeight)
+                     out.push('the dialog leaves the window');
+                 if (d.scrollWidth > d.clientWidth || d.scrollHeight > d.clientHeight)
+                     out.push('the dialog scrolls');
+                 for (const e of d.querySelectorAll('h2, p, button'))
+                     if (e.scrollWidth > e.clientWidth + 1) out.push(`cut off: ${e.textContent}`);
+                 return out;",
+                vec![],
+            )
+            .await?;
+        let problems: Vec<String> = serde_json::from_value(clipped)?;
+        if !problems.is_empty() {
+            bail!("the open dialog: {}", problems.join("; "));
+        }
+        Ok(())
+    }
+
+    /// Runs axe-core on the page as it is now and fails listing every
+    /// serious or critical violation (see [`AXE_RUN`]). `what` names the
+    /// page and the conditions in the failure.
+    pub async fn assert_accessible(&self, what: &str) -> anyhow::Result<()> {
+        let loaded = self
+            .client
+            .execute("return typeof window.axe === 'object';", vec![])
+            .await?;
+        if loaded != serde_json::Value::Bool(true) {
+            self.client.execute(&axe_source()?, vec![]).await?;
+        }
+        let found = self.client.execute_async(AXE_RUN, vec![]).await?;
+        let violations: Vec<String> = serde_json::from_value(found)?;
+        if !violations.is_empty() {
+            bail!(
+                "axe found {} serious or critical violation(s) on {what}:\n{}",
+                violations.len(),
+                violations.join("\n")
+            );
+        }
+        Ok(())
     }
 
     async fn poll_text(
@@ -330,6 +507,35 @@ impl Browser {
         Ok(())
     }
 
+    /// Books a stay through the booking server function, as the room page
+    /// would; answers the booking's id.
+    pub async fn book(
+        &self,
+        room: uuid::Uuid,
+        check_in: chrono::NaiveDate,
+        check_out: chrono::NaiveDate,
+    ) -> anyhow::Result<String> {
+        let answer = self
+            .client
+            .execute_async(
+                "const [room, checkIn, checkOut, done] = arguments;
+                 const body = new URLSearchParams({ room_id: room, 'form[check_in]': checkIn,
+                     'form[check_out]': checkOut, 'form[guests]': '1', 'form[units]': '1' });
+                 fetch('/api/book', { method: 'POST', body })
+                     .then(r => r.ok ? r.json().then(b => done(b.id)) : done(''), () => done(''));",
+                vec![
+                    room.to_string().into(),
+                    check_in.to_string().into(),
+                    check_out.to_string().into(),
+                ],
+            )
+            .await?;
+        match answer.as_str() {
+            Some(id) if !id.is_empty() => Ok(id.to_owned()),
+            _ => bail!("booking {check_in}..{check_out} failed"),
+        }
+    }
+
     /// Clicks the element matching `css` once it exists.
     pub async fn click(&self, css: &str) -> anyhow::Result<()> {
         self.wait_for(css).await?.click().await?;
@@ -352,6 +558,11 @@ impl Browser {
         input.clear().await?;
         input.send_keys(&date.format("%m%d%Y").to_string()).await?;
         Ok(())
+    }
+
+    /// Whether the element matching `css` is rendered (not `display: none`).
+    pub async fn is_shown(&self, css: &str) -> anyhow::Result<bool> {
+        Ok(self.wait_for(css).await?.is_displayed().await?)
     }
 
     /// Paths of every request the page made to server functions so far.
@@ -385,6 +596,41 @@ impl Browser {
     }
 }
 
+/// axe-core's browser bundle (`scripts/lib.sh` `ensure_axe` installs it):
+/// `AXE_CORE_JS`, else the tools folder the scripts use.
+fn axe_source() -> anyhow::Result<String> {
+    static SOURCE: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    if let Some(source) = SOURCE.get() {
+        return Ok(source.clone());
+    }
+    let path = std::env::var_os("AXE_CORE_JS").map_or_else(
+        || {
+            let tools = std::env::var_os("ROOMBOOK_TOOLS_DIR").map_or_else(
+                || {
+                    let cache = std::env::var_os("XDG_CACHE_HOME").map_or_else(
+                        || {
+                            PathBuf::from(std::env::var_os("HOME").unwrap_or_default())
+                                .join(".cache")
+                        },
+                        PathBuf::from,
+                    );
+                    cache.join("roombook-tools")
+                },
+                PathBuf::from,
+            );
+            tools.join("node_modules/axe-core/axe.min.js")
+        },
+        PathBuf::from,
+    );
+    let source = std::fs::read_to_string(&path).with_context(|| {
+        format!(
+            "cannot read axe-core at {} (scripts/test.sh installs it: `ensure_axe`)",
+            path.display()
+        )
+    })?;
+    Ok(SOURCE.get_or_init(|| source).clone())
+}
+
 fn chromedriver() -> PathBuf {
     std::env::var_os("CHROMEDRIVER").map_or_else(|| PathBuf::from("chromedriver"), PathBuf::from)
 }
@@ -400,21 +646,37 @@ fn free_port() -> anyhow::Result<u16> {
 
 /// Connects to chromedriver once it is up, with flags that work as root on a
 /// closed network, a fresh profile per browser.
-async fn connect(port: u16) -> anyhow::Result<Client> {
+async fn connect(port: u16, options: BrowserOptions) -> anyhow::Result<Client> {
     let profile = std::env::temp_dir().join(format!("e2e-chromium-{}", uuid::Uuid::new_v4()));
+    let mut args = vec![
+        "--headless=new".to_owned(),
+        "--no-sandbox".to_owned(),
+        "--disable-gpu".to_owned(),
+        "--disable-dev-shm-usage".to_owned(),
+        "--disable-quic".to_owned(),
+        "--no-first-run".to_owned(),
+        "--disable-background-networking".to_owned(),
+        "--disable-component-update".to_owned(),
+        "--disable-sync".to_owned(),
+        "--lang=en-US".to_owned(),
+        format!("--user-data-dir={}", profile.display()),
+    ];
+    if options.dark {
+        args.push("--force-dark-mode".to_owned());
+    }
+    let mut chrome_options = serde_json::json!({
+        "binary": std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".to_owned()),
+        "args": args,
+    });
+    if !options.javascript {
+        // Content settings, not `scriptEnabled=false`: chromedriver still
+        // runs its own scripts (finding and clicking elements).
+        chrome_options["prefs"] = serde_json::json!({
+            "profile.managed_default_content_settings.javascript": 2,
+        });
+    }
     let mut capabilities = serde_json::Map::new();
-    capabilities.insert(
-        "goog:chromeOptions".to_owned(),
-        serde_json::json!({
-            "binary": std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".to_owned()),
-            "args": [
-                "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                "--disable-quic", "--no-first-run", "--disable-background-networking",
-                "--disable-component-update", "--disable-sync", "--lang=en-US",
-                format!("--user-data-dir={}", profile.display()),
-            ],
-        }),
-    );
+    capabilities.insert("goog:chromeOptions".to_owned(), chrome_options);
     let deadline = tokio::time::Instant::now() + WAIT;
     loop {
         let connector = hyper_util::client::legacy::connect::HttpConnector::new();

@@ -300,7 +300,7 @@ impl RoomForm {
             description: self.description.clone(),
             capacity: capacity.unwrap_or(1),
             price_cents: price_cents.unwrap_or(1),
-            currency: self.currency.trim().to_owned(),
+            currency: self.currency.clone(),
             total_inventory: total_inventory.unwrap_or(1),
         }
         .normalized();
@@ -617,5 +617,21 @@ mod tests {
         .into_iter()
         .collect();
         assert_eq!(errors, expected);
+    }
+
+    #[test]
+    fn a_room_form_accepts_a_lower_case_currency_and_upper_cases_it() {
+        let form = RoomForm {
+            name: "Suite".to_owned(),
+            description: String::new(),
+            capacity: "2".to_owned(),
+            price: "120".to_owned(),
+            currency: " usd ".to_owned(),
+            total_inventory: "3".to_owned(),
+        };
+        assert_eq!(
+            form.parse().map(|input| input.currency),
+            Ok("USD".to_owned())
+        );
     }
 }

@@ -142,12 +142,19 @@ pub struct RoomInput {
     pub total_inventory: i32,
 }
 
+/// A currency as typed (` usd`) the way the rule wants it (`USD`): people
+/// type codes in lower case, and there is only one reading of them.
+fn normalize_currency(currency: &str) -> String {
+    currency.trim().to_ascii_uppercase()
+}
+
 impl RoomInput {
-    /// Trims the name, as deserialising would.
+    /// Trims the name, as deserialising would, and upper-cases the currency.
     #[must_use]
     pub fn normalized(self) -> Self {
         Self {
             name: trim_owned(self.name),
+            currency: normalize_currency(&self.currency),
             ..self
         }
     }
@@ -185,11 +192,12 @@ pub struct RoomPatch {
 }
 
 impl RoomPatch {
-    /// Trims the name, as deserialising would.
+    /// Trims the name, as deserialising would, and upper-cases the currency.
     #[must_use]
     pub fn normalized(self) -> Self {
         Self {
             name: self.name.map(trim_owned),
+            currency: self.currency.as_deref().map(normalize_currency),
             ..self
         }
     }
@@ -359,15 +367,24 @@ mod tests {
     }
 
     #[test]
-    fn normalized_trims_the_name_only() {
+    fn normalized_trims_the_name_and_upper_cases_the_currency_only() {
         let input = RoomInput {
             name: "  Suite ".to_owned(),
             description: " keep my spacing ".to_owned(),
+            currency: " usd".to_owned(),
             ..room()
         }
         .normalized();
         assert_eq!(input.name, "Suite");
         assert_eq!(input.description, " keep my spacing ");
+        assert_eq!(input.currency, "USD");
+        assert_valid(&input, &());
+        let patch = RoomPatch {
+            currency: Some("eur".to_owned()),
+            ..RoomPatch::default()
+        }
+        .normalized();
+        assert_eq!(patch.currency.as_deref(), Some("EUR"));
     }
 
     #[test]

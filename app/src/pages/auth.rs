@@ -3,6 +3,11 @@
 //! Both forms validate with the shared `Login` / `Register` rules as the
 //! user types; the server checks the same types again. After success the
 //! header refreshes and the user returns to the page that sent them here.
+//!
+//! Before the WASM arrives (or without JavaScript) the same forms post to
+//! their server functions (never a GET: the password stays out of the
+//! address), which redirect to the page in `next`, or back here with the
+//! error, shown from the address.
 
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -19,9 +24,26 @@ use shared_schema::{
 
 use crate::{
     AppError,
-    components::{Checks, FormFooter, Input},
-    session::{UserContext, encode_component, return_path, sign_in, sign_up},
+    components::{Checks, ErrorAlert, FormFooter, Input},
+    form_post::posted_error,
+    session::{SignIn, SignUp, UserContext, next_href, return_path, sign_in, sign_up},
 };
+
+/// The `next` of this page's address (where to go after signing in).
+fn next_param() -> Option<String> {
+    use_query_map().with_untracked(|q| q.get("next"))
+}
+
+/// The error of a plain post of this page's form, shown as the hydrated
+/// form would show the server's answer.
+fn show_posted_error(path: &'static str, checks: Checks) -> Option<impl IntoView + use<>> {
+    let error = posted_error(path)?;
+    checks.show_server(&error);
+    error
+        .field_errors()
+        .is_none()
+        .then(|| view! { <ErrorAlert error /> })
+}
 
 /// After a successful sign-in: refresh the header and go back.
 fn on_signed_in(action: Action<(), Result<User, AppError>>) {
@@ -43,10 +65,7 @@ fn on_signed_in(action: Action<(), Result<User, AppError>>) {
 fn keeping_next(page: &str) -> String {
     use_query_map()
         .with_untracked(|q| q.get("next"))
-        .map_or_else(
-            || page.to_owned(),
-            |next| format!("{page}?next={}", encode_component(&next)),
-        )
+        .map_or_else(|| page.to_owned(), |next| next_href(page, &next))
 }
 
 #[component]
@@ -62,18 +81,30 @@ pub(crate) fn LoginPage() -> impl IntoView {
             .err()
             .unwrap_or_default()
     });
-    let action = Action::new(move |(): &()| sign_in(input().normalized()));
+    let next = next_param();
+    let action = {
+        let next = next.clone();
+        Action::new(move |(): &()| sign_in(input().normalized(), next.clone()))
+    };
     on_signed_in(action);
     let on_submit = checks.submit(action);
     let register_href = keeping_next("/register");
+    #[expect(
+        unused_qualifications,
+        reason = "the `#[server]` macro imports the trait"
+    )]
+    let path = <SignIn as leptos::server_fn::ServerFn>::PATH;
+    let posted = show_posted_error(path, checks);
 
     view! {
         <Title text="Sign in" />
         <div class="page narrow">
             <h1>"Sign in"</h1>
-            <form class="stack" novalidate on:submit=on_submit>
-                <Input id="email" label="Email" value=email checks kind="email" autocomplete="email" />
-                <Input id="password" label="Password" value=password checks kind="password"
+            {posted}
+            <form class="stack" method="post" action=path novalidate on:submit=on_submit>
+                <input type="hidden" name="next" value=next.unwrap_or_default() />
+                <Input id="email" name="input[email]" label="Email" value=email checks kind="email" autocomplete="email" />
+                <Input id="password" name="input[password]" label="Password" value=password checks kind="password"
                     autocomplete="current-password" />
                 <FormFooter action label="Sign in" />
             </form>
@@ -97,19 +128,31 @@ pub(crate) fn RegisterPage() -> impl IntoView {
             .err()
             .unwrap_or_default()
     });
-    let action = Action::new(move |(): &()| sign_up(input().normalized()));
+    let next = next_param();
+    let action = {
+        let next = next.clone();
+        Action::new(move |(): &()| sign_up(input().normalized(), next.clone()))
+    };
     on_signed_in(action);
     let on_submit = checks.submit(action);
+    #[expect(
+        unused_qualifications,
+        reason = "the `#[server]` macro imports the trait"
+    )]
+    let path = <SignUp as leptos::server_fn::ServerFn>::PATH;
+    let posted = show_posted_error(path, checks);
 
     let login_href = keeping_next("/login");
     view! {
         <Title text="Create account" />
         <div class="page narrow">
             <h1>"Create an account"</h1>
-            <form class="stack" novalidate on:submit=on_submit>
-                <Input id="name" label="Name" value=name checks autocomplete="name" />
-                <Input id="email" label="Email" value=email checks kind="email" autocomplete="email" />
-                <Input id="password" label="Password" value=password checks kind="password"
+            {posted}
+            <form class="stack" method="post" action=path novalidate on:submit=on_submit>
+                <input type="hidden" name="next" value=next.unwrap_or_default() />
+                <Input id="name" name="input[name]" label="Name" value=name checks autocomplete="name" />
+                <Input id="email" name="input[email]" label="Email" value=email checks kind="email" autocomplete="email" />
+                <Input id="password" name="input[password]" label="Password" value=password checks kind="password"
                     autocomplete="new-password" hint="At least 12 characters." />
                 <FormFooter action label="Create account" />
             </form>

@@ -1,21 +1,22 @@
-//! A guest's bookings: the list (upcoming and past, with cancel) and one
-//! booking's page, which is also the confirmation after booking.
+//! A guest's bookings: the list (upcoming, past and cancelled, with
+//! cancel) and one booking's page, which is also the confirmation after
+//! booking and can cancel it too.
 
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::{components::A, hooks::use_query_map};
 use shared_schema::{
     booking::BookingFilter,
-    dto::{Booking, BookingStatus},
+    dto::{Booking, BookingStatus, Role, User},
 };
 use uuid::Uuid;
 
 use crate::{
     AppError,
-    components::ErrorAlert,
+    components::{ErrorAlert, focus_by_id},
     format::{long_date, money, plural, short_date},
     pages::search::get_booking_window,
-    session::auth_href,
+    session::{UserContext, auth_href},
 };
 
 /// The caller's own bookings or, for an admin with `mine` false,
@@ -35,12 +36,24 @@ pub async fn get_booking(id: Uuid) -> Result<Booking, AppError> {
 }
 
 /// Cancels a booking and gives its nights back.
+/// Posted by the plain form (before the WASM arrives), it redirects back
+/// to the page the form was on.
 #[server(endpoint = "cancel_booking")]
 pub async fn cancel_booking(id: Uuid) -> Result<Booking, AppError> {
-    crate::backend::serve(
-        |backend, caller| async move { backend.cancel_booking(&caller, id).await },
-    )
-    .await
+    let post = crate::form_post::FormPost::current();
+    let result = crate::backend::serve(|backend, caller| async move {
+        backend.cancel_booking(&caller, id).await
+    })
+    .await;
+    post.answer(result, |_| None)
+}
+
+#[expect(
+    unused_qualifications,
+    reason = "the `#[server]` macro imports the trait; a `use` would clash"
+)]
+fn cancel_path() -> &'static str {
+    <CancelBooking as leptos::server_fn::ServerFn>::PATH
 }
 
 /// A page that needs a signed-in user says so instead of failing.
@@ -52,6 +65,37 @@ pub(crate) fn SignInPrompt(what: &'static str) -> impl IntoView {
             <A href=auth_href("/login") attr:class="button primary">"Sign in"</A>
         </div>
     }
+}
+
+/// The id of the line that reports a cancellation; focus moves there once
+/// the dialog closes, since the button that opened it goes away.
+pub(crate) const CANCEL_STATUS_ID: &str = "cancel-status";
+
+/// The line that reports a cancellation (see [`CANCEL_STATUS_ID`]).
+#[component]
+pub(crate) fn CancelStatus(cancelled: RwSignal<u32>) -> impl IntoView {
+    view! {
+        <p id=CANCEL_STATUS_ID role="status" tabindex="-1"
+            class=move || { if cancelled.get() > 0 { "alert success" } else { "" } }>
+            {move || { (cancelled.get() > 0).then_some("Booking cancelled. Its rooms are back on sale.") }}
+        </p>
+    }
+}
+
+/// A guest's bookings in the three lists they look for: stays to come,
+/// stays that are over, and cancelled ones.
+fn by_list(
+    bookings: Vec<Booking>,
+    today: chrono::NaiveDate,
+) -> (Vec<Booking>, Vec<Booking>, Vec<Booking>) {
+    let (cancelled, confirmed): (Vec<_>, Vec<_>) = bookings
+        .into_iter()
+        .partition(|b| b.status == BookingStatus::Cancelled);
+    let (mut upcoming, past): (Vec<_>, Vec<_>) =
+        confirmed.into_iter().partition(|b| b.check_out > today);
+    // Latest first from the server; upcoming stays read better soonest first.
+    upcoming.reverse();
+    (upcoming, past, cancelled)
 }
 
 #[component]
@@ -73,20 +117,14 @@ pub(crate) fn MyBookingsPage() -> impl IntoView {
         <Title text="My bookings" />
         <div class="page">
             <h1>"My bookings"</h1>
-            <p role="status" class=move || { if cancelled.get() > 0 { "alert success" } else { "" } }>
-                {move || { (cancelled.get() > 0).then_some("Booking cancelled. Its rooms are back on sale.") }}
-            </p>
+            <CancelStatus cancelled />
             <Transition fallback=|| view! { <p class="loading">"Loading your bookings…"</p> }>
                 {move || Suspend::new(async move {
                     match (bookings.await, window.await) {
                         (Err(AppError::Unauthenticated), _) => view! { <SignInPrompt what="your bookings" /> }.into_any(),
                         (Err(error), _) | (_, Err(error)) => view! { <ErrorAlert error /> }.into_any(),
                         (Ok(list), Ok(window)) => {
-                            // Latest first from the server; upcoming stays read
-                            // better soonest first.
-                            let (mut upcoming, past): (Vec<_>, Vec<_>) =
-                                list.into_iter().partition(|b| b.check_out > window.today);
-                            upcoming.reverse();
+                            let (upcoming, past, cancelled_list) = by_list(list, window.today);
                             view! {
                                 <section aria-labelledby="upcoming">
                                     <h2 id="upcoming">"Upcoming"</h2>
@@ -97,6 +135,11 @@ pub(crate) fn MyBookingsPage() -> impl IntoView {
                                     <h2 id="past">"Past"</h2>
                                     <BookingList bookings=past today=window.today on_cancel=cancelled
                                         empty="No past stays yet." />
+                                </section>
+                                <section aria-labelledby="cancelled">
+                                    <h2 id="cancelled">"Cancelled"</h2>
+                                    <BookingList bookings=cancelled_list today=window.today on_cancel=cancelled
+                                        empty="No cancelled bookings." />
                                 </section>
                             }.into_any()
                         }
@@ -175,12 +218,20 @@ pub(crate) fn StatusBadge(status: BookingStatus) -> impl IntoView {
 }
 
 /// Cancel with a confirmation dialog; `on_cancel` is bumped when done so
-/// the list reloads with the units given back.
+/// the page reloads with the units given back, and focus moves to the
+/// page's [`CancelStatus`] line (the button itself goes away). Admins see
+/// whose booking it is (`name_guest`).
 #[component]
-pub(crate) fn CancelButton(booking: Booking, on_cancel: RwSignal<u32>) -> impl IntoView {
+pub(crate) fn CancelButton(
+    booking: Booking,
+    on_cancel: RwSignal<u32>,
+    #[prop(default = false)] name_guest: bool,
+) -> impl IntoView {
     let Booking {
         id,
+        reference,
         room_name,
+        guest_name,
         check_in,
         check_out,
         ..
@@ -193,24 +244,41 @@ pub(crate) fn CancelButton(booking: Booking, on_cancel: RwSignal<u32>) -> impl I
                 dialog.close();
             }
             on_cancel.update(|n| *n += 1);
+            focus_by_id(CANCEL_STATUS_ID);
         }
     });
-    let open = move |_| {
+    // The button submits a form that cancels at once before the WASM
+    // arrives; with it, the dialog asks first.
+    let open = move |event: leptos::ev::SubmitEvent| {
+        event.prevent_default();
         if let Some(dialog) = dialog.get() {
             let _ = dialog.show_modal();
         }
     };
     let title_id = format!("cancel-title-{id}");
     let labelled_by = title_id.clone();
+    let whose = if name_guest {
+        format!("{guest_name}'s booking {reference}: ")
+    } else {
+        format!("Booking {reference}: ")
+    };
+    let button_label = if name_guest {
+        format!("Cancel {guest_name}'s booking")
+    } else {
+        "Cancel booking".to_owned()
+    };
     view! {
-        <button type="button" class="button danger small" on:click=open>
-            "Cancel booking"
-        </button>
+        <form class="inline-form" method="post" action=cancel_path() on:submit=open>
+            <input type="hidden" name="id" value=id.to_string() />
+            <button type="submit" class="button danger small">
+                {button_label}
+            </button>
+        </form>
         <dialog class="dialog" node_ref=dialog aria-labelledby=labelled_by>
-            <h2 id=title_id>"Cancel this booking?"</h2>
+            <h2 id=title_id>{if name_guest { format!("Cancel {guest_name}'s booking?") } else { "Cancel this booking?".to_owned() }}</h2>
             <p>
                 {format!(
-                    "{}, {} – {}. The rooms go back on sale and this cannot be undone.",
+                    "{whose}{}, {} – {}. The rooms go back on sale and this cannot be undone.",
                     room_name,
                     long_date(check_in),
                     long_date(check_out),
@@ -237,32 +305,58 @@ pub(crate) fn CancelButton(booking: Booking, on_cancel: RwSignal<u32>) -> impl I
 }
 
 /// One booking; right after booking (`?new=1`) it is the confirmation.
+/// It can be cancelled here too.
 #[component]
 pub(crate) fn BookingPage() -> impl IntoView {
     let query = use_query_map();
     let just_booked = move || query.with(|q| q.get("new").is_some());
+    let cancelled = RwSignal::new(0_u32);
     let booking = crate::pages::by_path_id(get_booking);
+    // Reloaded after a cancel: the page then shows the new status.
+    Effect::new(move |previous: Option<u32>| {
+        let now = cancelled.get();
+        if previous.is_some_and(|previous| previous != now) {
+            booking.refetch();
+        }
+        now
+    });
+    let window = Resource::new(|| (), |()| get_booking_window());
+    let user = UserContext::get();
     view! {
         <Title text="Booking" />
         <div class="page narrow">
-            <Suspense fallback=|| view! { <p class="loading">"Loading the booking…"</p> }>
+            <CancelStatus cancelled />
+            <Transition fallback=|| view! { <p class="loading">"Loading the booking…"</p> }>
                 {move || Suspend::new(async move {
-                    match booking.await {
-                        Ok(booking) => view! { <BookingDetails booking just_booked=just_booked() /> }.into_any(),
-                        Err(AppError::NotFound) => view! { <crate::pages::NotFound /> }.into_any(),
-                        Err(AppError::Unauthenticated) => view! { <SignInPrompt what="this booking" /> }.into_any(),
-                        Err(error) => view! { <ErrorAlert error /> }.into_any(),
+                    let admin = matches!(user.0.await, Ok(Some(User { role: Role::Admin, .. })));
+                    match (booking.await, window.await) {
+                        (Ok(booking), Ok(window)) => {
+                            let cancellable = booking.status == BookingStatus::Confirmed
+                                && (admin || booking.check_in > window.today);
+                            view! { <BookingDetails booking just_booked=just_booked() cancellable admin cancelled /> }.into_any()
+                        }
+                        (Err(AppError::NotFound), _) => view! { <crate::pages::NotFound /> }.into_any(),
+                        (Err(AppError::Unauthenticated), _) => view! { <SignInPrompt what="this booking" /> }.into_any(),
+                        (Err(error), _) | (_, Err(error)) => view! { <ErrorAlert error /> }.into_any(),
                     }
                 })}
-            </Suspense>
+            </Transition>
         </div>
     }
 }
 
 #[component]
-fn BookingDetails(booking: Booking, just_booked: bool) -> impl IntoView {
+fn BookingDetails(
+    booking: Booking,
+    just_booked: bool,
+    cancellable: bool,
+    admin: bool,
+    cancelled: RwSignal<u32>,
+) -> impl IntoView {
     let heading = if just_booked && booking.status == BookingStatus::Confirmed {
         "Your booking is confirmed"
+    } else if admin {
+        "Booking"
     } else {
         "Your booking"
     };
@@ -274,8 +368,16 @@ fn BookingDetails(booking: Booking, just_booked: bool) -> impl IntoView {
             let _ = title.focus();
         }
     });
+    let confirmed = booking.status == BookingStatus::Confirmed;
+    let cancel = cancellable.then(|| {
+        view! {
+            <div class="form-actions">
+                <CancelButton booking=booking.clone() on_cancel=cancelled name_guest=admin />
+            </div>
+        }
+    });
     view! {
-        <section class="confirmation stack" aria-labelledby="booking-title">
+        <section class="confirmation stack" class:cancelled=!confirmed aria-labelledby="booking-title">
             <h1 id="booking-title" tabindex="-1" node_ref=title>{heading}</h1>
             <p>"Booking reference"</p>
             <p class="reference" data-testid="reference">{booking.reference.clone()}</p>
@@ -297,6 +399,7 @@ fn BookingDetails(booking: Booking, just_booked: bool) -> impl IntoView {
                 <dt>"Total"</dt>
                 <dd class="total-line">{money(booking.total_cents, &booking.currency)}</dd>
             </dl>
+            {cancel}
             <p><A href="/bookings">"See all my bookings"</A></p>
         </section>
     }

@@ -28,7 +28,7 @@ use crate::{
     AppError,
     components::{Checks, ErrorAlert, Input, StayLimits},
     format::{money, plural, short_date},
-    session::encode_component,
+    query::{query_string, with_query},
 };
 
 /// Which nights can be booked now, as the server sees "today".
@@ -127,41 +127,25 @@ fn search_from_query(query: &ParamsMap) -> Option<(SearchForm, FilterForm)> {
 
 /// The query string of a search, for links and the address bar.
 pub(crate) fn search_to_query(form: &SearchForm) -> String {
-    let mut query = String::new();
-    for (key, value) in [
-        ("check_in", &form.check_in),
+    query_string([
+        ("check_in", form.check_in.as_str()),
         ("check_out", &form.check_out),
         ("guests", &form.guests),
         ("units", &form.units),
-    ] {
-        append_param(&mut query, key, value);
-    }
-    query
+    ])
 }
 
-fn filters_to_query(filters: &FilterForm) -> String {
-    let mut query = String::new();
-    for (key, value) in [
+/// The query string of a search with its filters.
+fn search_and_filters_to_query(form: &SearchForm, filters: &FilterForm) -> String {
+    query_string([
+        ("check_in", form.check_in.as_str()),
+        ("check_out", &form.check_out),
+        ("guests", &form.guests),
+        ("units", &form.units),
         ("sort", &filters.sort),
         ("min_price", &filters.min_price),
         ("max_price", &filters.max_price),
-    ] {
-        append_param(&mut query, key, value);
-    }
-    query
-}
-
-fn append_param(query: &mut String, key: &str, value: &str) {
-    let value = value.trim();
-    if value.is_empty() {
-        return;
-    }
-    if !query.is_empty() {
-        query.push('&');
-    }
-    query.push_str(key);
-    query.push('=');
-    query.push_str(&encode_component(value));
+    ])
 }
 
 #[component]
@@ -179,6 +163,17 @@ pub(crate) fn SearchPage() -> impl IntoView {
         },
     );
     let (searching, set_searching) = signal(false);
+    // A search the user just submitted: once its results are in, they get
+    // the focus, which also brings them into view on a phone, where they
+    // start below the fold.
+    let submitted_here = RwSignal::new(false);
+    Effect::new(move || {
+        let arrived = !searching.get() && results.with(|r| matches!(r, Some(Some(_))));
+        if arrived && submitted_here.get_untracked() {
+            submitted_here.set(false);
+            request_animation_frame(|| crate::components::focus_by_id("results-title"));
+        }
+    });
     let server_errors = Signal::derive(move || match results.get() {
         Some(Some(Err(AppError::Invalid(errors)))) => errors,
         _ => FieldErrors::default(),
@@ -195,7 +190,7 @@ pub(crate) fn SearchPage() -> impl IntoView {
                         Ok(window) => {
                             // Rebuilt when the URL changes (a suggestion, Back).
                             let (initial, filters) = submitted.get().unwrap_or_default();
-                            view! { <SearchFormView window initial filters server_errors /> }.into_any()
+                            view! { <SearchFormView window initial filters server_errors submitted_here /> }.into_any()
                         }
                         Err(error) => view! { <ErrorAlert error /> }.into_any(),
                     }
@@ -229,6 +224,8 @@ fn SearchFormView(
     initial: SearchForm,
     filters: FilterForm,
     server_errors: Signal<FieldErrors>,
+    /// Set when this form navigates to a search.
+    submitted_here: RwSignal<bool>,
 ) -> impl IntoView {
     let or = |value: String, default: &str| {
         if value.is_empty() {
@@ -241,6 +238,7 @@ fn SearchFormView(
     let check_out = RwSignal::new(initial.check_out);
     let guests = RwSignal::new(or(initial.guests, "2"));
     let units = RwSignal::new(or(initial.units, "1"));
+    let initial_sort = filters.sort.clone();
     let sort = RwSignal::new(filters.sort);
     let min_price = RwSignal::new(filters.min_price);
     let max_price = RwSignal::new(filters.max_price);
@@ -267,12 +265,15 @@ fn SearchFormView(
     let on_submit = move |event: SubmitEvent| {
         event.prevent_default();
         if checks.attempt() {
-            let mut query = search_to_query(&form());
-            let filters = filters_to_query(&filters());
-            if !filters.is_empty() {
-                query = format!("{query}&{filters}");
-            }
-            navigate(&format!("/?{query}"), NavigateOptions::default());
+            let query = search_and_filters_to_query(&form(), &filters());
+            submitted_here.set(true);
+            navigate(
+                &with_query("/", &query),
+                NavigateOptions {
+                    scroll: false,
+                    ..NavigateOptions::default()
+                },
+            );
         }
     };
 
@@ -294,9 +295,10 @@ fn SearchFormView(
                         <label for="sort">"Sort by"</label>
                         <select id="sort" name="sort" prop:value=sort
                             on:change=move |ev| sort.set(event_target_value(&ev))>
-                            <option value="price_asc">"Price: low to high"</option>
-                            <option value="price_desc">"Price: high to low"</option>
-                            <option value="name">"Name"</option>
+                            // `selected` for the server's HTML (no WASM yet).
+                            <option value="price_asc" selected=initial_sort == "price_asc">"Price: low to high"</option>
+                            <option value="price_desc" selected=initial_sort == "price_desc">"Price: high to low"</option>
+                            <option value="name" selected=initial_sort == "name">"Name"</option>
                         </select>
                     </div>
                     <Input id="min_price" label="Min price per night" value=min_price checks
@@ -336,7 +338,7 @@ fn Offers(results: SearchResults, form: SearchForm, filters: FilterForm) -> impl
             .collect_view();
         return view! {
             <div class="empty-state">
-                <h2>"No rooms are free for every night of that stay"</h2>
+                <h2 id="results-title" tabindex="-1">"No rooms are free for every night of that stay"</h2>
                 <p>"Try nearby dates, fewer rooms, or a wider price range."</p>
                 <ul class="suggestions" role="list" aria-label="Nearby dates with free rooms">{suggestions}</ul>
             </div>
@@ -357,7 +359,7 @@ fn Offers(results: SearchResults, form: SearchForm, filters: FilterForm) -> impl
         }
     });
     view! {
-        <h2>{move || offers.with(|o| plural(o.len().try_into().unwrap_or(i64::MAX), "room", "rooms")) + " available"}</h2>
+        <h2 id="results-title" tabindex="-1">{move || offers.with(|o| plural(o.len().try_into().unwrap_or(i64::MAX), "room", "rooms")) + " available"}</h2>
         <ul class="offers" role="list">
             <For each=move || offers.get() key=|offer| offer.id let:offer>
                 <OfferCard offer room_query=room_query.clone() />

@@ -2,7 +2,7 @@
 //! find the room for it; guests cannot open the admin pages.
 
 use chrono::{Days, Utc};
-use end2end::{Browser, TestApp};
+use end2end::{Browser, BrowserOptions, PHONE, TestApp};
 
 #[tokio::test]
 async fn admin_creates_a_room_and_closes_a_night_guests_then_miss_it() -> anyhow::Result<()> {
@@ -17,26 +17,29 @@ async fn admin_creates_a_room_and_closes_a_night_guests_then_miss_it() -> anyhow
     admin.fill("#name", "Harbour Loft").await?;
     admin.fill("#capacity", "2").await?;
     admin.fill("#price", "150").await?;
+    // Typed in lower case: upper-cased, not refused.
+    admin.fill("#currency", "usd").await?;
     admin.fill("#total_inventory", "1").await?;
     admin.fill("#description", "Top floor, sea view.").await?;
     admin
-        .click("#new-room-title + form button[type=submit]")
+        .click("#new-room-title ~ form button[type=submit]")
         .await?;
-    admin
-        .wait_for_text("table.data th[scope=row] a", "Harbour Loft")
-        .await?;
+    new_room_is_confirmed(&admin).await?;
     admin.screenshot("admin-rooms").await?;
 
     // Close one night on its inventory page.
     let night = Utc::now().date_naive() + Days::new(7);
     admin.click("table.data th[scope=row] a").await?;
     admin.wait_for("#inventory-title").await?;
-    admin.type_date("#from", night).await?;
-    admin.type_date("#to", night + Days::new(1)).await?;
+    every_label_names_its_own_field(&admin).await?;
+    admin.type_date("#inventory-from", night).await?;
+    admin
+        .type_date("#inventory-to", night + Days::new(1))
+        .await?;
     admin
         .client
         .execute(
-            "const s = document.querySelector('#closed'); s.value = 'close';
+            "const s = document.querySelector('#inventory-closed'); s.value = 'close';
              s.dispatchEvent(new Event('change', { bubbles: true }));",
             vec![],
         )
@@ -82,6 +85,60 @@ async fn admin_creates_a_room_and_closes_a_night_guests_then_miss_it() -> anyhow
     app.stop().await
 }
 
+/// A new room gets a confirmation that names it, the list shows it with
+/// its price in the currency typed in lower case, and the form is empty.
+async fn new_room_is_confirmed(admin: &Browser) -> anyhow::Result<()> {
+    admin
+        .wait_for_text_containing(
+            "#room-created",
+            "Room \u{201c}Harbour Loft\u{201d} created.",
+        )
+        .await?;
+    admin
+        .wait_for_text("table.data th[scope=row] a", "Harbour Loft")
+        .await?;
+    admin
+        .wait_for_text_containing("table.data tbody tr", "$150.00")
+        .await?;
+    assert_eq!(
+        admin
+            .wait_for("#name")
+            .await?
+            .prop("value")
+            .await?
+            .unwrap_or_default(),
+        ""
+    );
+    Ok(())
+}
+
+/// Every id once on the room page, so every label names its own field.
+async fn every_label_names_its_own_field(admin: &Browser) -> anyhow::Result<()> {
+    let duplicates = admin
+        .client
+        .execute(
+            "const ids = [...document.querySelectorAll('[id]')].map(e => e.id);
+             return ids.filter((id, i) => ids.indexOf(id) !== i);",
+            vec![],
+        )
+        .await?;
+    assert_eq!(duplicates, serde_json::json!([]), "ids used twice");
+    let price_label = admin
+        .client
+        .execute(
+            "return document.querySelector('label[for=inventory-price]').control.closest('form')
+                 === document.querySelector('#inventory-title ~ form');",
+            vec![],
+        )
+        .await?;
+    assert_eq!(
+        price_label,
+        serde_json::Value::Bool(true),
+        "the inventory's price label"
+    );
+    Ok(())
+}
+
 #[tokio::test]
 async fn a_guest_gets_not_found_for_admin_pages() -> anyhow::Result<()> {
     let app = TestApp::spawn().await?;
@@ -94,5 +151,75 @@ async fn a_guest_gets_not_found_for_admin_pages() -> anyhow::Result<()> {
         guest.wait_for_text("main h1", "Page not found").await?;
     }
     guest.close().await?;
+    app.stop().await
+}
+
+#[tokio::test]
+async fn an_admin_finds_a_booking_by_guest_or_reference_and_cancels_it_on_a_phone()
+-> anyhow::Result<()> {
+    let app = TestApp::spawn().await?;
+    let room = app.seed_room("Garden Suite", 3).await?;
+    let check_in = Utc::now().date_naive() + Days::new(20);
+    let mut references = Vec::new();
+    for name in ["Grace Hopper", "Alan Turing"] {
+        let guest = Browser::start().await?;
+        guest
+            .sign_in(&app, &app.account(name, false).await?)
+            .await?;
+        let id = guest.book(room, check_in, check_in + Days::new(2)).await?;
+        guest
+            .open_hydrated(&app.url(&format!("/bookings/{id}")))
+            .await?;
+        references.push(guest.text_content("[data-testid=reference]").await?);
+        guest.close().await?;
+    }
+
+    let admin = Browser::start_with(BrowserOptions {
+        size: PHONE,
+        ..BrowserOptions::default()
+    })
+    .await?;
+    admin
+        .sign_in(&app, &app.account("Ada Admin", true).await?)
+        .await?;
+    admin.open_hydrated(&app.url("/admin/bookings")).await?;
+    let row = |reference: &str| format!("tr[data-reference='{}']", reference.trim());
+    admin.wait_for(&row(&references[0])).await?;
+    admin.wait_for(&row(&references[1])).await?;
+
+    // By name (any case), then by reference.
+    admin.fill("#filter-search", "grace").await?;
+    admin
+        .wait_for_text_containing("table.data tbody", "Grace Hopper")
+        .await?;
+    let shown = admin.text_content("table.data tbody").await?;
+    assert!(!shown.contains("Alan Turing"), "{shown}");
+    admin.fill("#filter-search", references[1].trim()).await?;
+    admin
+        .wait_for_text_containing("table.data tbody", "Alan Turing")
+        .await?;
+    let shown = admin.text_content("table.data tbody").await?;
+    assert!(!shown.contains("Grace Hopper"), "{shown}");
+
+    // The dialog names the guest and shows all of its text at 390 px.
+    let alan = row(&references[1]);
+    admin.click(&format!("{alan} button.danger")).await?;
+    let dialog = format!("{alan} dialog[open]");
+    admin
+        .wait_for_text_containing(&dialog, "Alan Turing")
+        .await?;
+    admin.assert_dialog_shows_all_text().await?;
+    admin.screenshot("admin-cancel-dialog-phone").await?;
+    admin
+        .assert_accessible("the admin's cancel dialog at 390 px")
+        .await?;
+    admin
+        .click(&format!("{dialog} .dialog-actions button.danger"))
+        .await?;
+    admin.wait_for_focus("cancel-status").await?;
+    admin
+        .wait_for_text_containing(&format!("{alan} .badge"), "Cancelled")
+        .await?;
+    admin.close().await?;
     app.stop().await
 }

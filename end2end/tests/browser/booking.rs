@@ -31,7 +31,7 @@ async fn guest_signs_up_books_from_the_calendar_and_cancels() -> anyhow::Result<
     browser.fill("#email", "grace@example.com").await?;
     browser.fill("#password", "a long enough password").await?;
     browser.screenshot("register").await?;
-    browser.click("button[type=submit]").await?;
+    browser.click("main button[type=submit]").await?;
     browser
         .wait_for_text(".site-header .user-name", "Grace Hopper")
         .await?;
@@ -52,15 +52,14 @@ async fn guest_signs_up_books_from_the_calendar_and_cancels() -> anyhow::Result<
         .await?;
 
     // Choose the stay on the calendar: it fills the form.
-    let check_in_label = browser
-        .wait_for(&night_button(check_in))
-        .await?
-        .attr("aria-label")
-        .await?
-        .unwrap_or_default();
+    // A night's name is its content: the visible day and price, and the
+    // hidden words around them.
+    let check_in_label = browser.text_content(&night_button(check_in)).await?;
     assert!(
-        check_in_label.contains("2 left") && check_in_label.contains("€120.00"),
-        "a night's accessible name gives state and price: {check_in_label}"
+        check_in_label.contains(&format!("{} {}", check_in.day(), check_in.format("%B %Y")))
+            && check_in_label.contains("2 left")
+            && check_in_label.contains("€120.00 a night"),
+        "a night's accessible name gives date, state and price: {check_in_label}"
     );
     browser.click(&night_button(check_in)).await?;
     browser.click(&night_button(check_out)).await?;
@@ -80,47 +79,30 @@ async fn guest_signs_up_books_from_the_calendar_and_cancels() -> anyhow::Result<
     assert_eq!(form_value("#check_in").await?, check_in.to_string());
     assert_eq!(form_value("#check_out").await?, check_out.to_string());
     browser
-        .wait_for_text(".summary .total-line", "€240.00")
+        .wait_for_text(".summary dd.total-line", "€240.00")
         .await?;
     browser.screenshot("room").await?;
     arrow_keys_move_between_nights(&browser, check_out).await?;
 
     // Book: the confirmation shows the reference.
-    browser.click("button[type=submit]").await?;
+    browser.click(".booking-panel button[type=submit]").await?;
     let reference = browser
         .wait_for_text_containing("[data-testid=reference]", "-")
         .await?;
     browser.screenshot("confirmation").await?;
     assert_eq!(app.booked(room, check_in).await?, 1);
 
-    // My bookings lists it; cancel through the dialog.
-    browser.click("a[href='/bookings']").await?;
-    let item = format!("li.booking[data-reference='{}']", reference.trim());
-    browser.wait_for(&item).await?;
-    browser.screenshot("my-bookings").await?;
-    browser.click(&format!("{item} button.danger")).await?;
-    browser.wait_for(&format!("{item} dialog[open]")).await?;
-    browser.screenshot("cancel-dialog").await?;
-    browser
-        .click(&format!(
-            "{item} dialog[open] .dialog-actions button.danger"
-        ))
-        .await?;
-    browser
-        .wait_for_text(&format!("{item} .badge"), "Cancelled")
-        .await?;
+    cancel_from_my_bookings(&browser, reference.trim()).await?;
 
     // The units came back, in the database and on the calendar.
     assert_eq!(app.booked(room, check_in).await?, 0);
     browser
         .open_hydrated(&app.url(&format!("/rooms/{room}?check_in={check_in}")))
         .await?;
-    let label = browser
-        .wait_for(&night_button(check_in))
-        .await?
-        .attr("aria-label")
-        .await?
-        .unwrap_or_default();
+    browser
+        .wait_for_text_containing(&night_button(check_in), "€120.00")
+        .await?;
+    let label = browser.text_content(&night_button(check_in)).await?;
     assert!(label.contains("2 left"), "units are free again: {label}");
 
     browser.close().await?;
@@ -146,7 +128,7 @@ async fn booking_form_shows_the_shared_message_without_asking_the_server() -> an
     browser
         .wait_for_text("#check_out-error", MSG_CHECKOUT_AFTER_CHECKIN)
         .await?;
-    browser.click("button[type=submit]").await?;
+    browser.click(".booking-panel button[type=submit]").await?;
     browser
         .wait_for_text("#check_out-error", MSG_CHECKOUT_AFTER_CHECKIN)
         .await?;
@@ -177,13 +159,15 @@ async fn two_guests_race_for_the_last_unit_and_one_wins() -> anyhow::Result<()> 
             .sign_in(&app, &app.account(name, false).await?)
             .await?;
         browser.open_hydrated(&page).await?;
-        browser.wait_for("button[type=submit]").await?;
+        browser
+            .wait_for(".booking-panel button[type=submit]")
+            .await?;
     }
 
     // Both confirm at once.
     let (a, b) = tokio::join!(
-        first.click("button[type=submit]"),
-        second.click("button[type=submit]")
+        first.click(".booking-panel button[type=submit]"),
+        second.click(".booking-panel button[type=submit]")
     );
     a?;
     b?;
@@ -212,6 +196,46 @@ async fn two_guests_race_for_the_last_unit_and_one_wins() -> anyhow::Result<()> 
     app.stop().await
 }
 
+/// My bookings lists the booking `reference`; cancelling it through the
+/// dialog moves the focus to the outcome and the stay to "Cancelled".
+async fn cancel_from_my_bookings(browser: &Browser, reference: &str) -> anyhow::Result<()> {
+    // My bookings lists it; cancel through the dialog.
+    browser.click("a[href='/bookings']").await?;
+    let item = format!("li.booking[data-reference='{reference}']");
+    browser.wait_for(&item).await?;
+    browser.screenshot("my-bookings").await?;
+    browser.click(&format!("{item} button.danger")).await?;
+    browser.wait_for(&format!("{item} dialog[open]")).await?;
+    browser.screenshot("cancel-dialog").await?;
+    browser.assert_dialog_shows_all_text().await?;
+    browser
+        .click(&format!(
+            "{item} dialog[open] .dialog-actions button.danger"
+        ))
+        .await?;
+    // Focus lands on the outcome, and the stay moves to "Cancelled".
+    browser.wait_for_focus("cancel-status").await?;
+    browser
+        .wait_for_text_containing("#cancel-status", "Booking cancelled")
+        .await?;
+    let cancelled =
+        format!("section[aria-labelledby=cancelled] li.booking[data-reference='{reference}']");
+    browser
+        .wait_for_text(&format!("{cancelled} .badge"), "Cancelled")
+        .await?;
+    assert!(
+        browser
+            .client
+            .find(fantoccini::Locator::Css(&format!(
+                "section[aria-labelledby=upcoming] li.booking[data-reference='{reference}']"
+            )))
+            .await
+            .is_err(),
+        "a cancelled stay is no longer upcoming"
+    );
+    Ok(())
+}
+
 /// Waits for the outcome of a booking attempt: the confirmation (true) or
 /// the sold-out message (false).
 async fn got_the_room(browser: &Browser) -> anyhow::Result<bool> {
@@ -237,4 +261,44 @@ async fn arrow_keys_move_between_nights(browser: &Browser, from: NaiveDate) -> a
         .await?;
     browser.wait_for(&focused(from - Days::new(6))).await?;
     Ok(())
+}
+
+#[tokio::test]
+async fn a_booking_page_cancels_its_booking_and_says_so() -> anyhow::Result<()> {
+    let app = TestApp::spawn().await?;
+    let room = app.seed_room("Garden Suite", 2).await?;
+    let (check_in, check_out) = next_month_stay();
+    let browser = Browser::start().await?;
+    browser
+        .sign_in(&app, &app.account("Ada Lovelace", false).await?)
+        .await?;
+    let id = browser.book(room, check_in, check_out).await?;
+    assert_eq!(app.booked(room, check_in).await?, 1);
+
+    browser
+        .open_hydrated(&app.url(&format!("/bookings/{id}")))
+        .await?;
+    browser.click(".confirmation button.danger").await?;
+    browser.wait_for(".confirmation dialog[open]").await?;
+    browser
+        .click(".confirmation dialog[open] .dialog-actions button.danger")
+        .await?;
+    browser.wait_for_focus("cancel-status").await?;
+    browser
+        .wait_for_text_containing("#cancel-status", "Booking cancelled")
+        .await?;
+    browser
+        .wait_for_text(".confirmation .badge", "Cancelled")
+        .await?;
+    assert!(
+        browser
+            .client
+            .find(fantoccini::Locator::Css(".confirmation button.danger"))
+            .await
+            .is_err(),
+        "a cancelled booking offers no cancel"
+    );
+    assert_eq!(app.booked(room, check_in).await?, 0);
+    browser.close().await?;
+    app.stop().await
 }

@@ -1,6 +1,9 @@
 //! End-to-end tests in headless Chromium against the real server and the
 //! WASM bundle built by `scripts/test.sh`. One binary; one module per journey.
 
+mod accessibility;
 mod admin;
 mod booking;
+mod no_javascript;
+mod room;
 mod search;

@@ -24,7 +24,7 @@ async fn search_form_validates_in_the_browser_and_searches_on_the_server() -> an
     browser.screenshot("search-invalid").await?;
     browser
         .client
-        .find(Locator::Css("button[type=submit]"))
+        .find(Locator::Css("main button[type=submit]"))
         .await?
         .click()
         .await?;
@@ -45,7 +45,7 @@ async fn search_form_validates_in_the_browser_and_searches_on_the_server() -> an
     browser.wait_for_text("#check_out-error", "").await?;
     browser
         .client
-        .find(Locator::Css("button[type=submit]"))
+        .find(Locator::Css("main button[type=submit]"))
         .await?
         .click()
         .await?;

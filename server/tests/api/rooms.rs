@@ -108,7 +108,7 @@ async fn invalid_rooms_get_the_shared_messages_and_unknown_fields_are_refused(po
         ),
         ("capacity", json!(0), shared_schema::rooms::MSG_CAPACITY_MIN),
         ("price_cents", json!(0), shared_schema::rooms::MSG_PRICE_MIN),
-        ("currency", json!("eur"), shared_schema::rooms::MSG_CURRENCY),
+        ("currency", json!("EU"), shared_schema::rooms::MSG_CURRENCY),
         (
             "total_inventory",
             json!(0),

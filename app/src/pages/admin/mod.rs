@@ -44,6 +44,8 @@ where
                             Ok(data) => view! {
                                 <h1>{heading(&data)}</h1>
                                 <AdminNav />
+                                {crate::form_post::any_posted_error()
+                                    .map(|error| view! { <crate::form_post::PostedError error /> })}
                                 {body(data)}
                             }.into_any(),
                             Err(error) => admin_error(error),

@@ -87,7 +87,8 @@ fn OccupancyTable(rooms: Vec<RoomOccupancy>) -> impl IntoView {
         })
         .collect_view();
     view! {
-        <div class="table-wrap">
+        // A region in the tab order, so the keyboard can scroll it too.
+        <div class="table-wrap" role="region" aria-labelledby="occupancy-title" tabindex="0">
             <table class="data occupancy" aria-labelledby="occupancy-title">
                 <thead><tr><th scope="col">"Room"</th>{header}</tr></thead>
                 <tbody>{rows}</tbody>

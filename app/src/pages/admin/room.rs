@@ -39,7 +39,8 @@ pub async fn admin_room(id: Uuid) -> Result<Room, AppError> {
 /// Replaces a room's fields with the typed form.
 #[server(endpoint = "update_room")]
 pub async fn update_room(id: Uuid, form: RoomForm) -> Result<Room, AppError> {
-    crate::backend::serve(|backend, caller| async move {
+    let post = crate::form_post::FormPost::current();
+    let result = crate::backend::serve(|backend, caller| async move {
         // Admin routes do not reveal themselves, not even as 422s.
         backend.require_admin(&caller).await?;
         let input = form.parse().map_err(AppError::Invalid)?;
@@ -48,7 +49,8 @@ pub async fn update_room(id: Uuid, form: RoomForm) -> Result<Room, AppError> {
             .await
             .map_err(super::rooms::price_field)
     })
-    .await
+    .await;
+    post.answer(result, |_| None)
 }
 
 /// Applies an inventory edit to a range of nights.
@@ -57,7 +59,8 @@ pub async fn edit_inventory(
     id: Uuid,
     form: InventoryForm,
 ) -> Result<Vec<NightAvailability>, AppError> {
-    crate::backend::serve(|backend, caller| async move {
+    let post = crate::form_post::FormPost::current();
+    let result = crate::backend::serve(|backend, caller| async move {
         backend.require_admin(&caller).await?;
         let edit = form
             .parse(&backend.booking_window().await)
@@ -67,7 +70,21 @@ pub async fn edit_inventory(
             .await
             .map_err(super::rooms::price_field)
     })
-    .await
+    .await;
+    post.answer(result, |_| None)
+}
+
+/// The paths of this module's server functions, for plain form posts.
+mod paths {
+    use leptos::server_fn::ServerFn;
+
+    pub(super) fn update_room() -> &'static str {
+        <super::UpdateRoom as ServerFn>::PATH
+    }
+
+    pub(super) fn edit_inventory() -> &'static str {
+        <super::EditInventory as ServerFn>::PATH
+    }
 }
 
 #[component]
@@ -102,7 +119,8 @@ fn EditRoom(room: Room) -> impl IntoView {
     view! {
         <section aria-labelledby="edit-title" class="card">
             <h2 id="edit-title">"Room details"</h2>
-            <form class="stack" novalidate on:submit=on_submit>
+            <form class="stack" method="post" action=paths::update_room() novalidate on:submit=on_submit>
+                <input type="hidden" name="id" value=id.to_string() />
                 <RoomInputs fields checks />
                 <p aria-live="polite">
                     {move || matches!(action.value().get(), Some(Ok(_))).then_some("Saved.")}
@@ -142,15 +160,17 @@ fn Inventory(room: Room, window: BookingWindow) -> impl IntoView {
         <section aria-labelledby="inventory-title" class="card">
             <h2 id="inventory-title">"Inventory"</h2>
             <p class="muted">"Change the nights from the first date up to (not including) the end date. Leave a field empty to keep it."</p>
-            <form class="stack" novalidate on:submit=on_submit>
+            <form class="stack" method="post" action=paths::edit_inventory() novalidate on:submit=on_submit>
+                <input type="hidden" name="id" value=id.to_string() />
                 <div class="form-grid">
-                    <Input id="from" label="First night" value=from checks kind="date" min=min.clone() />
-                    <Input id="to" label="End (day after the last night)" value=to checks kind="date" min=min />
-                    <Input id="total" label="Units on sale" value=total checks kind="number" inputmode="numeric" min="0" />
-                    <Input id="price" label="Price per night" value=price checks inputmode="decimal" />
+                    // Ids of their own: the room form above has a `price` too.
+                    <Input id="inventory-from" field="from" name="form[from]" label="First night" value=from checks kind="date" min=min.clone() />
+                    <Input id="inventory-to" field="to" name="form[to]" label="End (day after the last night)" value=to checks kind="date" min=min />
+                    <Input id="inventory-total" field="total" name="form[total]" label="Units on sale" value=total checks kind="number" inputmode="numeric" min="0" />
+                    <Input id="inventory-price" field="price" name="form[price]" label="Price per night" value=price checks inputmode="decimal" />
                     <div class="field">
-                        <label for="closed">"Open or closed"</label>
-                        <select id="closed" name="closed"
+                        <label for="inventory-closed">"Open or closed"</label>
+                        <select id="inventory-closed" name="form[closed]"
                             on:change=move |ev| closed.set(match event_target_value(&ev).as_str() {
                                 "close" => ClosedChange::Close,
                                 "open" => ClosedChange::Open,
@@ -218,7 +238,7 @@ fn NightTable(nights: Vec<NightAvailability>, currency: String) -> impl IntoView
         })
         .collect_view();
     view! {
-        <DataTable columns=&[("Night", false), ("Booked", true), ("Units", true), ("Price", true), ("State", false)]>
+        <DataTable label="Nights of the next six weeks" columns=&[("Night", false), ("Booked", true), ("Units", true), ("Price", true), ("State", false)]>
             {rows}
         </DataTable>
     }

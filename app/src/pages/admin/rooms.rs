@@ -19,9 +19,12 @@ pub async fn admin_rooms() -> Result<Vec<Room>, AppError> {
 }
 
 /// Creates a room from the typed form.
+/// Posted by the plain form (before the WASM arrives), it redirects to the
+/// new room's page.
 #[server(endpoint = "create_room")]
 pub async fn create_room(form: RoomForm) -> Result<Room, AppError> {
-    crate::backend::serve(|backend, caller| async move {
+    let post = crate::form_post::FormPost::current();
+    let result = crate::backend::serve(|backend, caller| async move {
         // Admin routes do not reveal themselves, not even as 422s.
         backend.require_admin(&caller).await?;
         let input = form.parse().map_err(AppError::Invalid)?;
@@ -30,20 +33,36 @@ pub async fn create_room(form: RoomForm) -> Result<Room, AppError> {
             .await
             .map_err(price_field)
     })
-    .await
+    .await;
+    post.answer(result, |room| Some(format!("/admin/rooms/{}", room.id)))
 }
 
 /// Shows (`true`) or hides a room from guests.
 #[server(endpoint = "set_room_active")]
 pub async fn set_room_active(id: Uuid, active: bool) -> Result<Room, AppError> {
-    crate::backend::serve(|backend, caller| async move {
+    let post = crate::form_post::FormPost::current();
+    let result = crate::backend::serve(|backend, caller| async move {
         let patch = shared_schema::rooms::RoomPatch {
             active: Some(active),
             ..Default::default()
         };
         backend.update_room(&caller, id, patch).await
     })
-    .await
+    .await;
+    post.answer(result, |_| None)
+}
+
+/// The paths of this module's server functions, for plain form posts.
+mod paths {
+    use leptos::server_fn::ServerFn;
+
+    pub(super) fn create_room() -> &'static str {
+        <super::CreateRoom as ServerFn>::PATH
+    }
+
+    pub(super) fn set_room_active() -> &'static str {
+        <super::SetRoomActive as ServerFn>::PATH
+    }
 }
 
 /// The backend reports prices on `price_cents`; the form's field is `price`.
@@ -59,10 +78,12 @@ pub(crate) fn price_field(error: AppError) -> AppError {
 pub(crate) fn AdminRoomsPage() -> impl IntoView {
     let changed = RwSignal::new(0_u32);
     let rooms = Resource::new(move || changed.get(), |_| admin_rooms());
+    // Outlives the page body, which the reloaded list renders again.
+    let created = RwSignal::new(None::<Room>);
     admin_page("Rooms", rooms, admin_heading, move |rooms| {
         view! {
             <RoomTable rooms changed />
-            <NewRoom changed />
+            <NewRoom changed created />
         }
         .into_any()
     })
@@ -94,11 +115,15 @@ fn RoomTable(rooms: Vec<Room>, changed: RwSignal<u32>) -> impl IntoView {
                     <td>{status}</td>
                     <td class="actions">
                         <A href=format!("/admin/rooms/{id}") attr:class="button small secondary">"Edit & inventory"</A>
-                        <button type="button" class="button small secondary"
-                            disabled=move || toggle.pending().get()
-                            on:click=move |_| { toggle.dispatch((id, !active)); }>
-                            {if active { "Deactivate" } else { "Activate" }}
-                        </button>
+                        <form class="inline-form" method="post" action=paths::set_room_active()
+                            on:submit=move |ev| { ev.prevent_default(); toggle.dispatch((id, !active)); }>
+                            <input type="hidden" name="id" value=id.to_string() />
+                            <input type="hidden" name="active" value=(!active).to_string() />
+                            <button type="submit" class="button small secondary"
+                                disabled=move || toggle.pending().get()>
+                                {if active { "Deactivate" } else { "Activate" }}
+                            </button>
+                        </form>
                     </td>
                 </tr>
             }
@@ -111,7 +136,7 @@ fn RoomTable(rooms: Vec<Room>, changed: RwSignal<u32>) -> impl IntoView {
                 Some(Err(error)) => Some(view! { <ErrorAlert error /> }),
                 _ => None,
             }}
-            <DataTable columns=&[("Name", false), ("Sleeps", true), ("Base price", true), ("Units", true), ("Status", false), ("", false)]>
+            <DataTable label="Rooms" columns=&[("Name", false), ("Sleeps", true), ("Base price", true), ("Units", true), ("Status", false), ("", false)]>
                 {rows}
             </DataTable>
         </section>
@@ -152,6 +177,16 @@ impl RoomFields {
         }
     }
 
+    /// Puts `form` back into the fields.
+    pub(crate) fn set(self, form: RoomForm) {
+        self.name.set(form.name);
+        self.description.set(form.description);
+        self.capacity.set(form.capacity);
+        self.price.set(form.price);
+        self.currency.set(form.currency);
+        self.total_inventory.set(form.total_inventory);
+    }
+
     pub(crate) fn checks(self) -> Checks {
         Checks::new(move || self.form().parse().err().unwrap_or_default())
     }
@@ -163,35 +198,40 @@ pub(crate) fn RoomInputs(fields: RoomFields, checks: Checks) -> impl IntoView {
     let message = Signal::derive(move || checks.message("description"));
     view! {
         <div class="form-grid">
-            <Input id="name" label="Name" value=fields.name checks />
-            <Input id="capacity" label="Sleeps (guests per room)" value=fields.capacity checks kind="number" inputmode="numeric" min="1" />
-            <Input id="price" label="Base price per night" value=fields.price checks inputmode="decimal" />
-            <Input id="currency" label="Currency" value=fields.currency checks hint="Three letters, e.g. EUR" />
-            <Input id="total_inventory" label="Units" value=fields.total_inventory checks kind="number" inputmode="numeric" min="1" />
+            <Input id="name" name="form[name]" label="Name" value=fields.name checks />
+            <Input id="capacity" name="form[capacity]" label="Sleeps (guests per room)" value=fields.capacity checks kind="number" inputmode="numeric" min="1" />
+            <Input id="price" name="form[price]" label="Base price per night" value=fields.price checks inputmode="decimal" />
+            <Input id="currency" name="form[currency]" label="Currency" value=fields.currency checks hint="Three letters, e.g. EUR" />
+            <Input id="total_inventory" name="form[total_inventory]" label="Units" value=fields.total_inventory checks kind="number" inputmode="numeric" min="1" />
         </div>
         <crate::components::Field id="description" label="Description" message>
-            <textarea id="description" name="description" rows="3"
+            <textarea id="description" name="form[description]" rows="3"
                 prop:value=fields.description
                 on:input=move |ev| { fields.description.set(event_target_value(&ev)); checks.touch("description"); }
                 aria-invalid=move || message.with(Option::is_some).to_string()
-                aria-describedby="description-error"></textarea>
+                aria-describedby="description-error">{fields.description.get_untracked()}</textarea>
         </crate::components::Field>
     }
 }
 
+/// The new-room form: a confirmation that names the room and links to its
+/// inventory, then an empty form for the next one.
 #[component]
-fn NewRoom(changed: RwSignal<u32>) -> impl IntoView {
-    let empty = RoomForm {
+fn NewRoom(changed: RwSignal<u32>, created: RwSignal<Option<Room>>) -> impl IntoView {
+    let empty = || RoomForm {
         currency: "EUR".to_owned(),
         capacity: "2".to_owned(),
         total_inventory: "1".to_owned(),
         ..RoomForm::default()
     };
-    let fields = RoomFields::new(empty);
+    let fields = RoomFields::new(empty());
     let checks = fields.checks();
     let action = Action::new(move |(): &()| create_room(fields.form()));
     Effect::new(move || {
-        if let Some(Ok(_)) = action.value().get() {
+        if let Some(Ok(room)) = action.value().get() {
+            created.set(Some(room));
+            fields.set(empty());
+            checks.reset();
             changed.update(|n| *n += 1);
         }
     });
@@ -199,7 +239,15 @@ fn NewRoom(changed: RwSignal<u32>) -> impl IntoView {
     view! {
         <section aria-labelledby="new-room-title" class="card">
             <h2 id="new-room-title">"New room"</h2>
-            <form class="stack" novalidate on:submit=on_submit>
+            <div role="status" id="room-created">
+                {move || created.get().map(|room| view! {
+                    <p class="alert success">
+                        {format!("Room \u{201c}{}\u{201d} created. ", room.name)}
+                        <A href=format!("/admin/rooms/{}", room.id)>"Set its prices and inventory"</A>
+                    </p>
+                })}
+            </div>
+            <form class="stack" method="post" action=paths::create_room() novalidate on:submit=on_submit>
                 <RoomInputs fields checks />
                 <FormFooter action label="Create room" />
             </form>

@@ -1,0 +1,430 @@
+//! The booking form beside the calendar: the stay's fields, a summary with
+//! the price of every night, and Confirm.
+//!
+//! What the server would refuse is said as the guest chooses: a stay over a
+//! closed or sold-out night, or a party the rooms cannot sleep, names the
+//! problem and Confirm stays disabled. The server stays the judge: a stay
+//! that sold out meanwhile comes back as a conflict naming the nights.
+//! On phones a bar at the bottom of the screen holds the total and Confirm.
+
+use chrono::NaiveDate;
+use leptos::prelude::*;
+use leptos_router::{NavigateOptions, components::A, hooks::use_navigate};
+use shared_schema::{
+    form::SearchForm, inventory::NightAvailability, rooms::Room, search::RoomSearch,
+    stay::BookingWindow,
+};
+
+use super::{Stay, book, book_path, room_calendar};
+use crate::{
+    AppError,
+    components::{Checks, ErrorAlert, FormFooter, Input, StayLimits},
+    form_post::posted_error,
+    format::{long_date, money, plural},
+    pages::search::search_to_query,
+    query::with_query,
+    session::{UserContext, auth_href},
+};
+
+/// The id of the form, which the phone bar's Confirm submits.
+const FORM_ID: &str = "booking-form";
+
+/// A stay's nights as the server has them now, for the summary.
+type Quote = Option<(RoomSearch, Vec<NightAvailability>)>;
+
+/// Why the chosen stay cannot be booked, before asking the server.
+fn stay_problem(
+    capacity: i32,
+    search: &RoomSearch,
+    nights: &[NightAvailability],
+) -> Option<String> {
+    if let Err(message) = shared_schema::stay::check_capacity(capacity, search.units, search.guests)
+    {
+        return Some(message);
+    }
+    let dates = |pick: &dyn Fn(&NightAvailability) -> bool| -> Vec<String> {
+        nights
+            .iter()
+            .filter(|night| pick(night))
+            .map(|night| long_date(night.night))
+            .collect()
+    };
+    let closed = dates(&|night| night.closed);
+    let short = dates(&|night| !night.closed && night.free < search.units);
+    let mut reasons = Vec::new();
+    if !closed.is_empty() {
+        reasons.push(format!("Closed on {}.", closed.join(", ")));
+    }
+    if !short.is_empty() {
+        let what = if search.units == 1 {
+            "Sold out on".to_owned()
+        } else {
+            format!("Fewer than {} rooms free on", search.units)
+        };
+        reasons.push(format!("{what} {}.", short.join(", ")));
+    }
+    if i64::try_from(nights.len()).ok() != Some(search.nights()) {
+        reasons.push("Some of these nights are not on sale.".to_owned());
+    }
+    (!reasons.is_empty()).then(|| {
+        format!(
+            "This stay cannot be booked. {} Choose other dates or fewer rooms.",
+            reasons.join(" ")
+        )
+    })
+}
+
+/// The stay's nights as the server has them now, and why it cannot be
+/// booked, as the guest chooses.
+#[derive(Debug, Clone, Copy)]
+struct Quotes {
+    /// Keyed on what changes the price and the nights: dates and rooms.
+    quote: Resource<Quote>,
+    /// The quote for the form as it is now (none while it reloads).
+    current: Memo<Quote>,
+    /// Why the stay cannot be booked, if it cannot.
+    problem: Memo<Option<String>>,
+}
+
+impl Quotes {
+    fn new(stay: Stay, window: BookingWindow, room_id: uuid::Uuid, capacity: i32) -> Self {
+        let quote = Resource::new(
+            move || {
+                stay.form().parse(&window).ok().map(|search| RoomSearch {
+                    guests: 1,
+                    ..search
+                })
+            },
+            move |search| async move {
+                let search = search?;
+                let nights = room_calendar(room_id, search.check_in, search.check_out)
+                    .await
+                    .ok()?;
+                Some((search, nights))
+            },
+        );
+        // The quote with the party as typed now (the quote ignores guests).
+        let current = Memo::new(move |_| {
+            let (quoted, nights) = quote.get().flatten()?;
+            let search = stay.form().parse(&window).ok()?;
+            (search.check_in == quoted.check_in
+                && search.check_out == quoted.check_out
+                && search.units == quoted.units)
+                .then_some((search, nights))
+        });
+        let problem = Memo::new(move |_| {
+            current.with(|current| {
+                let (search, nights) = current.as_ref()?;
+                stay_problem(capacity, search, nights)
+            })
+        });
+        Self {
+            quote,
+            current,
+            problem,
+        }
+    }
+
+    /// The total and the number of nights of a bookable stay.
+    fn total(self, currency: String) -> Signal<Option<(String, i64)>> {
+        Signal::derive(move || {
+            if self.problem.with(Option::is_some) {
+                return None;
+            }
+            self.current.with(|current| {
+                let (search, nights) = current.as_ref()?;
+                let sum: i64 = nights.iter().map(|night| night.price_cents).sum();
+                Some((
+                    money(sum * i64::from(search.units), &currency),
+                    search.nights(),
+                ))
+            })
+        })
+    }
+}
+
+/// The booking form and its summary.
+#[component]
+pub(super) fn BookingPanel(
+    room: Room,
+    window: BookingWindow,
+    stay: Stay,
+    nights: Resource<Result<Vec<NightAvailability>, AppError>>,
+    /// Fields whose value came from the address.
+    from_address: Vec<&'static str>,
+) -> impl IntoView {
+    let user = UserContext::get();
+    let Room {
+        id: room_id,
+        capacity,
+        currency,
+        ..
+    } = room;
+    // The same rules as the server: the stay's, then whether the party fits.
+    let checks = Checks::new(move || match stay.form().parse(&window) {
+        Ok(search) => {
+            let mut errors = shared_schema::errors::FieldErrors::new();
+            if let Err(message) =
+                shared_schema::stay::check_capacity(capacity, search.units, search.guests)
+            {
+                errors.push("guests", message);
+            }
+            errors
+        }
+        Err(errors) => errors,
+    });
+    checks.show_now(from_address);
+    let action = Action::new(move |(): &()| book(room_id, stay.form()));
+    let quotes = Quotes::new(stay, window, room_id, capacity);
+    let navigate = use_navigate();
+    Effect::new(move || match action.value().get() {
+        Some(Ok(booking)) => navigate(
+            &format!("/bookings/{}?new=1", booking.id),
+            NavigateOptions::default(),
+        ),
+        // Nights went meanwhile: show the calendar and the stay as they are now.
+        Some(Err(AppError::Conflict(_))) => {
+            nights.refetch();
+            quotes.quote.refetch();
+        }
+        _ => {}
+    });
+    let on_submit = checks.submit(action);
+    // The sold-out answer, for as long as the form still asks for that stay.
+    let refused_form = RwSignal::new(None::<SearchForm>);
+    Effect::new(move || {
+        if let Some(Err(AppError::Conflict(_))) = action.value().get() {
+            refused_form.set(Some(stay.form_untracked()));
+        }
+    });
+    let sold_out = move || match action.value().get() {
+        Some(Err(AppError::Conflict(conflict)))
+            if refused_form.get().as_ref() == Some(&stay.form()) =>
+        {
+            Some(conflict)
+        }
+        _ => None,
+    };
+    let limits = StayLimits::of(window);
+    // The answer to a plain post of this form (before the WASM arrived).
+    let posted = posted_error(book_path()).map(|error| {
+        checks.show_server(&error);
+        view! { <ErrorAlert error /> }
+    });
+    let blocked = Signal::derive(move || quotes.problem.with(Option::is_some));
+    let total = quotes.total(currency.clone());
+
+    view! {
+        <aside class="booking-panel" aria-labelledby="book-title">
+            <h2 id="book-title">"Book this room"</h2>
+            {posted}
+            <form id=FORM_ID class="stack" method="post" action=book_path() novalidate on:submit=on_submit>
+                <input type="hidden" name="room_id" value=room_id.to_string() />
+                <div class="form-grid">
+                    <Input id="check_in" name="form[check_in]" label="Check-in" value=stay.check_in checks kind="date"
+                        min=limits.first_check_in max=limits.last_check_in />
+                    <Input id="check_out" name="form[check_out]" label="Check-out" value=stay.check_out checks kind="date"
+                        min=limits.first_check_out max=limits.last_check_out />
+                    <Input id="guests" name="form[guests]" label="Guests" value=stay.guests checks kind="number" inputmode="numeric" min="1"
+                        hint=if capacity == 1 { "1 guest per room" } else { "Guests in all rooms together" } />
+                    <Input id="units" name="form[units]" label="Rooms" value=stay.units checks kind="number" inputmode="numeric" min="1" />
+                </div>
+                <Summary current=quotes.current currency total />
+                <div id="stay-problem" data-testid="stay-problem">
+                    {move || {
+                        let shown = sold_out().is_none();
+                        quotes.problem.get().filter(|_| shown).map(|text| view! {
+                            <p class="alert warning">{text}</p>
+                        })
+                    }}
+                </div>
+                {move || sold_out().map(|conflict| view! { <SoldOut conflict form=stay.form() /> })}
+                <Transition fallback=|| ()>
+                    {move || Suspend::new(async move {
+                        match user.0.await {
+                            Ok(Some(_)) => view! {
+                                <div class="booking-footer">
+                                    <FormFooter action label="Confirm booking" shows_conflicts=true blocked />
+                                </div>
+                            }.into_any(),
+                            _ => view! { <SignInToBook /> }.into_any(),
+                        }
+                    })}
+                </Transition>
+            </form>
+        </aside>
+        <BookingBar total pending=action.pending() blocked />
+    }
+}
+
+/// Phones: the total and Confirm stay in reach below the calendar, at the
+/// bottom of the screen. Its Confirm submits the booking form.
+#[component]
+fn BookingBar(
+    total: Signal<Option<(String, i64)>>,
+    pending: Memo<bool>,
+    blocked: Signal<bool>,
+) -> impl IntoView {
+    let user = UserContext::get();
+    view! {
+        <div class="booking-bar" data-testid="booking-bar">
+            <p class="booking-bar-total">
+                {move || match total.get() {
+                    Some((total, nights)) => format!("{total} · {}", plural(nights, "night", "nights")),
+                    None => "Choose your nights".to_owned(),
+                }}
+            </p>
+            <Transition fallback=|| ()>
+                {move || Suspend::new(async move {
+                    match user.0.await {
+                        Ok(Some(_)) => view! {
+                            <button type="submit" form=FORM_ID class="button primary"
+                                disabled=move || pending.get() || blocked.get()>
+                                "Confirm booking"
+                            </button>
+                        }.into_any(),
+                        _ => view! { <A href=auth_href("/login") attr:class="button primary">"Sign in to book"</A> }.into_any(),
+                    }
+                })}
+            </Transition>
+        </div>
+    }
+}
+
+/// The way to book for a guest who is not signed in: signing in or up
+/// brings them back to this room with the stay they chose.
+#[component]
+fn SignInToBook() -> impl IntoView {
+    view! {
+        <p class="alert" data-testid="sign-in-to-book">
+            <A href=auth_href("/login")>"Sign in"</A>" or "<A href=auth_href("/register")>"create an account"</A>" to book."
+        </p>
+    }
+}
+
+/// The stay, the price of each night, rooms and the total. The server
+/// computes the binding total again when booking.
+#[component]
+fn Summary(
+    current: Memo<Quote>,
+    currency: String,
+    total: Signal<Option<(String, i64)>>,
+) -> impl IntoView {
+    move || {
+        let (search, nights) = current.get()?;
+        let units = search.units;
+        let per_night = nights
+            .iter()
+            .map(|night| {
+                let price = if night.closed {
+                    "closed".to_owned()
+                } else if night.free < units {
+                    "sold out".to_owned()
+                } else {
+                    money(night.price_cents, &currency)
+                };
+                view! {
+                    <li data-night=night.night.to_string()>
+                        <span>{night_label(night.night)}</span>
+                        <span class="price">{price}</span>
+                    </li>
+                }
+            })
+            .collect_view();
+        let total_text = total
+            .get()
+            .map_or_else(|| "not bookable".to_owned(), |(total, _)| total);
+        Some(view! {
+            <dl class="summary">
+                <dt>"Stay"</dt>
+                <dd>{format!("{} – {}", long_date(search.check_in), long_date(search.check_out))}</dd>
+                <dt>"Nights"</dt>
+                <dd>{plural(search.nights(), "night", "nights")}</dd>
+                <dt>"Rooms"</dt>
+                <dd>{units}</dd>
+            </dl>
+            <h3 class="breakdown-title" id="breakdown-title">
+                {if units == 1 { "Price per night".to_owned() } else { format!("Price per night, per room (× {units} rooms)") }}
+            </h3>
+            <ul class="breakdown" role="list" aria-labelledby="breakdown-title">{per_night}</ul>
+            <dl class="summary">
+                <dt class="total-line">"Total"</dt>
+                <dd class="total-line" aria-live="polite">{total_text}</dd>
+            </dl>
+        })
+    }
+}
+
+/// "Fri 4 Dec": a night in the breakdown.
+fn night_label(night: NaiveDate) -> String {
+    night.format("%a %-d %b").to_string()
+}
+
+/// The stay sold out between page load and confirmation.
+#[component]
+fn SoldOut(conflict: crate::error::Conflict, form: SearchForm) -> impl IntoView {
+    let nights = conflict
+        .nights
+        .iter()
+        .map(|night| view! { <li>{long_date(*night)}</li> })
+        .collect_view();
+    view! {
+        <div class="alert warning sold-out" role="alert">
+            <p>{conflict.message}</p>
+            <ul>{nights}</ul>
+            <A href=with_query("/", &search_to_query(&form))>"Search other rooms for these dates"</A>
+        </div>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn night(day: u32, free: i32, closed: bool) -> NightAvailability {
+        NightAvailability {
+            night: NaiveDate::from_ymd_opt(2030, 1, day).expect("a date"),
+            total: 2,
+            booked: 2 - free,
+            free,
+            price_cents: 12_000,
+            closed,
+        }
+    }
+
+    fn search(guests: i32, units: i32) -> RoomSearch {
+        RoomSearch {
+            check_in: NaiveDate::from_ymd_opt(2030, 1, 1).expect("a date"),
+            check_out: NaiveDate::from_ymd_opt(2030, 1, 4).expect("a date"),
+            guests,
+            units,
+        }
+    }
+
+    #[test]
+    fn a_free_stay_has_no_problem() {
+        let nights = [night(1, 2, false), night(2, 1, false), night(3, 2, false)];
+        assert_eq!(stay_problem(2, &search(2, 1), &nights), None);
+    }
+
+    #[test]
+    fn closed_and_sold_out_nights_are_named_apart() {
+        let nights = [night(1, 2, true), night(2, 0, false), night(3, 2, false)];
+        let problem = stay_problem(2, &search(2, 1), &nights).expect("a problem");
+        assert!(
+            problem.contains("Closed on Tuesday 1 January 2030."),
+            "{problem}"
+        );
+        assert!(
+            problem.contains("Sold out on Wednesday 2 January 2030."),
+            "{problem}"
+        );
+    }
+
+    #[test]
+    fn a_party_too_big_for_the_rooms_is_the_first_problem() {
+        let nights = [night(1, 2, false), night(2, 2, false), night(3, 2, false)];
+        let problem = stay_problem(2, &search(5, 2), &nights).expect("a problem");
+        assert!(problem.contains("sleep at most 4 guests"), "{problem}");
+    }
+}
