@@ -55,10 +55,14 @@ impl Services {
 }
 
 /// Who is asking, from the session a server function's request carries.
+/// Server functions are the browser UI's door: only sessions open it, API
+/// tokens (whose scopes the REST API checks) do not.
 impl Services {
     async fn principal(&self, caller: &Caller) -> Result<Option<Principal>, Error> {
         match token_from_headers(&caller.0) {
-            Some(token) => Ok(session::principal(&self.pool, token).await?),
+            Some(token) => Ok(session::principal(&self.pool, self.sessions, token)
+                .await?
+                .filter(|who| who.require_session().is_ok())),
             None => Ok(None),
         }
     }
@@ -243,7 +247,11 @@ impl From<Error> for AppError {
         match error {
             Error::Validation(errors) => Self::Invalid(errors),
             Error::NotFound => Self::NotFound,
-            Error::Unauthenticated => Self::Unauthenticated,
+            // Only sessions reach the server functions, and sessions hold
+            // every scope of their role: these cannot happen here.
+            Error::Unauthenticated | Error::InsufficientScope(_) | Error::SessionRequired => {
+                Self::Unauthenticated
+            }
             Error::InvalidCredentials => Self::InvalidCredentials,
             Error::RateLimited { .. } => Self::RateLimited,
             Error::Conflict(conflict) => Self::Conflict(app::error::Conflict {

@@ -159,7 +159,10 @@ impl fmt::Debug for ChangePassword {
 pub struct NewApiToken {
     /// What the token is for, 1 to 100 characters (trimmed).
     #[serde(deserialize_with = "crate::text::deserialize_trimmed")]
-    #[cfg_attr(feature = "ssr", schema(example = "Accounting export", min_length = 1, max_length = 100))]
+    #[cfg_attr(
+        feature = "ssr",
+        schema(example = "Accounting export", min_length = 1, max_length = 100)
+    )]
     #[garde(custom(rule::text(validate_token_name)))]
     pub name: String,
     /// What the token may do: at least one of `read`, `book`, `admin`
@@ -249,7 +252,11 @@ mod tests {
     #[test]
     fn token_lifetimes_outside_their_range_are_refused() {
         for days in [i32::MIN, -1, 0, 731, i32::MAX] {
-            assert_eq!(validate_token_days(days), Err(MSG_TOKEN_DAYS_RANGE), "{days}");
+            assert_eq!(
+                validate_token_days(days),
+                Err(MSG_TOKEN_DAYS_RANGE),
+                "{days}"
+            );
         }
         assert_eq!(validate_token_days(1), Ok(()));
         assert_eq!(validate_token_days(730), Ok(()));
@@ -258,7 +265,10 @@ mod tests {
     #[test]
     fn token_names_are_required_short_and_printable() {
         assert_eq!(validate_token_name("  "), Err(MSG_TOKEN_NAME_REQUIRED));
-        assert_eq!(validate_token_name(&"x".repeat(101)), Err(MSG_TOKEN_NAME_TOO_LONG));
+        assert_eq!(
+            validate_token_name(&"x".repeat(101)),
+            Err(MSG_TOKEN_NAME_TOO_LONG)
+        );
         assert_eq!(validate_token_name("a\u{1b}b"), Err(MSG_CONTROL_CHARACTERS));
         assert_eq!(validate_token_name("CI export"), Ok(()));
     }
@@ -270,7 +280,10 @@ mod tests {
             new_password: "correct horse battery".to_owned(),
         };
         let errors = validated(same, &()).expect_err("refused");
-        assert!(errors.to_string().contains(MSG_PASSWORD_UNCHANGED), "{errors}");
+        assert!(
+            errors.to_string().contains(MSG_PASSWORD_UNCHANGED),
+            "{errors}"
+        );
         let short = ChangePassword {
             current_password: "x".to_owned(),
             new_password: "short".to_owned(),
