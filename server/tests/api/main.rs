@@ -3,6 +3,7 @@
 
 mod helpers;
 
+mod account;
 mod auth;
 mod availability;
 mod bookings;
@@ -14,3 +15,4 @@ mod pages;
 mod rate_limits;
 mod rooms;
 mod search;
+mod tokens;
