@@ -113,7 +113,7 @@ pub fn validate_token_days(days: i32) -> Result<(), &'static str> {
     }
 }
 
-fn scopes_rule<C>(scopes: &Vec<Scope>, _: &C) -> garde::Result {
+fn scopes_rule<C>(scopes: &[Scope], _: &C) -> garde::Result {
     validate_scopes(scopes).map_err(garde::Error::new)
 }
 

@@ -403,13 +403,13 @@ async fn each_further_failure_doubles_the_wait_up_to_fifteen_minutes(pool: PgPoo
             .await
             .expect("end the wait");
         assert_eq!(login(&app, "nobody@example.com", "guess").await.status, 401);
-        let wait: Option<f64> = sqlx::query_scalar(
-            "select round(extract(epoch from blocked_until - now()))::float8 from login_failures",
+        let wait: Option<i64> = sqlx::query_scalar(
+            "select round(extract(epoch from blocked_until - now()))::int8 from login_failures",
         )
         .fetch_one(&pool)
         .await
         .expect("row");
-        waits.push(wait.map_or(0, |secs| secs as i64));
+        waits.push(wait.unwrap_or(0));
     }
     assert_eq!(waits, [0, 0, 0, 0, 30, 60, 120, 240, 480, 900, 900, 900]);
 }

@@ -384,14 +384,8 @@ async fn the_browser_ui_does_not_accept_api_tokens(pool: PgPool) {
     let admin = create_user(&pool, "admin").await;
     let tool = token(&app, &admin, &["read", "book", "admin"]).await;
     // Pages and server functions read a session only; a token is none.
-    assert_eq!(
-        app.get_with_session("/admin", &admin).await.status,
-        200
-    );
-    assert_eq!(
-        app.get_with_session("/admin", &tool).await.status,
-        404
-    );
+    assert_eq!(app.get_with_session("/admin", &admin).await.status, 200);
+    assert_eq!(app.get_with_session("/admin", &tool).await.status, 404);
 }
 
 #[test]
