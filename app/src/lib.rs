@@ -75,6 +75,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/login") view=pages::LoginPage />
                     <Route path=path!("/register") view=pages::RegisterPage />
                     <Route path=path!("/bookings") view=pages::MyBookingsPage />
+                    <Route path=path!("/account") view=pages::AccountPage />
                     <Route path=path!("/bookings/:id") view=pages::BookingPage ssr=SsrMode::Async />
                     <Route path=path!("/admin") view=pages::admin::AdminRoomsPage ssr=SsrMode::Async />
                     <Route path=path!("/admin/rooms/:id") view=pages::admin::AdminRoomPage ssr=SsrMode::Async />

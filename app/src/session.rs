@@ -147,7 +147,7 @@ pub(crate) fn SiteHeader() -> impl IntoView {
         view! {
             <A href="/bookings">"My bookings"</A>
             {admin}
-            <span class="user-name">{user.name}</span>
+            <A href="/account" attr:class="user-name">{user.name}</A>
             <button type="button" class="link-button"
                 disabled=move || sign_out.pending().get()
                 on:click=move |_| { sign_out.dispatch(()); }>

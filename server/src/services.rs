@@ -10,6 +10,7 @@ use app::{
 };
 use chrono::NaiveDate;
 use shared_schema::{
+    account::{ApiToken, ChangePassword, CreatedApiToken, NewApiToken},
     auth::{Login, Register},
     booking::{BookingFilter, NewBooking},
     dto::{Booking, Session, User},
@@ -155,6 +156,43 @@ impl Backend for Services {
         }
         let clear = self.cookies.clearing_cookie();
         Ok(clear.to_str().unwrap_or_default().to_owned())
+    }
+
+    async fn change_password(
+        &self,
+        caller: &Caller,
+        input: ChangePassword,
+    ) -> Result<(), AppError> {
+        let who = self.signed_in(caller).await?;
+        // `signed_in` has just accepted this very token.
+        let token = token_from_headers(&caller.0).ok_or(Error::Unauthenticated)?;
+        Ok(auth::change_password(&self.pool, who, token, input).await?)
+    }
+
+    async fn logout_everywhere(&self, caller: &Caller) -> Result<String, AppError> {
+        let who = self.signed_in(caller).await?;
+        auth::logout_everywhere(&self.pool, who).await?;
+        let clear = self.cookies.clearing_cookie();
+        Ok(clear.to_str().unwrap_or_default().to_owned())
+    }
+
+    async fn api_tokens(&self, caller: &Caller) -> Result<Vec<ApiToken>, AppError> {
+        let who = self.signed_in(caller).await?;
+        Ok(auth::tokens::list(&self.pool, who).await?)
+    }
+
+    async fn create_api_token(
+        &self,
+        caller: &Caller,
+        input: NewApiToken,
+    ) -> Result<CreatedApiToken, AppError> {
+        let who = self.signed_in(caller).await?;
+        Ok(auth::tokens::create(&self.pool, who, input).await?)
+    }
+
+    async fn revoke_api_token(&self, caller: &Caller, id: Uuid) -> Result<(), AppError> {
+        let who = self.signed_in(caller).await?;
+        Ok(auth::tokens::revoke(&self.pool, who, id).await?)
     }
 
     async fn book(&self, caller: &Caller, booking: NewBooking) -> Result<Booking, AppError> {
