@@ -4,6 +4,7 @@
 mod helpers;
 
 mod account;
+mod account_ui;
 mod auth;
 mod availability;
 mod bookings;
