@@ -281,6 +281,42 @@ pub async fn create_admin(
     Ok(AdminAccount::Promoted(user))
 }
 
+/// What [`purge_stale`] removed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Purged {
+    pub sessions: u64,
+    pub login_failures: u64,
+}
+
+/// Housekeeping: deletes sessions past their absolute end or idle beyond
+/// the longest idle timeout (they can never be used again), and sign-in
+/// failure counts a day old whose wait is over (the next failure would
+/// start afresh anyway). Idempotent; any instance may run it.
+pub async fn purge_stale(pool: &PgPool, settings: SessionSettings) -> Result<Purged, Error> {
+    let longest_idle = settings.guest.idle_minutes.max(settings.admin.idle_minutes);
+    let sessions = sqlx::query(
+        "delete from sessions
+          where expires_at <= now()
+             or last_seen_at < now() - make_interval(mins => $1)",
+    )
+    .bind(longest_idle)
+    .execute(pool)
+    .await?
+    .rows_affected();
+    let login_failures = sqlx::query(
+        "delete from login_failures
+          where last_failed_at < now() - interval '1 day'
+            and (blocked_until is null or blocked_until <= now())",
+    )
+    .execute(pool)
+    .await?
+    .rows_affected();
+    Ok(Purged {
+        sessions,
+        login_failures,
+    })
+}
+
 fn email_taken() -> Error {
     Conflict::new(
         ConflictCode::EmailTaken,

@@ -457,3 +457,40 @@ async fn wrong_current_passwords_count_towards_the_same_backoff(pool: PgPool) {
     assert!(!response.header("retry-after").is_empty());
     assert_eq!(login(&app, "ada@example.com", PASSWORD).await.status, 429);
 }
+
+#[sqlx::test(migrator = "server::MIGRATOR")]
+async fn housekeeping_removes_dead_sessions_and_old_failure_counts_only(pool: PgPool) {
+    let app = TestApp::new(pool.clone());
+    let live = create_user(&pool, "guest").await;
+    let idle = create_user(&pool, "guest").await;
+    let expired = create_user(&pool, "guest").await;
+    age_sessions(&pool, &idle, "8 days", "7 days 1 minute").await;
+    sqlx::query("update sessions set expires_at = now() - interval '1 second', created_at = now() - interval '2 days' where user_id = $1")
+        .bind(expired.id)
+        .execute(&pool)
+        .await
+        .expect("expire");
+    login(&app, "old@example.com", "wrong").await;
+    login(&app, "recent@example.com", "wrong").await;
+    sqlx::query(
+        "update login_failures set last_failed_at = now() - interval '25 hours'
+          where failures = 1 and email_hash = sha256('old@example.com')",
+    )
+    .execute(&pool)
+    .await
+    .expect("age");
+
+    let settings = server::auth::SessionSettings::from_config(&server::Config::default_for_tests());
+    let purged = server::auth::purge_stale(&pool, settings)
+        .await
+        .expect("purge");
+
+    assert_eq!(purged.sessions, 2);
+    assert_eq!(purged.login_failures, 1);
+    assert_eq!(me_status(&app, &live).await, 200);
+    let left: i64 = sqlx::query_scalar("select count(*) from login_failures")
+        .fetch_one(&pool)
+        .await
+        .expect("count");
+    assert_eq!(left, 1, "the recent count stays");
+}

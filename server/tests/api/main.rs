@@ -10,6 +10,7 @@ mod availability;
 mod bookings;
 mod bookings_concurrency;
 mod bookings_idempotency;
+mod create_admin_cli;
 mod health;
 mod openapi;
 mod pages;
