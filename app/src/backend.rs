@@ -10,6 +10,7 @@ use std::{future::Future, sync::Arc};
 
 use leptos::prelude::use_context;
 use shared_schema::{
+    account::{ApiToken, ChangePassword, CreatedApiToken, NewApiToken},
     auth::{Login, Register},
     booking::{BookingFilter, NewBooking},
     dto::{Booking, User},
@@ -91,6 +92,28 @@ pub trait Backend: Send + Sync + 'static {
 
     /// Ends the caller's session; answers the `Set-Cookie` that clears it.
     async fn logout(&self, caller: &Caller) -> Result<String, AppError>;
+
+    /// Changes the caller's password (the current one required) and signs
+    /// out every other session and API token.
+    async fn change_password(&self, caller: &Caller, input: ChangePassword)
+    -> Result<(), AppError>;
+
+    /// Signs the caller out everywhere (sessions and API tokens); returns
+    /// the `Set-Cookie` value that clears this browser's cookie.
+    async fn logout_everywhere(&self, caller: &Caller) -> Result<String, AppError>;
+
+    /// The caller's personal API tokens, newest first (never their secrets).
+    async fn api_tokens(&self, caller: &Caller) -> Result<Vec<ApiToken>, AppError>;
+
+    /// Creates a personal API token; its secret is in this answer only.
+    async fn create_api_token(
+        &self,
+        caller: &Caller,
+        input: NewApiToken,
+    ) -> Result<CreatedApiToken, AppError>;
+
+    /// Revokes one of the caller's API tokens.
+    async fn revoke_api_token(&self, caller: &Caller, id: Uuid) -> Result<(), AppError>;
 
     /// Books a stay for the caller.
     async fn book(&self, caller: &Caller, booking: NewBooking) -> Result<Booking, AppError>;

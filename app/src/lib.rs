@@ -79,6 +79,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/login") view=pages::LoginPage ssr=SsrMode::Async />
                     <Route path=path!("/register") view=pages::RegisterPage ssr=SsrMode::Async />
                     <Route path=path!("/bookings") view=pages::MyBookingsPage ssr=SsrMode::Async />
+                    <Route path=path!("/account") view=pages::AccountPage ssr=SsrMode::Async />
                     <Route path=path!("/bookings/:id") view=pages::BookingPage ssr=SsrMode::Async />
                     <Route path=path!("/admin") view=pages::admin::AdminRoomsPage ssr=SsrMode::Async />
                     <Route path=path!("/admin/rooms/:id") view=pages::admin::AdminRoomPage ssr=SsrMode::Async />

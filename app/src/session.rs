@@ -166,7 +166,7 @@ pub(crate) fn SiteHeader() -> impl IntoView {
         view! {
             <A href="/bookings">"My bookings"</A>
             {admin}
-            <span class="user-name">{user.name}</span>
+            <A href="/account" attr:class="user-name">{user.name}</A>
             // A form, so signing out works before the WASM arrives too.
             <form class="inline-form" method="post" action=sign_out_path()
                 on:submit=move |ev| { ev.prevent_default(); sign_out.dispatch(()); }>

@@ -209,10 +209,7 @@ pub async fn booking_raw(
     let window = Window::starting_now(timing);
     let mut workers = JoinSet::new();
     for client in 0..clients {
-        let who = Principal {
-            user_id: users[client % users.len()].id,
-            role: Role::Guest,
-        };
+        let who = Principal::session(users[client % users.len()].id, Role::Guest);
         let pool = pool.clone();
         let property = property.clone();
         let workload = Arc::clone(workload);

@@ -14,7 +14,7 @@ use anyhow::{Context, bail};
 use fantoccini::{Client, ClientBuilder, Locator, elements::Element};
 use server::{
     Application, Config, Database,
-    auth::{self, SessionSettings},
+    auth::{self, SessionLimits, SessionSettings},
 };
 use shared_schema::auth::Register;
 use sqlx::{Connection, Executor, PgConnection, PgPool};
@@ -88,9 +88,16 @@ impl TestApp {
             password: account.password.clone(),
         };
         if admin {
-            auth::create_admin(&self.pool, register).await?;
+            auth::create_admin(&self.pool, register, false).await?;
         } else {
-            let settings = SessionSettings { ttl_hours: 1 };
+            let limits = SessionLimits {
+                idle_minutes: 60,
+                absolute_hours: 1,
+            };
+            let settings = SessionSettings {
+                guest: limits,
+                admin: limits,
+            };
             auth::register(&self.pool, settings, register).await?;
         }
         Ok(account)

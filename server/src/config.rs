@@ -34,8 +34,10 @@ pub enum Command {
     /// and keep it running until interrupted (used by the test runner on
     /// machines without a running PostgreSQL).
     EmbeddedPostgres,
-    /// Create an admin account, or promote the existing account with that
-    /// email to admin (its password and name then stay as they are).
+    /// Create an admin account. An email that already has an account is
+    /// refused (whoever registered it would become admin) unless
+    /// `--promote-existing` is given: then that account becomes admin, gets
+    /// the new password and loses every session and API token.
     ///
     /// The password is read from `ROOMBOOK_ADMIN_PASSWORD` or, when that is
     /// unset, from the first line of standard input; it must follow the
@@ -48,6 +50,10 @@ pub enum Command {
         /// Display name of the admin (used only when creating the account).
         #[arg(long)]
         name: String,
+        /// Promote the existing account with this email instead of refusing:
+        /// set the new password and revoke all its sessions and tokens.
+        #[arg(long)]
+        promote_existing: bool,
     },
 }
 
@@ -129,10 +135,28 @@ pub struct Config {
     #[arg(long, env = "ROOMBOOK_TRUSTED_PROXIES", value_delimiter = ',')]
     pub trusted_proxies: Vec<crate::http::rate_limit::TrustedProxy>,
 
-    /// Hours a session (cookie or bearer token) stays valid after sign-in.
-    #[arg(long, env = "ROOMBOOK_SESSION_TTL_HOURS", default_value_t = 336,
+    /// Minutes a guest's session (cookie or bearer token) may go unused
+    /// before it is refused (idle timeout). Default 7 days.
+    #[arg(long, env = "ROOMBOOK_SESSION_IDLE_MINUTES", default_value_t = 10_080,
+          value_parser = clap::value_parser!(i32).range(1..=527_040))]
+    pub session_idle_minutes: i32,
+
+    /// Hours a guest's session stays valid after sign-in however much it is
+    /// used (absolute lifetime). Default 30 days.
+    #[arg(long, env = "ROOMBOOK_SESSION_ABSOLUTE_HOURS", default_value_t = 720,
           value_parser = clap::value_parser!(i32).range(1..=8784))]
-    pub session_ttl_hours: i32,
+    pub session_absolute_hours: i32,
+
+    /// Idle timeout of an admin's session, in minutes (ASVS 4.0 level 2,
+    /// 3.3.2: 30 minutes).
+    #[arg(long, env = "ROOMBOOK_ADMIN_SESSION_IDLE_MINUTES", default_value_t = 30,
+          value_parser = clap::value_parser!(i32).range(1..=527_040))]
+    pub admin_session_idle_minutes: i32,
+
+    /// Absolute lifetime of an admin's session, in hours (ASVS level 2: 12).
+    #[arg(long, env = "ROOMBOOK_ADMIN_SESSION_ABSOLUTE_HOURS", default_value_t = 12,
+          value_parser = clap::value_parser!(i32).range(1..=8784))]
+    pub admin_session_absolute_hours: i32,
 
     /// Whether the session cookie is marked `Secure` (sent over HTTPS only):
     /// `auto` marks it unless the server listens on a loopback address,
@@ -250,7 +274,10 @@ mod tests {
             "ROOMBOOK_RATE_LIMIT_PER_MINUTE",
             "ROOMBOOK_AUTH_RATE_LIMIT_PER_15_MIN",
             "ROOMBOOK_TRUSTED_PROXIES",
-            "ROOMBOOK_SESSION_TTL_HOURS",
+            "ROOMBOOK_SESSION_IDLE_MINUTES",
+            "ROOMBOOK_SESSION_ABSOLUTE_HOURS",
+            "ROOMBOOK_ADMIN_SESSION_IDLE_MINUTES",
+            "ROOMBOOK_ADMIN_SESSION_ABSOLUTE_HOURS",
             "ROOMBOOK_COOKIE_SECURE",
             "ROOMBOOK_LOG_FORMAT",
             "RUST_LOG",
@@ -291,9 +318,24 @@ mod tests {
     }
 
     #[test]
-    fn session_lifetime_defaults_to_two_weeks_and_must_be_positive() {
-        assert_eq!(Config::default_for_tests().session_ttl_hours, 336);
-        assert!(Cli::try_parse_from(["server", "--session-ttl-hours", "0"]).is_err());
+    fn session_lifetimes_default_to_a_week_idle_a_month_absolute_and_asvs_for_admins() {
+        let config = Config::default_for_tests();
+        assert_eq!(config.session_idle_minutes, 7 * 24 * 60);
+        assert_eq!(config.session_absolute_hours, 30 * 24);
+        assert_eq!(config.admin_session_idle_minutes, 30);
+        assert_eq!(config.admin_session_absolute_hours, 12);
+        for flag in [
+            "--session-idle-minutes",
+            "--session-absolute-hours",
+            "--admin-session-idle-minutes",
+            "--admin-session-absolute-hours",
+        ] {
+            assert!(
+                Cli::try_parse_from(["server", flag, "0"]).is_err(),
+                "{flag}"
+            );
+            assert!(Cli::try_parse_from(["server", flag, "5"]).is_ok(), "{flag}");
+        }
     }
 
     #[test]
@@ -309,7 +351,7 @@ mod tests {
         .expect("valid arguments");
         assert!(matches!(
             cli.command,
-            Some(Command::CreateAdmin { ref email, ref name })
+            Some(Command::CreateAdmin { ref email, ref name, promote_existing: false })
                 if email == "root@example.com" && name == "Root"
         ));
         assert!(

@@ -128,7 +128,7 @@ pub async fn seed(
         name: name.to_owned(),
         password: password.clone(),
     };
-    auth::create_admin(pool, register(&accounts.admin, "Demo Admin")).await?;
+    auth::create_admin(pool, register(&accounts.admin, "Demo Admin"), false).await?;
     let guest = auth::register(pool, sessions, register(&accounts.guest, "Demo Guest")).await?;
 
     let window = property.booking_window();
@@ -194,10 +194,7 @@ pub async fn seed(
     .await?;
 
     // The demo guest has two stays ahead.
-    let who = Principal {
-        user_id: guest.user.id,
-        role: Role::Guest,
-    };
+    let who = Principal::session(guest.user.id, Role::Guest);
     for (room, from, nights, guests) in [(1, 3, 2, 2), (5, 10, 4, 4)] {
         let check_in = window.today + Days::new(from);
         let booking = NewBooking {

@@ -5,7 +5,7 @@
 
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
-use shared_schema::{ConflictCode, errors::FieldErrors};
+use shared_schema::{ConflictCode, account::Scope, errors::FieldErrors};
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -18,6 +18,13 @@ pub enum Error {
     /// Email and password do not match an account (one answer for both).
     #[error("invalid credentials")]
     InvalidCredentials,
+    /// Signed in with an API token that lacks this scope.
+    #[error("insufficient scope: {0} required")]
+    InsufficientScope(Scope),
+    /// Managing the account (password, tokens) needs a session, not an API
+    /// token.
+    #[error("a session is required")]
+    SessionRequired,
     /// Nothing here, or nothing this caller may see (other people's
     /// bookings and, for non-admins, admin things).
     #[error("not found")]
@@ -100,7 +107,11 @@ impl Error {
     pub fn is_refusal(&self) -> bool {
         matches!(
             self,
-            Self::Validation(_) | Self::NotFound | Self::Conflict(_)
+            Self::Validation(_)
+                | Self::NotFound
+                | Self::Conflict(_)
+                | Self::InsufficientScope(_)
+                | Self::SessionRequired
         )
     }
 

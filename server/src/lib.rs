@@ -105,7 +105,8 @@ impl Application {
 }
 
 /// Periodic upkeep every instance may run (each step is idempotent): new
-/// nights entering the booking horizon, expired idempotency keys.
+/// nights entering the booking horizon, expired idempotency keys, dead
+/// sessions and old sign-in failure counts.
 async fn maintenance(services: std::sync::Arc<Services>) {
     let mut tick = tokio::time::interval(Duration::from_hours(1));
     loop {
@@ -117,6 +118,15 @@ async fn maintenance(services: std::sync::Arc<Services>) {
         }
         if let Err(error) = bookings::purge_expired_keys(&services.pool).await {
             tracing::warn!(%error, "could not purge expired idempotency keys");
+        }
+        match auth::purge_stale(&services.pool, services.sessions).await {
+            Ok(purged) if purged == auth::Purged::default() => {}
+            Ok(purged) => tracing::info!(
+                sessions = purged.sessions,
+                login_failures = purged.login_failures,
+                "stale sessions and sign-in counts purged"
+            ),
+            Err(error) => tracing::warn!(%error, "could not purge stale sessions"),
         }
     }
 }

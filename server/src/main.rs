@@ -25,7 +25,11 @@ async fn main() -> std::process::ExitCode {
     let result = match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve(cli.config).await,
         Command::EmbeddedPostgres => embedded_postgres(&cli.config).await,
-        Command::CreateAdmin { email, name } => create_admin(&cli.config, email, name).await,
+        Command::CreateAdmin {
+            email,
+            name,
+            promote_existing,
+        } => create_admin(&cli.config, email, name, promote_existing).await,
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,
@@ -67,7 +71,12 @@ async fn embedded_postgres(config: &server::Config) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn create_admin(config: &server::Config, email: String, name: String) -> anyhow::Result<()> {
+async fn create_admin(
+    config: &server::Config,
+    email: String,
+    name: String,
+    promote_existing: bool,
+) -> anyhow::Result<()> {
     let password = tokio::task::spawn_blocking(admin_password)
         .await
         .context("reading the password failed")??;
@@ -77,14 +86,23 @@ async fn create_admin(config: &server::Config, email: String, name: String) -> a
         name,
         password: password.expose_secret().to_owned(),
     };
-    let result = auth::create_admin(&database.pool, input).await;
+    let result = auth::create_admin(&database.pool, input, promote_existing).await;
     database.shutdown().await;
     match result {
         Ok(AdminAccount::Created(user)) => println!("created admin account {}", user.id),
         Ok(AdminAccount::Promoted(user)) => {
-            println!("promoted existing account {} to admin", user.id);
+            println!(
+                "promoted existing account {} to admin with the new password; \
+                 all its sessions and API tokens were revoked",
+                user.id
+            );
         }
         Err(Error::Validation(errors)) => anyhow::bail!("invalid admin account:\n{errors}"),
+        Err(Error::Conflict(_)) => anyhow::bail!(
+            "an account with this email already exists; it was not changed. \
+             To make it an admin (with this password, signing it out everywhere), \
+             run again with --promote-existing"
+        ),
         Err(error) => return Err(error.into()),
     }
     Ok(())

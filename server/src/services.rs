@@ -10,6 +10,7 @@ use app::{
 };
 use chrono::NaiveDate;
 use shared_schema::{
+    account::{ApiToken, ChangePassword, CreatedApiToken, NewApiToken},
     auth::{Login, Register},
     booking::{BookingFilter, NewBooking},
     dto::{Booking, Session, User},
@@ -61,11 +62,16 @@ impl Services {
 pub struct RequestPrincipal(Arc<tokio::sync::OnceCell<Option<Principal>>>);
 
 /// Who is asking, from the session a server function's request carries.
+/// Server functions are the browser UI's door: only sessions open it, API
+/// tokens (whose scopes the REST API checks) do not.
 impl Services {
     async fn principal(&self, caller: &Caller) -> Result<Option<Principal>, Error> {
+        // Pages and server functions take sessions only, never API tokens.
         let lookup = || async {
             match self.cookies.token(&caller.0) {
-                Some(token) => session::principal(&self.pool, token).await,
+                Some(token) => session::principal(&self.pool, self.sessions, token)
+                    .await
+                    .map(|who| who.filter(|who| who.require_session().is_ok())),
                 None => Ok(None),
             }
         };
@@ -165,6 +171,46 @@ impl Backend for Services {
         Ok(clear.to_str().unwrap_or_default().to_owned())
     }
 
+    async fn change_password(
+        &self,
+        caller: &Caller,
+        input: ChangePassword,
+    ) -> Result<(), AppError> {
+        let who = self.signed_in(caller).await?;
+        // `signed_in` has just accepted this very token.
+        let token = self
+            .cookies
+            .token(&caller.0)
+            .ok_or(Error::Unauthenticated)?;
+        Ok(auth::change_password(&self.pool, who, token, input).await?)
+    }
+
+    async fn logout_everywhere(&self, caller: &Caller) -> Result<String, AppError> {
+        let who = self.signed_in(caller).await?;
+        auth::logout_everywhere(&self.pool, who).await?;
+        let clear = self.cookies.clearing_cookie();
+        Ok(clear.to_str().unwrap_or_default().to_owned())
+    }
+
+    async fn api_tokens(&self, caller: &Caller) -> Result<Vec<ApiToken>, AppError> {
+        let who = self.signed_in(caller).await?;
+        Ok(auth::tokens::list(&self.pool, who).await?)
+    }
+
+    async fn create_api_token(
+        &self,
+        caller: &Caller,
+        input: NewApiToken,
+    ) -> Result<CreatedApiToken, AppError> {
+        let who = self.signed_in(caller).await?;
+        Ok(auth::tokens::create(&self.pool, who, input).await?)
+    }
+
+    async fn revoke_api_token(&self, caller: &Caller, id: Uuid) -> Result<(), AppError> {
+        let who = self.signed_in(caller).await?;
+        Ok(auth::tokens::revoke(&self.pool, who, id).await?)
+    }
+
     async fn book(&self, caller: &Caller, booking: NewBooking) -> Result<Booking, AppError> {
         let who = self.signed_in(caller).await?;
         match bookings::create(&self.pool, &self.property, who, booking, None).await? {
@@ -255,7 +301,11 @@ impl From<Error> for AppError {
         match error {
             Error::Validation(errors) => Self::Invalid(errors),
             Error::NotFound => Self::NotFound,
-            Error::Unauthenticated => Self::Unauthenticated,
+            // Only sessions reach the server functions, and sessions hold
+            // every scope of their role: these cannot happen here.
+            Error::Unauthenticated | Error::InsufficientScope(_) | Error::SessionRequired => {
+                Self::Unauthenticated
+            }
             Error::InvalidCredentials => Self::InvalidCredentials,
             Error::RateLimited { .. } => Self::RateLimited,
             Error::Conflict(conflict) => Self::Conflict(app::error::Conflict {

@@ -13,6 +13,7 @@
 //! never `usize`, because they cross to WASM.
 #![warn(missing_docs)]
 
+pub mod account;
 pub mod auth;
 pub mod booking;
 pub mod dto;

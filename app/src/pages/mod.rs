@@ -1,5 +1,6 @@
 //! One module per page (the admin pages in their own folder).
 
+mod account;
 pub(crate) mod admin;
 mod auth;
 pub(crate) mod bookings;
@@ -7,6 +8,7 @@ mod not_found;
 pub(crate) mod room;
 pub(crate) mod search;
 
+pub(crate) use account::AccountPage;
 pub(crate) use auth::{LoginPage, RegisterPage};
 pub(crate) use bookings::{BookingPage, MyBookingsPage};
 pub(crate) use not_found::NotFound;

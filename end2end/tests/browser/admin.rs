@@ -18,7 +18,7 @@ async fn admin_creates_a_room_and_closes_a_night_guests_then_miss_it() -> anyhow
     admin.fill("#capacity", "2").await?;
     admin.fill("#price", "150").await?;
     // Typed in lower case: upper-cased, not refused.
-    admin.fill("#currency", "usd").await?;
+    admin.fill("#currency", "eur").await?;
     admin.fill("#total_inventory", "1").await?;
     admin.fill("#description", "Top floor, sea view.").await?;
     admin
@@ -98,7 +98,7 @@ async fn new_room_is_confirmed(admin: &Browser) -> anyhow::Result<()> {
         .wait_for_text("table.data th[scope=row] a", "Harbour Loft")
         .await?;
     admin
-        .wait_for_text_containing("table.data tbody tr", "$150.00")
+        .wait_for_text_containing("table.data tbody tr", "€150.00")
         .await?;
     assert_eq!(
         admin

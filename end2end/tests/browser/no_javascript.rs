@@ -187,7 +187,7 @@ async fn an_admin_creates_a_room_and_closes_a_night_without_javascript() -> anyh
     // Created: the server answers with the new room's page.
     admin.fill("#name", "Harbour Loft").await?;
     admin.fill("#price", "150").await?;
-    admin.fill("#currency", "usd").await?;
+    admin.fill("#currency", "eur").await?;
     admin
         .click("#new-room-title ~ form button[type=submit]")
         .await?;
@@ -204,7 +204,7 @@ async fn an_admin_creates_a_room_and_closes_a_night_without_javascript() -> anyh
             .prop("value")
             .await?
             .unwrap_or_default(),
-        "USD"
+        "EUR"
     );
 
     // Close one night: the page comes back with it closed.

@@ -45,8 +45,8 @@ pub(super) async fn insert_user(
     .await
 }
 
-/// Creates an admin, or makes the existing account with that email one
-/// without touching its name or password. One statement, so two concurrent
+/// Creates an admin, or makes the existing account with that email one with
+/// the given password (its name stays). One statement, so two concurrent
 /// runs cannot both insert; `xmax = 0` holds only for a freshly inserted row.
 pub(super) async fn upsert_admin(
     db: impl PgExecutor<'_>,
@@ -63,7 +63,8 @@ pub(super) async fn upsert_admin(
     let row: Row = sqlx::query_as(concat!(
         "insert into users as u (email, name, password_hash, role)
          values ($1::citext, $2, $3, 'admin')
-         on conflict on constraint users_email_key do update set role = 'admin'
+         on conflict on constraint users_email_key
+         do update set role = 'admin', password_hash = excluded.password_hash
          returning ",
         user_columns!(),
         ", (u.xmax = 0) as created"
@@ -88,6 +89,71 @@ pub(super) async fn credentials_by_email(
     .bind(email)
     .fetch_optional(pool)
     .await
+}
+
+pub(super) async fn credentials_by_id(
+    pool: &PgPool,
+    id: Uuid,
+) -> Result<Option<Credentials>, sqlx::Error> {
+    sqlx::query_as(concat!(
+        "select ",
+        user_columns!(),
+        ", password_hash from users where id = $1"
+    ))
+    .bind(id)
+    .fetch_optional(pool)
+    .await
+}
+
+pub(super) async fn set_password(
+    db: impl PgExecutor<'_>,
+    user_id: Uuid,
+    password_hash: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("update users set password_hash = $2 where id = $1")
+        .bind(user_id)
+        .bind(password_hash)
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
+/// Revokes every session of a user; how many there were.
+pub(super) async fn delete_sessions(
+    db: impl PgExecutor<'_>,
+    user_id: Uuid,
+) -> Result<u64, sqlx::Error> {
+    let done = sqlx::query("delete from sessions where user_id = $1")
+        .bind(user_id)
+        .execute(db)
+        .await?;
+    Ok(done.rows_affected())
+}
+
+/// Revokes every session of a user but the one with `keep` as its hash.
+pub(super) async fn delete_sessions_except(
+    db: impl PgExecutor<'_>,
+    user_id: Uuid,
+    keep: &[u8],
+) -> Result<u64, sqlx::Error> {
+    let done = sqlx::query("delete from sessions where user_id = $1 and token_hash <> $2")
+        .bind(user_id)
+        .bind(keep)
+        .execute(db)
+        .await?;
+    Ok(done.rows_affected())
+}
+
+/// Revokes every API token of a user.
+pub(super) async fn delete_api_tokens(
+    db: impl PgExecutor<'_>,
+    user_id: Uuid,
+) -> Result<u64, sqlx::Error> {
+    let done = sqlx::query("delete from api_tokens where user_id = $1")
+        .bind(user_id)
+        .execute(db)
+        .await?;
+    Ok(done.rows_affected())
 }
 
 pub(super) async fn user_by_id(pool: &PgPool, id: Uuid) -> Result<Option<User>, sqlx::Error> {

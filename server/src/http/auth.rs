@@ -2,10 +2,17 @@
 //! Bearer` or the session cookie, the extractors that resolve it, and the
 //! cookie itself.
 //!
-//! - [`AuthUser`]: a signed-in caller, else 401.
+//! - [`AuthUser`]: a signed-in caller, else 401; an API token must hold the
+//!   `read` scope for safe methods (GET, HEAD) and `book` for the others,
+//!   else 403 `insufficient_scope`.
 //! - [`MaybeAuthUser`]: the caller if any.
 //! - [`AdminUser`]: an admin; 401 when signed out, 404 for everyone else so
-//!   admin routes do not reveal themselves.
+//!   admin routes do not reveal themselves; an admin's API token without the
+//!   `admin` scope gets 403 `insufficient_scope`.
+//!
+//! So every handler that takes one of these is covered by the scope check;
+//! handlers for account management (password, tokens, signing out
+//! everywhere) also ask for a session with `Principal::require_session`.
 
 use axum::{
     extract::FromRequestParts,
@@ -14,6 +21,8 @@ use axum::{
 use cookie::{Cookie, SameSite, time::Duration};
 
 use super::{AppState, problem::ApiError};
+use shared_schema::account::Scope;
+
 use crate::{
     auth::{Principal, session},
     config::Config,
@@ -42,7 +51,13 @@ pub struct CookiePolicy {
 impl CookiePolicy {
     pub fn from_config(config: &Config) -> Self {
         Self {
-            max_age_secs: i64::from(config.session_ttl_hours) * 3600,
+            // The longer of the two absolute lifetimes: the server, not the
+            // cookie, ends a session.
+            max_age_secs: i64::from(
+                config
+                    .session_absolute_hours
+                    .max(config.admin_session_absolute_hours),
+            ) * 3600,
             secure: config.secure_cookies(),
         }
     }
@@ -131,7 +146,7 @@ impl FromRequestParts<AppState> for MaybeAuthUser {
             return Ok(*cached);
         }
         let principal = match state.services.cookies.token(&parts.headers) {
-            Some(token) => session::principal(&state.services.pool, token)
+            Some(token) => session::principal(&state.services.pool, state.services.sessions, token)
                 .await
                 .map_err(Error::from)?,
             None => None,
@@ -146,7 +161,13 @@ impl FromRequestParts<AppState> for AuthUser {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
         let MaybeAuthUser(principal) = MaybeAuthUser::from_request_parts(parts, state).await?;
-        Ok(Self(principal.ok_or(Error::Unauthenticated)?))
+        let principal = principal.ok_or(Error::Unauthenticated)?;
+        let needed = if parts.method.is_safe() {
+            Scope::Read
+        } else {
+            Scope::Book
+        };
+        Ok(Self(principal.require_scope(needed)?))
     }
 }
 
@@ -154,7 +175,10 @@ impl FromRequestParts<AppState> for AdminUser {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let AuthUser(principal) = AuthUser::from_request_parts(parts, state).await?;
+        // Not through `AuthUser`: the `admin` scope is what admin routes
+        // need, whatever the method.
+        let MaybeAuthUser(principal) = MaybeAuthUser::from_request_parts(parts, state).await?;
+        let principal = principal.ok_or(Error::Unauthenticated)?;
         Ok(Self(principal.require_admin()?))
     }
 }

@@ -171,6 +171,21 @@ fn domain_problem(error: &Error) -> Problem {
             "invalid_credentials",
             "The email or password is not correct.",
         ),
+        Error::InsufficientScope(scope) => Problem {
+            detail: Some(format!(
+                "This API token lacks the `{scope}` scope. Create a token with it, or sign in."
+            )),
+            ..Problem::new(
+                StatusCode::FORBIDDEN,
+                "insufficient_scope",
+                "The token does not allow this request.",
+            )
+        },
+        Error::SessionRequired => Problem::new(
+            StatusCode::FORBIDDEN,
+            "session_required",
+            "Managing the account needs a signed-in session, not an API token.",
+        ),
         Error::NotFound => Problem::for_status(StatusCode::NOT_FOUND),
         Error::Conflict(conflict) => Problem {
             detail: Some(conflict.detail.clone()),
@@ -193,6 +208,13 @@ impl IntoResponse for ApiError {
             }
             Self::Domain(Error::Unauthenticated) => {
                 headers.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+            }
+            // RFC 6750, section 3.1.
+            Self::Domain(Error::InsufficientScope(scope)) => {
+                let challenge = format!("Bearer error=\"insufficient_scope\", scope=\"{scope}\"");
+                if let Ok(value) = HeaderValue::try_from(challenge) {
+                    headers.insert(header::WWW_AUTHENTICATE, value);
+                }
             }
             Self::Domain(error) => error.log(),
             _ => {}

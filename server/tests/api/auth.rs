@@ -24,8 +24,8 @@ const ME: &str = "/api/v1/auth/me";
 const PASSWORD: &str = "correct horse battery staple";
 /// argon2id, version 1.3, the crate's defaults: 19 MiB, 2 passes, 1 lane.
 const PHC_PREFIX: &str = "$argon2id$v=19$m=19456,t=2,p=1$";
-/// 14 days, the default session lifetime.
-const DEFAULT_MAX_AGE: &str = "Max-Age=1209600";
+/// 30 days, the default absolute lifetime of a guest's session.
+const DEFAULT_MAX_AGE: &str = "Max-Age=2592000";
 
 async fn register(app: &TestApp, email: &str) -> TestResponse {
     app.json(
@@ -574,6 +574,7 @@ async fn create_admin_creates_an_admin_who_can_sign_in(pool: PgPool) {
             name: " Root ".to_owned(),
             password: PASSWORD.to_owned(),
         },
+        false,
     )
     .await
     .expect("create admin");
@@ -596,9 +597,46 @@ async fn create_admin_creates_an_admin_who_can_sign_in(pool: PgPool) {
 }
 
 #[sqlx::test(migrator = "server::MIGRATOR")]
-async fn create_admin_promotes_an_existing_account_keeping_its_password_and_name(pool: PgPool) {
+async fn create_admin_refuses_an_email_that_already_has_an_account(pool: PgPool) {
     let app = TestApp::new(pool.clone());
     let guest = signed_in(&register(&app, "ada@example.com").await);
+
+    let error = auth::create_admin(
+        &pool,
+        Register {
+            email: "ADA@example.com".to_owned(),
+            name: "Root".to_owned(),
+            password: "a different password".to_owned(),
+        },
+        false,
+    )
+    .await
+    .expect_err("whoever registered the email must not become admin");
+
+    assert!(
+        matches!(error, server::error::Error::Conflict(ref c) if c.code == shared_schema::ConflictCode::EmailTaken),
+        "{error:?}"
+    );
+    let me = app.json(Method::GET, ME, Some(&guest), None).await;
+    assert_eq!(me.json()["role"], "guest", "nothing changed");
+    assert_eq!(login(&app, "ada@example.com", PASSWORD).await.status, 200);
+    assert_eq!(users_with_email(&pool, "ada@example.com").await, 1);
+}
+
+#[sqlx::test(migrator = "server::MIGRATOR")]
+async fn create_admin_promotes_an_existing_account_only_when_asked_resetting_its_password_and_sessions(
+    pool: PgPool,
+) {
+    let app = TestApp::new(pool.clone());
+    let guest = signed_in(&register(&app, "ada@example.com").await);
+    sqlx::query(
+        "insert into api_tokens (user_id, name, token_hash, scopes)
+         values ($1, 'tool', '\\x00', array['read'])",
+    )
+    .bind(guest.id)
+    .execute(&pool)
+    .await
+    .expect("a token of the registrant");
 
     let outcome = auth::create_admin(
         &pool,
@@ -607,6 +645,7 @@ async fn create_admin_promotes_an_existing_account_keeping_its_password_and_name
             name: "Someone Else".to_owned(),
             password: "a different password".to_owned(),
         },
+        true,
     )
     .await
     .expect("promote");
@@ -618,16 +657,35 @@ async fn create_admin_promotes_an_existing_account_keeping_its_password_and_name
     assert_eq!(user.role, Role::Admin);
     assert_eq!(user.name, "Ada Lovelace");
     assert_eq!(users_with_email(&pool, "ada@example.com").await, 1);
-    assert_eq!(login(&app, "ada@example.com", PASSWORD).await.status, 200);
-    assert_eq!(
-        login(&app, "ada@example.com", "a different password")
-            .await
-            .status,
-        401
+    // The registrant's password and sessions no longer work...
+    assert_problem(
+        &app.json(Method::GET, ME, Some(&guest), None).await,
+        401,
+        "unauthenticated",
     );
-    // The existing session now carries the admin role.
-    let me = app.json(Method::GET, ME, Some(&guest), None).await;
-    assert_eq!(me.json()["role"], "admin");
+    assert_eq!(
+        count(
+            &pool,
+            "select count(*) from sessions where user_id = $1",
+            guest.id
+        )
+        .await,
+        0
+    );
+    assert_eq!(
+        count(
+            &pool,
+            "select count(*) from api_tokens where user_id = $1",
+            guest.id
+        )
+        .await,
+        0
+    );
+    assert_eq!(login(&app, "ada@example.com", PASSWORD).await.status, 401);
+    // ... the operator's password does.
+    let response = login(&app, "ada@example.com", "a different password").await;
+    assert_eq!(response.status, 200, "{}", response.body);
+    assert_eq!(response.json()["user"]["role"], "admin");
 }
 
 #[sqlx::test(migrator = "server::MIGRATOR")]
@@ -637,7 +695,7 @@ async fn create_admin_refuses_input_that_breaks_the_sign_up_rules(pool: PgPool) 
         name: "Root".to_owned(),
         password: "short".to_owned(),
     };
-    let error = auth::create_admin(&pool, weak)
+    let error = auth::create_admin(&pool, weak, true)
         .await
         .expect_err("a weak password");
     let server::error::Error::Validation(errors) = error else {

@@ -3,12 +3,15 @@
 
 mod helpers;
 
+mod account;
+mod account_ui;
 mod auth;
 mod availability;
 mod bookings;
 mod bookings_concurrency;
 mod bookings_idempotency;
 mod connections;
+mod create_admin_cli;
 mod demo;
 mod health;
 mod openapi;
@@ -16,3 +19,4 @@ mod pages;
 mod rate_limits;
 mod rooms;
 mod search;
+mod tokens;

@@ -1,4 +1,5 @@
-//! Accounts over REST: sign up, sign in, sign out, who am I.
+//! Accounts over REST: sign up, sign in, sign out (here or everywhere), who
+//! am I, change the password.
 //!
 //! Signing in answers with the token in the body (for API clients, as
 //! `Authorization: Bearer`) and in an HttpOnly cookie (for browsers); both are
@@ -10,6 +11,7 @@ use axum::{
     response::{IntoResponse, Response},
 };
 use shared_schema::{
+    account::ChangePassword,
     auth::{Login, Register},
     dto::{Session, User},
 };
@@ -29,6 +31,8 @@ use crate::{
 pub(crate) fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(logout))
+        .routes(routes!(logout_everywhere))
+        .routes(routes!(change_password))
         .routes(routes!(get_me))
 }
 
@@ -140,6 +144,8 @@ async fn register_user(
             "status": 401,
             "code": "invalid_credentials"
          })),
+        (status = 429, description = "Too many failed sign-ins for this email (from any address), or too many attempts from this client; retry after `Retry-After` seconds. After 5 failures in a row each further one doubles the wait, from 30 seconds up to 15 minutes; a success resets it", body = Problem, content_type = "application/problem+json",
+         headers(("Retry-After" = u64, description = "Seconds to wait"))),
         (status = 422, description = "Invalid or unknown fields, with a message per field", body = Problem, content_type = "application/problem+json",
          example = json!({
             "type": "/problems/validation_failed",
@@ -229,6 +235,93 @@ async fn get_me(
     AuthUser(who): AuthUser,
 ) -> Result<AppJson<User>, ApiError> {
     Ok(AppJson(auth::me(&state.services.pool, who).await?))
+}
+
+/// Sign out everywhere: revoke every session and API token of the account.
+///
+/// This one included; the cookie is cleared. Needs a session (an API token
+/// gets 403 `session_required`).
+#[utoipa::path(
+    post,
+    path = "/auth/logout-all",
+    operation_id = "logout_everywhere",
+    tag = "auth",
+    security(("bearer" = []), ("cookie" = [])),
+    responses(
+        (status = 204, description = "Every session and API token of the account revoked",
+         headers(("Set-Cookie" = String, description = "Clears the session cookie (`Max-Age=0`)"))),
+        (status = 401, description = "No valid session", body = Problem, content_type = "application/problem+json",
+         headers(("WWW-Authenticate" = String, description = "`Bearer`"))),
+        (status = 403, description = "Called with an API token (`session_required`, or `insufficient_scope` without `book`)", body = Problem, content_type = "application/problem+json",
+         example = json!({
+            "type": "/problems/session_required",
+            "title": "Managing the account needs a signed-in session, not an API token.",
+            "status": 403,
+            "code": "session_required"
+         })),
+    )
+)]
+async fn logout_everywhere(
+    State(state): State<AppState>,
+    AuthUser(who): AuthUser,
+) -> Result<Response, ApiError> {
+    auth::logout_everywhere(&state.services.pool, who).await?;
+    let clear = state.services.cookies.clearing_cookie();
+    Ok((StatusCode::NO_CONTENT, [(header::SET_COOKIE, clear)]).into_response())
+}
+
+/// Change the password.
+///
+/// Needs the current password. Every other session and every API token of
+/// the account is revoked; the session this request was made with stays
+/// signed in. Wrong current passwords count towards the same backoff as
+/// failed sign-ins (429 with `Retry-After`). Needs a session, not an API
+/// token.
+#[utoipa::path(
+    post,
+    path = "/auth/password",
+    operation_id = "change_password",
+    tag = "auth",
+    security(("bearer" = []), ("cookie" = [])),
+    request_body(
+        content = ChangePassword,
+        example = json!({
+            "current_password": "correct horse battery staple",
+            "new_password": "a different long passphrase"
+        })
+    ),
+    responses(
+        (status = 204, description = "Password changed; other sessions and all API tokens revoked"),
+        (status = 400, description = "The body is not JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid session", body = Problem, content_type = "application/problem+json",
+         headers(("WWW-Authenticate" = String, description = "`Bearer`"))),
+        (status = 403, description = "Called with an API token", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Wrong current password, or a new password that breaks the rules", body = Problem, content_type = "application/problem+json",
+         example = json!({
+            "type": "/problems/validation_failed",
+            "title": "Some fields are invalid.",
+            "status": 422,
+            "code": "validation_failed",
+            "errors": [{ "field": "current_password", "message": "This is not your current password." }]
+         })),
+        (status = 429, description = "Too many wrong passwords for this account; retry after `Retry-After` seconds", body = Problem, content_type = "application/problem+json",
+         headers(("Retry-After" = u64, description = "Seconds to wait"))),
+    )
+)]
+async fn change_password(
+    State(state): State<AppState>,
+    AuthUser(who): AuthUser,
+    headers: HeaderMap,
+    AppJson(input): AppJson<ChangePassword>,
+) -> Result<StatusCode, ApiError> {
+    // `AuthUser` has just accepted this very token.
+    let token = state
+        .services
+        .cookies
+        .token(&headers)
+        .ok_or(crate::error::Error::Unauthenticated)?;
+    auth::change_password(&state.services.pool, who, token, input).await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 /// A sign-in answer: the session as JSON and as a cookie. Tokens must not

@@ -10,6 +10,7 @@ mod auth;
 mod availability;
 mod bookings;
 mod rooms;
+mod tokens;
 
 use utoipa::{
     Modify, OpenApi,
@@ -29,7 +30,10 @@ pub const PREFIX: &str = "/api/v1";
         version = "1",
         description = "Search rooms, book and cancel stays, manage rooms and per-night inventory.\n\n\
             Authenticate with the session token from `POST /api/v1/auth/login`, sent as \
-            `Authorization: Bearer <token>`. Errors are RFC 9457 `application/problem+json` \
+            `Authorization: Bearer <token>`, or, for third-party tools, with a personal API token \
+            (`rbk_...`, from `POST /api/v1/tokens`) sent the same way. A token carries scopes: \
+            `read` allows every GET, `book` creating and cancelling your own bookings, `admin` the \
+            admin routes (admins only); a request beyond them answers 403 `insufficient_scope`. Errors are RFC 9457 `application/problem+json` \
             documents with a stable `code`; 422 answers list messages per field. \
             Any endpoint may answer 429 (rate limit) or 503 (overload), both with `Retry-After`; \
             writes from a browser page of another site are refused with 403."
@@ -40,6 +44,7 @@ pub const PREFIX: &str = "/api/v1";
         (name = "availability", description = "Per-night inventory: calendar and admin edits"),
         (name = "auth", description = "Accounts and sessions: sign up, sign in, sign out, who am I"),
         (name = "bookings", description = "Book, list, read and cancel stays; idempotent retries with `Idempotency-Key`"),
+        (name = "tokens", description = "Personal API tokens for third parties: create (shown once), list, revoke"),
     )
 )]
 struct ApiDoc;
@@ -55,6 +60,28 @@ impl Modify for SecuritySchemes {
                 HttpBuilder::new()
                     .scheme(HttpAuthScheme::Bearer)
                     .bearer_format("opaque session token")
+                    .description(Some(
+                        "The session token from `POST /api/v1/auth/login`: every scope of the \
+                         user's role. Idle timeout and absolute lifetime apply (guests: 7 days / \
+                         30 days; admins: 30 minutes / 12 hours, by default).",
+                    ))
+                    .build(),
+            ),
+        );
+        components.add_security_scheme(
+            "api_token",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("rbk_ personal API token")
+                    .description(Some(
+                        "A personal API token from `POST /api/v1/tokens`, sent as \
+                         `Authorization: Bearer rbk_...`. Scopes: `read` (every GET), `book` \
+                         (create and cancel your own bookings), `admin` (admin routes; only \
+                         for admins). Without the scope a request needs: 403 \
+                         `insufficient_scope`. Tokens cannot manage the account (password, \
+                         tokens, sign-out everywhere): 403 `session_required`.",
+                    ))
                     .build(),
             ),
         );
@@ -73,7 +100,8 @@ pub fn api(settings: &HttpSettings) -> OpenApiRouter<AppState> {
             .merge(availability::routes())
             .merge(auth::routes())
             .merge(auth::credential_routes().layer(settings.auth_limit()))
-            .merge(bookings::routes()),
+            .merge(bookings::routes())
+            .merge(tokens::routes()),
     )
 }
 
