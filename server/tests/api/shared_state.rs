@@ -61,7 +61,7 @@ impl RedisServer {
     /// SIGKILL: gone at once, like a crash.
     pub fn kill(&mut self) {
         if let Some(mut child) = self.child.take() {
-            self.signal(&child, "CONT");
+            Self::signal(&child, "CONT");
             child.kill().expect("kill redis-server");
             child.wait().expect("reap redis-server");
         }
@@ -75,14 +75,14 @@ impl RedisServer {
 
     /// SIGSTOP: the socket stays open and nothing answers.
     pub fn freeze(&self) {
-        self.signal(self.child.as_ref().expect("running"), "STOP");
+        Self::signal(self.child.as_ref().expect("running"), "STOP");
     }
 
     pub fn thaw(&self) {
-        self.signal(self.child.as_ref().expect("running"), "CONT");
+        Self::signal(self.child.as_ref().expect("running"), "CONT");
     }
 
-    fn signal(&self, child: &Child, signal: &str) {
+    fn signal(child: &Child, signal: &str) {
         let status = Command::new("kill")
             .arg(format!("-{signal}"))
             .arg(child.id().to_string())
