@@ -322,11 +322,11 @@ async fn probe(link: Weak<RedisLink>) {
     // The first attempt to connect is under way: give it the time it is
     // allowed (not a request's time: requests count in process meanwhile),
     // so a Redis that is up at start-up is not logged as unavailable.
-    if let Some(link) = link.upgrade() {
-        if !link.client.is_connected() {
-            let first = link.client.wait_for_connect();
-            let _connected = tokio::time::timeout(Duration::from_secs(2), first).await;
-        }
+    if let Some(link) = link.upgrade()
+        && !link.client.is_connected()
+    {
+        let first = link.client.wait_for_connect();
+        let _connected = tokio::time::timeout(Duration::from_secs(2), first).await;
     }
     let mut tick = tokio::time::interval(PROBE_INTERVAL);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
