@@ -135,6 +135,18 @@ pub struct Config {
     #[arg(long, env = "ROOMBOOK_TRUSTED_PROXIES", value_delimiter = ',')]
     pub trusted_proxies: Vec<crate::http::rate_limit::TrustedProxy>,
 
+    /// Redis connection string (`redis://[user:password@]host:port[/db]`).
+    /// With it, the rate limits are counted once for every instance that
+    /// uses the same Redis; without it, in this process (one instance).
+    #[arg(long, env = "REDIS_URL", hide_env_values = true)]
+    pub redis_url: Option<crate::shared_state::RedisUrl>,
+
+    /// Address of a separate listener that serves Prometheus metrics at
+    /// `/metrics` (e.g. `127.0.0.1:9464`); unset = no metrics listener. Keep
+    /// it off the public network: it is not rate limited or authenticated.
+    #[arg(long, env = "ROOMBOOK_METRICS_LISTEN")]
+    pub metrics_listen: Option<SocketAddr>,
+
     /// Minutes a guest's session (cookie or bearer token) may go unused
     /// before it is refused (idle timeout). Default 7 days.
     #[arg(long, env = "ROOMBOOK_SESSION_IDLE_MINUTES", default_value_t = 10_080,
@@ -274,6 +286,8 @@ mod tests {
             "ROOMBOOK_RATE_LIMIT_PER_MINUTE",
             "ROOMBOOK_AUTH_RATE_LIMIT_PER_15_MIN",
             "ROOMBOOK_TRUSTED_PROXIES",
+            "REDIS_URL",
+            "ROOMBOOK_METRICS_LISTEN",
             "ROOMBOOK_SESSION_IDLE_MINUTES",
             "ROOMBOOK_SESSION_ABSOLUTE_HOURS",
             "ROOMBOOK_ADMIN_SESSION_IDLE_MINUTES",
@@ -368,6 +382,24 @@ mod tests {
             .is_err(),
             "a password on the command line would show up in `ps`"
         );
+    }
+
+    #[test]
+    fn redis_and_metrics_are_off_unless_configured() {
+        let config = Config::default_for_tests();
+        assert!(config.redis_url.is_none());
+        assert!(config.metrics_listen.is_none());
+        let cli = Cli::try_parse_from([
+            "server",
+            "--redis-url",
+            "redis://:secret@127.0.0.1:6379",
+            "--metrics-listen",
+            "127.0.0.1:9464",
+        ])
+        .expect("valid arguments");
+        let url = cli.config.redis_url.expect("url");
+        assert!(!format!("{url:?}").contains("secret"));
+        assert!(Cli::try_parse_from(["server", "--redis-url", "postgres://x"]).is_err());
     }
 
     #[test]

@@ -14,6 +14,7 @@ pub mod http;
 pub mod property;
 mod rooms;
 pub mod services;
+pub mod shared_state;
 pub mod telemetry;
 
 use std::{net::SocketAddr, time::Duration};
@@ -39,6 +40,7 @@ pub struct Application {
     state: AppState,
     database: Database,
     limits: http::serve::ConnectionLimits,
+    metrics_listener: Option<TcpListener>,
 }
 
 impl Application {
@@ -54,7 +56,25 @@ impl Application {
         let listener = TcpListener::bind(config.listen)
             .await
             .with_context(|| format!("cannot listen on {}", config.listen))?;
+        let metrics_listener = match config.metrics_listen {
+            Some(address) => Some(
+                TcpListener::bind(address)
+                    .await
+                    .with_context(|| format!("cannot listen for metrics on {address}"))?,
+            ),
+            None => None,
+        };
         let state = AppState::new(&config, database.pool.clone(), listener.local_addr()?);
+        if let Some(redis) = &config.redis_url {
+            tracing::info!(
+                %redis,
+                "rate limits are shared through Redis (this instance uses its own counters while Redis is away)"
+            );
+        } else {
+            tracing::info!(
+                "single-instance mode: no REDIS_URL, rate limits are counted in this process only"
+            );
+        }
         let property = &state.services.property;
         let foreign = rooms::foreign_currencies(&database.pool, property).await?;
         anyhow::ensure!(
@@ -73,6 +93,7 @@ impl Application {
             state,
             database,
             limits,
+            metrics_listener,
         })
     }
 
@@ -87,6 +108,11 @@ impl Application {
         self.listener.local_addr()
     }
 
+    /// Where `/metrics` is served, if it is.
+    pub fn metrics_addr(&self) -> Option<std::io::Result<SocketAddr>> {
+        self.metrics_listener.as_ref().map(TcpListener::local_addr)
+    }
+
     /// Serves until `shutdown` resolves, lets in-flight requests finish,
     /// then closes the pool and stops an embedded cluster.
     pub async fn run_until(
@@ -94,10 +120,25 @@ impl Application {
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
         let maintenance = tokio::spawn(maintenance(self.state.services.clone()));
+        let metrics = match self.metrics_listener {
+            Some(listener) => {
+                tracing::info!(address = %listener.local_addr()?, "serving metrics at /metrics");
+                let router = http::metrics::router(self.state.clone());
+                Some(tokio::spawn(async move {
+                    if let Err(error) = axum::serve(listener, router).await {
+                        tracing::error!(%error, "metrics listener failed");
+                    }
+                }))
+            }
+            None => None,
+        };
         let router = router(self.state);
         tracing::info!(address = %self.listener.local_addr()?, "listening");
         http::serve::serve(self.listener, router, self.limits, shutdown).await;
         maintenance.abort();
+        if let Some(metrics) = metrics {
+            metrics.abort();
+        }
         self.database.shutdown().await;
         tracing::info!("stopped");
         Ok(())

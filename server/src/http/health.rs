@@ -1,6 +1,7 @@
 //! Liveness and readiness probes for load balancers and orchestrators.
 
-use axum::{extract::State, http::StatusCode};
+use axum::{Json, extract::State};
+use serde_json::{Value, json};
 
 use super::AppState;
 use super::problem::ApiError;
@@ -12,9 +13,11 @@ pub(super) async fn healthz() -> &'static str {
 }
 
 /// The database answers; a load balancer should route traffic here.
-pub(super) async fn readyz(
-    State(state): State<AppState>,
-) -> Result<(StatusCode, &'static str), ApiError> {
+///
+/// Redis is reported but never fails the check: without it the instance
+/// still answers everything, with its own rate-limit counters
+/// (`{"database":"ok","redis":"degraded"}`; `"off"` without `REDIS_URL`).
+pub(super) async fn readyz(State(state): State<AppState>) -> Result<Json<Value>, ApiError> {
     sqlx::query("select 1")
         .execute(&state.services.pool)
         .await
@@ -22,5 +25,8 @@ pub(super) async fn readyz(
             tracing::warn!(%error, "readiness check failed");
             Error::Unavailable
         })?;
-    Ok((StatusCode::OK, "ready"))
+    Ok(Json(json!({
+        "database": "ok",
+        "redis": state.shared.redis_status().as_str(),
+    })))
 }

@@ -5,6 +5,7 @@ pub mod api;
 pub mod auth;
 pub mod extract;
 mod health;
+pub mod metrics;
 mod middleware;
 pub mod problem;
 pub mod rate_limit;
@@ -25,7 +26,11 @@ use sqlx::PgPool;
 use tower_http::services::ServeDir;
 use utoipa_swagger_ui::SwaggerUi;
 
-use crate::{config::Config, services::Services};
+use crate::{
+    config::Config,
+    services::Services,
+    shared_state::{Limiter, SharedState},
+};
 
 /// Everything a handler may need; cloned per request.
 #[derive(Debug, Clone)]
@@ -33,6 +38,9 @@ pub struct AppState {
     pub leptos: LeptosOptions,
     pub services: Arc<Services>,
     pub http: Arc<HttpSettings>,
+    /// Redis, when the deployment has one (rate-limit counters).
+    pub shared: SharedState,
+    pub metrics: Arc<metrics::Metrics>,
 }
 
 /// How the HTTP layer protects itself.
@@ -45,6 +53,8 @@ pub struct HttpSettings {
     /// One sign-in budget per client, shared by every door that takes a
     /// password (the REST routes and the server functions).
     auth_limit: rate_limit::RateLimitLayer,
+    /// The budget for every page and API call.
+    general_limit: rate_limit::RateLimitLayer,
 }
 
 impl std::fmt::Debug for HttpSettings {
@@ -62,28 +72,44 @@ impl std::fmt::Debug for HttpSettings {
 }
 
 impl HttpSettings {
-    pub fn from_config(config: &Config) -> Self {
+    /// The settings of `config`, with rate limits counted through `shared`.
+    pub fn new(config: &Config, shared: &SharedState, metrics: &Arc<metrics::Metrics>) -> Self {
         let client_ip = rate_limit::ClientIp::new(&config.trusted_proxies);
+        let limit = |name, requests, window| {
+            rate_limit::layer(
+                Limiter::new(name, requests, window, shared),
+                client_ip.clone(),
+                Arc::clone(metrics),
+            )
+        };
         Self {
             request_timeout: Duration::from_secs(config.request_timeout_secs),
             rate_limit_per_minute: config.rate_limit_per_minute,
             auth_rate_limit_per_15_min: config.auth_rate_limit_per_15_min,
-            auth_limit: rate_limit::layer(
+            auth_limit: limit(
+                "sign_in",
                 config.auth_rate_limit_per_15_min,
                 Duration::from_mins(15),
-                client_ip.clone(),
+            ),
+            general_limit: limit(
+                "general",
+                config.rate_limit_per_minute,
+                Duration::from_mins(1),
             ),
             client_ip,
         }
     }
 
+    /// Settings for one instance on its own (counters in process, metrics
+    /// not served); what documents and tests without a server need.
+    pub fn from_config(config: &Config) -> Self {
+        let shared = SharedState::single_instance();
+        Self::new(config, &shared, &metrics::Metrics::new(&shared))
+    }
+
     /// The budget for every page and API call.
     fn general_limit(&self) -> rate_limit::RateLimitLayer {
-        rate_limit::layer(
-            self.rate_limit_per_minute,
-            Duration::from_mins(1),
-            self.client_ip.clone(),
-        )
+        self.general_limit.clone()
     }
 
     /// The budget for sign-in and sign-up attempts (the same one each call).
@@ -94,7 +120,11 @@ impl HttpSettings {
 
 impl AppState {
     /// State for a server reachable at `address` (the site's own origin).
+    /// With `REDIS_URL` this starts connecting to Redis in the background
+    /// (it needs a Tokio runtime and never waits for Redis).
     pub fn new(config: &Config, pool: PgPool, address: SocketAddr) -> Self {
+        let shared = SharedState::from_config(config);
+        let metrics = metrics::Metrics::new(&shared);
         let leptos = LeptosOptions::builder()
             .output_name(Arc::from(crate::OUTPUT_NAME))
             .site_root(Arc::from(config.site_root.to_string_lossy().as_ref()))
@@ -104,7 +134,9 @@ impl AppState {
         Self {
             leptos,
             services: Services::new(pool, config),
-            http: Arc::new(HttpSettings::from_config(config)),
+            http: Arc::new(HttpSettings::new(config, &shared, &metrics)),
+            shared,
+            metrics,
         }
     }
 }
@@ -132,6 +164,7 @@ pub fn router(state: AppState) -> Router {
     };
     let shell_options = state.leptos.clone();
     let settings = Arc::clone(&state.http);
+    let metrics = Arc::clone(&state.metrics);
     let (api, api_doc) = api::api(&settings).split_for_parts();
 
     // The server functions that take a password get the sign-in budget on
@@ -176,6 +209,10 @@ pub fn router(state: AppState) -> Router {
             AppState,
             _,
         >(provide_backend, app::shell))
-        .with_state(state);
-    middleware::apply(routes, settings.request_timeout)
+        .with_state(state)
+        .route_layer(axum::middleware::from_fn(metrics::note_route));
+    middleware::apply(routes, settings.request_timeout).layer(axum::middleware::from_fn_with_state(
+        metrics,
+        metrics::track,
+    ))
 }

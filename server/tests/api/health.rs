@@ -15,7 +15,11 @@ async fn readyz_answers_when_the_database_does(pool: PgPool) {
     let app = TestApp::new(pool);
     let response = app.get("/readyz").await;
     assert_eq!(response.status, 200);
-    assert_eq!(response.body, "ready");
+    assert_eq!(
+        response.json(),
+        serde_json::json!({"database": "ok", "redis": "off"}),
+        "without REDIS_URL Redis is reported off"
+    );
 }
 
 #[sqlx::test(migrator = "server::MIGRATOR")]

@@ -149,3 +149,49 @@ async fn the_sign_in_server_function_shares_the_sign_in_budget(pool: PgPool) {
     );
     assert_eq!(login(&app).await.status, StatusCode::TOO_MANY_REQUESTS);
 }
+
+async fn get_with_lines(app: &TestApp, peer: &str, lines: &[&str]) -> StatusCode {
+    let mut request = Request::get(SEARCH);
+    for line in lines {
+        request = request.header("x-forwarded-for", *line);
+    }
+    from_peer(app, request.body(Body::empty()).expect("request"), peer)
+        .await
+        .status
+}
+
+#[sqlx::test(migrator = "server::MIGRATOR")]
+async fn a_forwarded_line_of_the_clients_own_before_the_proxys_gains_nothing(pool: PgPool) {
+    let app = limited_app(pool, 1, 100);
+    // The client sends its own X-Forwarded-For line; the proxy adds one.
+    assert_ne!(
+        get_with_lines(&app, "10.0.0.5", &["6.6.6.1", "198.51.100.9"]).await,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    assert_eq!(
+        get_with_lines(&app, "10.0.0.5", &["6.6.6.2", "198.51.100.9"]).await,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    // With a port, as some proxies write it: the same client.
+    assert_eq!(
+        get_with_lines(&app, "10.0.0.5", &["198.51.100.9:51234"]).await,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+}
+
+#[sqlx::test(migrator = "server::MIGRATOR")]
+async fn ipv6_clients_share_a_budget_per_64(pool: PgPool) {
+    let app = limited_app(pool, 1, 100);
+    assert_ne!(
+        get_with_lines(&app, "10.0.0.5", &["[2001:db8:7:7::1]:443"]).await,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    assert_eq!(
+        get_with_lines(&app, "10.0.0.5", &["2001:db8:7:7:ffff::2"]).await,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    assert_ne!(
+        get_with_lines(&app, "10.0.0.5", &["2001:db8:7:8::1"]).await,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+}

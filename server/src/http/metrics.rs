@@ -1,0 +1,316 @@
+//! Prometheus metrics (`prometheus-client`, text exposition format), served
+//! at `/metrics` on their own listener (`--metrics-listen`), never on the
+//! public one: behind nginx every request comes from a trusted address, so
+//! "only from loopback" would not keep the public out.
+//!
+//! What is counted: requests by route (the matched path, never the raw one,
+//! so the number of series stays bounded), method and status class, with a
+//! latency histogram; database pool connections; Redis state and errors;
+//! rate-limit decisions and rejections; bookings created, conflicted and
+//! cancelled through the REST API (read from the answers of its routes).
+
+use std::{
+    sync::{Arc, OnceLock},
+    time::{Duration, Instant},
+};
+
+use axum::{
+    Router,
+    extract::{MatchedPath, Request, State},
+    http::{HeaderValue, Method, StatusCode, header},
+    middleware::Next,
+    response::{IntoResponse, Response},
+    routing::get,
+};
+use prometheus_client::{
+    encoding::{EncodeLabelSet, text::encode},
+    metrics::{counter::Counter, family::Family, gauge::Gauge, histogram::Histogram},
+    registry::Registry,
+};
+use sqlx::PgPool;
+
+use super::AppState;
+use crate::shared_state::{SharedState, Verdict};
+
+/// Latency buckets in seconds, up to the default request timeout.
+const LATENCY_BUCKETS: [f64; 12] = [
+    0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 15.0,
+];
+
+/// Where bookings are created and cancelled over REST.
+const BOOKINGS_ROUTE: &str = "/api/v1/bookings";
+const CANCEL_ROUTE: &str = "/api/v1/bookings/{id}/cancel";
+
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct RequestLabels {
+    method: &'static str,
+    route: String,
+    status: &'static str,
+}
+
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct RouteLabels {
+    method: &'static str,
+    route: String,
+}
+
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct PoolLabels {
+    state: &'static str,
+}
+
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct LimitLabels {
+    limit: &'static str,
+}
+
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct DecisionLabels {
+    limit: &'static str,
+    store: &'static str,
+    outcome: &'static str,
+}
+
+type HistogramFamily<L> = Family<L, Histogram, fn() -> Histogram>;
+
+/// Every metric of one instance.
+#[derive(Debug)]
+pub struct Metrics {
+    registry: Registry,
+    requests: Family<RequestLabels, Counter>,
+    latency: HistogramFamily<RouteLabels>,
+    pool: Family<PoolLabels, Gauge>,
+    rate_limit_decisions: Family<DecisionLabels, Counter>,
+    rate_limit_rejections: Family<LimitLabels, Counter>,
+    bookings_created: Counter,
+    bookings_conflicted: Counter,
+    bookings_cancelled: Counter,
+}
+
+impl Metrics {
+    pub fn new(shared: &SharedState) -> Arc<Self> {
+        let mut registry = Registry::with_prefix("roombook");
+        let requests = Family::<RequestLabels, Counter>::default();
+        registry.register(
+            "http_requests",
+            "HTTP requests answered, by route (matched path), method and status class",
+            requests.clone(),
+        );
+        let latency: HistogramFamily<RouteLabels> =
+            Family::new_with_constructor(|| Histogram::new(LATENCY_BUCKETS));
+        registry.register(
+            "http_request_duration_seconds",
+            "Time to answer an HTTP request, by route and method",
+            latency.clone(),
+        );
+        let pool = Family::<PoolLabels, Gauge>::default();
+        registry.register(
+            "db_pool_connections",
+            "PostgreSQL pool connections: in_use, idle, max",
+            pool.clone(),
+        );
+        let rate_limit_decisions = Family::<DecisionLabels, Counter>::default();
+        registry.register(
+            "rate_limit_decisions",
+            "Rate-limit checks by budget, where they were counted (redis or local) and outcome",
+            rate_limit_decisions.clone(),
+        );
+        let rate_limit_rejections = Family::<LimitLabels, Counter>::default();
+        registry.register(
+            "rate_limit_rejections",
+            "Requests answered 429 by a rate limit, by budget",
+            rate_limit_rejections.clone(),
+        );
+        let bookings_created = Counter::default();
+        registry.register(
+            "bookings_created",
+            "Bookings created through the REST API (201, replays not counted)",
+            bookings_created.clone(),
+        );
+        let bookings_conflicted = Counter::default();
+        registry.register(
+            "bookings_conflicted",
+            "Booking requests refused with 409 through the REST API (sold out and similar)",
+            bookings_conflicted.clone(),
+        );
+        let bookings_cancelled = Counter::default();
+        registry.register(
+            "bookings_cancelled",
+            "Cancellations answered 200 through the REST API",
+            bookings_cancelled.clone(),
+        );
+        if let Some(redis) = shared.redis() {
+            registry.register(
+                "redis_up",
+                "1 while rate limits are shared through Redis, 0 while it is degraded",
+                redis.up_gauge(),
+            );
+            registry.register(
+                "redis_errors",
+                "Redis commands that failed or timed out (requests and probes)",
+                redis.errors(),
+            );
+        }
+        Arc::new(Self {
+            registry,
+            requests,
+            latency,
+            pool,
+            rate_limit_decisions,
+            rate_limit_rejections,
+            bookings_created,
+            bookings_conflicted,
+            bookings_cancelled,
+        })
+    }
+
+    pub(super) fn rate_limit_decision(&self, limit: &'static str, verdict: Verdict) {
+        let (store, outcome) = match verdict {
+            Verdict::Allowed { store } => (store, "allowed"),
+            Verdict::Limited { store, .. } => {
+                self.rate_limit_rejections
+                    .get_or_create(&LimitLabels { limit })
+                    .inc();
+                (store, "limited")
+            }
+        };
+        self.rate_limit_decisions
+            .get_or_create(&DecisionLabels {
+                limit,
+                store: store.as_str(),
+                outcome,
+            })
+            .inc();
+    }
+
+    fn observe(&self, method: &Method, route: &str, response: &Response, elapsed: Duration) {
+        let status = response.status();
+        let method_label = method_label(method);
+        self.requests
+            .get_or_create(&RequestLabels {
+                method: method_label,
+                route: route.to_owned(),
+                status: status_class(status),
+            })
+            .inc();
+        self.latency
+            .get_or_create(&RouteLabels {
+                method: method_label,
+                route: route.to_owned(),
+            })
+            .observe(elapsed.as_secs_f64());
+        let replayed = response.headers().contains_key("idempotent-replayed");
+        if *method != Method::POST || replayed {
+            return;
+        }
+        match (route, status) {
+            (BOOKINGS_ROUTE, StatusCode::CREATED) => {
+                self.bookings_created.inc();
+            }
+            (BOOKINGS_ROUTE, StatusCode::CONFLICT) => {
+                self.bookings_conflicted.inc();
+            }
+            (CANCEL_ROUTE, StatusCode::OK) => {
+                self.bookings_cancelled.inc();
+            }
+            _ => {}
+        }
+    }
+
+    fn sample_pool(&self, pool: &PgPool) {
+        let size = i64::from(pool.size());
+        let idle = i64::try_from(pool.num_idle()).unwrap_or(i64::MAX);
+        let max = i64::from(pool.options().get_max_connections());
+        for (state, value) in [
+            ("in_use", (size - idle).max(0)),
+            ("idle", idle),
+            ("max", max),
+        ] {
+            self.pool.get_or_create(&PoolLabels { state }).set(value);
+        }
+    }
+
+    /// The text exposition of every metric.
+    pub fn render(&self) -> String {
+        let mut text = String::new();
+        encode(&mut text, &self.registry).expect("writing to a String cannot fail");
+        text
+    }
+}
+
+/// Methods outside the usual set share one label, so a client inventing
+/// methods cannot create series.
+fn method_label(method: &Method) -> &'static str {
+    match *method {
+        Method::GET => "GET",
+        Method::HEAD => "HEAD",
+        Method::POST => "POST",
+        Method::PUT => "PUT",
+        Method::PATCH => "PATCH",
+        Method::DELETE => "DELETE",
+        Method::OPTIONS => "OPTIONS",
+        _ => "other",
+    }
+}
+
+fn status_class(status: StatusCode) -> &'static str {
+    match status.as_u16() {
+        100..=199 => "1xx",
+        200..=299 => "2xx",
+        300..=399 => "3xx",
+        400..=499 => "4xx",
+        _ => "5xx",
+    }
+}
+
+/// The route a request matched, filled in by [`note_route`] inside the
+/// router and read by [`track`] outside it (so answers of the outer layers,
+/// e.g. a timeout's 503, still count for their route).
+#[derive(Debug, Clone, Default)]
+pub(super) struct RouteSlot(Arc<OnceLock<MatchedPath>>);
+
+/// Outermost middleware: times and counts every answer.
+pub(super) async fn track(
+    State(metrics): State<Arc<Metrics>>,
+    mut request: Request,
+    next: Next,
+) -> Response {
+    let started = Instant::now();
+    let method = request.method().clone();
+    let slot = RouteSlot::default();
+    request.extensions_mut().insert(slot.clone());
+    let response = next.run(request).await;
+    let route = slot.0.get().map_or("unmatched", MatchedPath::as_str);
+    metrics.observe(&method, route, &response, started.elapsed());
+    response
+}
+
+/// Route middleware: tells [`track`] which route matched.
+pub(super) async fn note_route(request: Request, next: Next) -> Response {
+    if let (Some(slot), Some(path)) = (
+        request.extensions().get::<RouteSlot>(),
+        request.extensions().get::<MatchedPath>(),
+    ) {
+        let _first = slot.0.set(path.clone());
+    }
+    next.run(request).await
+}
+
+async fn scrape(State(state): State<AppState>) -> Response {
+    state.metrics.sample_pool(&state.services.pool);
+    (
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/openmetrics-text; version=1.0.0; charset=utf-8"),
+        )],
+        state.metrics.render(),
+    )
+        .into_response()
+}
+
+/// The metrics endpoint, for its own listener.
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .route("/metrics", get(scrape))
+        .with_state(state)
+}
