@@ -10,6 +10,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 ensure_build_tools
 ensure_chromium
+ensure_redis
 ensure_axe
 cd "$ROOT"
 # Every cargo command here shares one set of compiled crates: the flags they
