@@ -36,6 +36,11 @@ use crate::{
     seed::{BenchDatabase, Seeded},
 };
 
+/// The server's allocator, since the server runs in this process (see
+/// `server/src/main.rs` and ADR 0006).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Command line.
 #[derive(Debug, Parser)]
 #[command(
