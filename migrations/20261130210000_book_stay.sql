@@ -36,6 +36,9 @@ create function book_stay(
     p_idempotency_key text
 ) returns table (outcome text, room_capacity int4, unavailable date[], booking bookings)
 language plpgsql
+-- Exactly one row: without this the planner expects 1,000 and joins the
+-- caller's `rooms` and `users` by hashing the whole tables.
+rows 1
 as $$
 declare
     v_capacity int4;
@@ -133,6 +136,7 @@ create function cancel_booking(
     p_started_by date
 ) returns table (outcome text, booking bookings)
 language plpgsql
+rows 1
 as $$
 declare
     v_booking bookings;
