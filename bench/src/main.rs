@@ -9,6 +9,7 @@
 //! the database. Every loop is bounded by `--duration-secs`; traffic goes to
 //! loopback only.
 
+mod external;
 mod five_statement;
 mod http_client;
 mod in_process;
@@ -20,6 +21,7 @@ mod seed;
 
 use std::{
     net::SocketAddr,
+    path::PathBuf,
     process::ExitCode,
     sync::Arc,
     time::{Duration, Instant},
@@ -31,6 +33,7 @@ use clap::Parser;
 use sqlx::PgPool;
 
 use crate::{
+    external::ExternalServer,
     in_process::InProcessServer,
     machine::Machine,
     report::{Pair, Row, SearchRow, Stats},
@@ -105,6 +108,12 @@ struct Args {
     /// Which scenarios to run (comma-separated).
     #[arg(long, value_enum, value_delimiter = ',', default_values_t = [Scenario::Memory, Scenario::Bookings, Scenario::Search])]
     scenarios: Vec<Scenario>,
+
+    /// Run this server binary (e.g. `target/release/server`) in its own
+    /// process instead of the server inside the benchmark's process: the
+    /// figures a user would see, and resident memory of the server alone.
+    #[arg(long)]
+    server_bin: Option<PathBuf>,
 
     /// Sign-ups in the memory scenario's burst.
     #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u32).range(1..=10_000))]
@@ -189,20 +198,33 @@ async fn benchmark(args: &Args, database: &BenchDatabase) -> anyhow::Result<()> 
         i32::try_from(args.nights)?,
         &args.log_filter,
     );
-    server::telemetry::init(&config);
-    let server = InProcessServer::start(config).await?;
+    let server = if let Some(binary) = &args.server_bin {
+        Server::External(
+            ExternalServer::spawn(
+                binary,
+                &database.url,
+                args.pool(),
+                i32::try_from(args.nights)?,
+                &args.log_filter,
+            )
+            .await?,
+        )
+    } else {
+        server::telemetry::init(&config);
+        Server::InProcess(InProcessServer::start(config).await?)
+    };
     seed::wait_for_server_upkeep(&admin).await?;
     let memory = args.scenarios.contains(&Scenario::Memory);
     let mut rss = Vec::new();
     if memory {
-        rss.push(("at start-up (seeded, server ready)".to_owned(), memory::rss_kib()?));
+        rss.push(("at start-up (seeded, server ready)".to_owned(), server.rss_kib()?));
     }
 
     let bench = Bench {
         args,
         database,
         admin,
-        address: server.address,
+        address: server.address(),
         seeded: &seeded,
         clients: usize::try_from(args.clients)?,
         timing: Timing {
@@ -212,7 +234,7 @@ async fn benchmark(args: &Args, database: &BenchDatabase) -> anyhow::Result<()> 
     };
     if memory {
         progress(&format!("memory: {} sign-ups from 16 clients", args.signups));
-        let burst = memory::signup_burst(server.address, args.signups, 16).await?;
+        let burst = memory::signup_burst(server.address(), args.signups, 16).await?;
         tokio::time::sleep(memory::SETTLE).await;
         rss.push((
             format!(
@@ -220,7 +242,7 @@ async fn benchmark(args: &Args, database: &BenchDatabase) -> anyhow::Result<()> 
                 memory::SETTLE.as_secs(),
                 args.signups
             ),
-            memory::rss_kib()?,
+            server.rss_kib()?,
         ));
     }
     let pairs = if args.scenarios.contains(&Scenario::Bookings) {
@@ -235,8 +257,9 @@ async fn benchmark(args: &Args, database: &BenchDatabase) -> anyhow::Result<()> 
     };
 
     if memory {
-        rss.push(("after the booking and search load".to_owned(), memory::rss_kib()?));
+        rss.push(("after the booking and search load".to_owned(), server.rss_kib()?));
     }
+    let server_kind = server.describe();
     server.stop().await?;
     let machine = Machine::describe(&bench.admin).await?;
     bench.admin.close().await;
@@ -272,13 +295,13 @@ async fn benchmark(args: &Args, database: &BenchDatabase) -> anyhow::Result<()> 
         (
             "server",
             format!(
-                "in-process, log filter {:?}, rate limits raised out of the way",
+                "{server_kind}, log filter {:?}, rate limits raised out of the way",
                 args.log_filter
             ),
         ),
     ];
     report::print(&header, &pairs, search.as_ref(), machine.cpus);
-    memory::print(&rss);
+    memory::print(&rss, &server_kind);
     println!("total run time {:.1?}", run_started.elapsed());
     Ok(())
 }
@@ -294,6 +317,44 @@ fn load_description(args: &Args) -> String {
         args.warmup_secs,
         args.pool()
     )
+}
+
+/// The server under test: in this process, or a binary in its own.
+#[derive(Debug)]
+enum Server {
+    InProcess(InProcessServer),
+    External(ExternalServer),
+}
+
+impl Server {
+    fn address(&self) -> SocketAddr {
+        match self {
+            Self::InProcess(server) => server.address,
+            Self::External(server) => server.address,
+        }
+    }
+
+    /// Resident memory of the process the server runs in.
+    fn rss_kib(&self) -> anyhow::Result<u64> {
+        match self {
+            Self::InProcess(_) => memory::rss_kib("self"),
+            Self::External(server) => memory::rss_kib(&server.pid.to_string()),
+        }
+    }
+
+    fn describe(&self) -> String {
+        match self {
+            Self::InProcess(_) => "in-process".to_owned(),
+            Self::External(server) => format!("own process (pid {})", server.pid),
+        }
+    }
+
+    async fn stop(self) -> anyhow::Result<()> {
+        match self {
+            Self::InProcess(server) => server.stop().await,
+            Self::External(server) => server.stop().await,
+        }
+    }
 }
 
 /// What every scenario needs: the seeded database and the running server.

@@ -2,9 +2,9 @@
 //! each phase, and the sign-up burst that used to leave 1.9 GB behind
 //! (issue 12, ADR 0006).
 //!
-//! The figure includes the load generator's own memory, a few MiB; for the
-//! server alone, measure a release server from outside with
-//! `scripts/auth_burst_rss.py`.
+//! With the server in the benchmark's process the figure includes the load
+//! generator's own memory, a few MiB; with `--server-bin` it is the
+//! server's alone.
 
 use std::{collections::BTreeMap, fmt::Write as _, net::SocketAddr, time::Duration};
 
@@ -19,16 +19,16 @@ use crate::http_client::Connection;
 /// given back by then, it keeps.
 pub const SETTLE: Duration = Duration::from_secs(10);
 
-/// `VmRSS` of this process, in KiB (Linux).
-pub fn rss_kib() -> anyhow::Result<u64> {
-    let status =
-        std::fs::read_to_string("/proc/self/status").context("cannot read /proc/self/status")?;
+/// `VmRSS` of process `pid` (`self` for this one), in KiB (Linux).
+pub fn rss_kib(pid: &str) -> anyhow::Result<u64> {
+    let path = format!("/proc/{pid}/status");
+    let status = std::fs::read_to_string(&path).with_context(|| format!("cannot read {path}"))?;
     status
         .lines()
         .find_map(|line| line.strip_prefix("VmRSS:"))
         .and_then(|rest| rest.trim().strip_suffix("kB"))
         .and_then(|kib| kib.trim().parse().ok())
-        .context("no VmRSS in /proc/self/status")
+        .with_context(|| format!("no VmRSS in {path}"))
 }
 
 /// `count` sign-ups (`POST /api/v1/auth/register`) from `clients`
@@ -78,13 +78,17 @@ pub async fn signup_burst(
     Ok(summary)
 }
 
-/// The memory lines of the report.
-pub fn print(rss: &[(String, u64)]) {
+/// The memory lines of the report; `server` says where the server ran.
+pub fn print(rss: &[(String, u64)], server: &str) {
     if rss.is_empty() {
         return;
     }
     println!();
-    println!("resident memory (VmRSS of this process: server and load generator):");
+    if server == "in-process" {
+        println!("resident memory (VmRSS of this process: server and load generator):");
+    } else {
+        println!("resident memory (VmRSS of the server, {server}):");
+    }
     for (phase, kib) in rss {
         println!("  {:>6.1} MiB  {phase}", mib(*kib));
     }
