@@ -102,13 +102,15 @@ impl ExternalServer {
         if !signalled.success() {
             bail!("cannot signal the server (pid {})", self.pid);
         }
-        match tokio::time::timeout(Duration::from_secs(30), self.child.wait()).await {
-            Ok(status) if status?.success() => Ok(()),
-            Ok(status) => bail!("the server ended with {}", status?),
-            Err(_) => {
-                self.child.kill().await?;
-                bail!("the server did not stop within 30 s of SIGTERM")
-            }
+        let Ok(status) = tokio::time::timeout(Duration::from_secs(30), self.child.wait()).await
+        else {
+            self.child.kill().await?;
+            bail!("the server did not stop within 30 s of SIGTERM")
+        };
+        let status = status?;
+        if !status.success() {
+            bail!("the server ended with {status}");
         }
+        Ok(())
     }
 }

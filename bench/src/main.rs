@@ -217,7 +217,10 @@ async fn benchmark(args: &Args, database: &BenchDatabase) -> anyhow::Result<()> 
     let memory = args.scenarios.contains(&Scenario::Memory);
     let mut rss = Vec::new();
     if memory {
-        rss.push(("at start-up (seeded, server ready)".to_owned(), server.rss_kib()?));
+        rss.push((
+            "at start-up (seeded, server ready)".to_owned(),
+            server.rss_kib()?,
+        ));
     }
 
     let bench = Bench {
@@ -233,7 +236,10 @@ async fn benchmark(args: &Args, database: &BenchDatabase) -> anyhow::Result<()> 
         },
     };
     if memory {
-        progress(&format!("memory: {} sign-ups from 16 clients", args.signups));
+        progress(&format!(
+            "memory: {} sign-ups from 16 clients",
+            args.signups
+        ));
         let burst = memory::signup_burst(server.address(), args.signups, 16).await?;
         tokio::time::sleep(memory::SETTLE).await;
         rss.push((
@@ -257,7 +263,10 @@ async fn benchmark(args: &Args, database: &BenchDatabase) -> anyhow::Result<()> 
     };
 
     if memory {
-        rss.push(("after the booking and search load".to_owned(), server.rss_kib()?));
+        rss.push((
+            "after the booking and search load".to_owned(),
+            server.rss_kib()?,
+        ));
     }
     let server_kind = server.describe();
     server.stop().await?;

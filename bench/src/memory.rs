@@ -34,11 +34,7 @@ pub fn rss_kib(pid: &str) -> anyhow::Result<u64> {
 /// `count` sign-ups (`POST /api/v1/auth/register`) from `clients`
 /// connections at once; answers how many got which status, e.g.
 /// `201 x100`.
-pub async fn signup_burst(
-    address: SocketAddr,
-    count: u32,
-    clients: u32,
-) -> anyhow::Result<String> {
+pub async fn signup_burst(address: SocketAddr, count: u32, clients: u32) -> anyhow::Result<String> {
     let run = Uuid::new_v4().simple().to_string();
     let mut workers = JoinSet::new();
     for client in 0..clients {
@@ -73,7 +69,11 @@ pub async fn signup_burst(
     }
     let mut summary = String::new();
     for (status, n) in statuses {
-        let _ = write!(summary, "{}{status} x{n}", if summary.is_empty() { "" } else { ", " });
+        let _ = write!(
+            summary,
+            "{}{status} x{n}",
+            if summary.is_empty() { "" } else { ", " }
+        );
     }
     Ok(summary)
 }

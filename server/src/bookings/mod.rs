@@ -25,11 +25,7 @@ pub use shared_schema::booking::BookingFilter;
 use anyhow::Context;
 use axum::http::StatusCode;
 use chrono::NaiveDate;
-use shared_schema::{
-    FieldErrors,
-    booking::NewBooking,
-    dto::Booking,
-};
+use shared_schema::{FieldErrors, booking::NewBooking, dto::Booking};
 use sqlx::PgPool;
 use uuid::Uuid;
 

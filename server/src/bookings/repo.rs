@@ -163,7 +163,9 @@ pub(super) async fn cancel_booking(
 /// A function answered an outcome this code does not know: the migration
 /// and the server disagree.
 fn unknown_outcome(function: &str, outcome: &str) -> sqlx::Error {
-    sqlx::Error::Protocol(format!("{function} answered the unknown outcome {outcome:?}"))
+    sqlx::Error::Protocol(format!(
+        "{function} answered the unknown outcome {outcome:?}"
+    ))
 }
 
 pub(super) async fn find(pool: &PgPool, id: Uuid) -> Result<Option<OwnedBooking>, sqlx::Error> {
