@@ -23,7 +23,7 @@ use crate::http_client::Connection;
 const UNLIMITED: &str = "1000000000";
 
 /// How long the server may take to migrate, extend its horizon and listen.
-const READY_WITHIN: Duration = Duration::from_secs(60);
+const READY_WITHIN: Duration = Duration::from_mins(1);
 
 /// A server running in its own process.
 #[derive(Debug)]

@@ -171,14 +171,7 @@ async fn run(args: &Args) -> anyhow::Result<()> {
 async fn benchmark(args: &Args, database: &BenchDatabase) -> anyhow::Result<()> {
     let run_started = Instant::now();
     let admin = database.admin_pool().await?;
-    let needed = 2 * i64::from(args.pool()) + 4;
-    let free = seed::free_connections(&admin).await?;
-    if free < needed {
-        bail!(
-            "PostgreSQL has {free} free connections and this run needs {needed} \
-             (server pool + raw pool + admin); try fewer --clients"
-        );
-    }
+    check_free_connections(args, &admin).await?;
     server::MIGRATOR.run(&admin).await?;
 
     let load_before = machine::load_average();
@@ -192,33 +185,13 @@ async fn benchmark(args: &Args, database: &BenchDatabase) -> anyhow::Result<()> 
         seeded.users.len(),
     );
 
-    let config = in_process::config(
-        &database.url,
-        args.pool(),
-        i32::try_from(args.nights)?,
-        &args.log_filter,
-    );
-    let server = if let Some(binary) = &args.server_bin {
-        Server::External(
-            ExternalServer::spawn(
-                binary,
-                &database.url,
-                args.pool(),
-                i32::try_from(args.nights)?,
-                &args.log_filter,
-            )
-            .await?,
-        )
-    } else {
-        server::telemetry::init(&config);
-        Server::InProcess(InProcessServer::start(config).await?)
-    };
+    let server = Server::start(args, database).await?;
     seed::wait_for_server_upkeep(&admin).await?;
     let memory = args.scenarios.contains(&Scenario::Memory);
     let mut rss = Vec::new();
     if memory {
         rss.push((
-            "at start-up (seeded, server ready)".to_owned(),
+            "at start-up (seeded, server ready)".into(),
             server.rss_kib()?,
         ));
     }
@@ -236,20 +209,7 @@ async fn benchmark(args: &Args, database: &BenchDatabase) -> anyhow::Result<()> 
         },
     };
     if memory {
-        progress(&format!(
-            "memory: {} sign-ups from 16 clients",
-            args.signups
-        ));
-        let burst = memory::signup_burst(server.address(), args.signups, 16).await?;
-        tokio::time::sleep(memory::SETTLE).await;
-        rss.push((
-            format!(
-                "{} s after {} sign-ups from 16 clients ({burst})",
-                memory::SETTLE.as_secs(),
-                args.signups
-            ),
-            server.rss_kib()?,
-        ));
+        rss.push(signup_burst(args, &server).await?);
     }
     let pairs = if args.scenarios.contains(&Scenario::Bookings) {
         bench.bookings().await?
@@ -264,7 +224,7 @@ async fn benchmark(args: &Args, database: &BenchDatabase) -> anyhow::Result<()> 
 
     if memory {
         rss.push((
-            "after the booking and search load".to_owned(),
+            "after the booking and search load".into(),
             server.rss_kib()?,
         ));
     }
@@ -301,18 +261,50 @@ async fn benchmark(args: &Args, database: &BenchDatabase) -> anyhow::Result<()> 
             ),
         ),
         ("load", load_description(args)),
-        (
-            "server",
-            format!(
-                "{server_kind}, log filter {:?}, rate limits raised out of the way",
-                args.log_filter
-            ),
-        ),
+        ("server", server_description(args, &server_kind)),
     ];
     report::print(&header, &pairs, search.as_ref(), machine.cpus);
     memory::print(&rss, &server_kind);
     println!("total run time {:.1?}", run_started.elapsed());
     Ok(())
+}
+
+fn server_description(args: &Args, kind: &str) -> String {
+    format!(
+        "{kind}, log filter {:?}, rate limits raised out of the way",
+        args.log_filter
+    )
+}
+
+/// PostgreSQL's connections are shared by the whole machine: fail early
+/// rather than in the middle of a run.
+async fn check_free_connections(args: &Args, admin: &PgPool) -> anyhow::Result<()> {
+    let needed = 2 * i64::from(args.pool()) + 4;
+    let free = seed::free_connections(admin).await?;
+    if free < needed {
+        bail!(
+            "PostgreSQL has {free} free connections and this run needs {needed} \
+             (server pool + raw pool + admin); try a smaller --pool"
+        );
+    }
+    Ok(())
+}
+
+/// The memory scenario's burst: sign-ups from 16 clients, then a pause,
+/// then the resident memory.
+async fn signup_burst(args: &Args, server: &Server) -> anyhow::Result<(String, u64)> {
+    progress(&format!(
+        "memory: {} sign-ups from 16 clients",
+        args.signups
+    ));
+    let burst = memory::signup_burst(server.address(), args.signups, 16).await?;
+    tokio::time::sleep(memory::SETTLE).await;
+    let phase = format!(
+        "{} s after {} sign-ups from 16 clients ({burst})",
+        memory::SETTLE.as_secs(),
+        args.signups
+    );
+    Ok((phase, server.rss_kib()?))
 }
 
 fn load_description(args: &Args) -> String {
@@ -336,6 +328,25 @@ enum Server {
 }
 
 impl Server {
+    /// In its own process with `--server-bin`, else in this one.
+    async fn start(args: &Args, database: &BenchDatabase) -> anyhow::Result<Self> {
+        let horizon = i32::try_from(args.nights)?;
+        if let Some(binary) = &args.server_bin {
+            let server = ExternalServer::spawn(
+                binary,
+                &database.url,
+                args.pool(),
+                horizon,
+                &args.log_filter,
+            )
+            .await?;
+            return Ok(Self::External(server));
+        }
+        let config = in_process::config(&database.url, args.pool(), horizon, &args.log_filter);
+        server::telemetry::init(&config);
+        Ok(Self::InProcess(InProcessServer::start(config).await?))
+    }
+
     fn address(&self) -> SocketAddr {
         match self {
             Self::InProcess(server) => server.address,

@@ -92,16 +92,14 @@ where
     T: Send + 'static,
     F: FnOnce() -> T + Send + 'static,
 {
-    let permit = match tokio::time::timeout(wait, permits.acquire()).await {
-        Ok(permit) => permit.context("the password hashing semaphore is closed")?,
-        Err(_) => {
-            tracing::warn!(
-                wait_ms = wait.as_millis(),
-                "password hashing saturated: answering 503"
-            );
-            return Err(ApiError::Unavailable);
-        }
+    let Ok(permit) = tokio::time::timeout(wait, permits.acquire()).await else {
+        tracing::warn!(
+            wait_ms = wait.as_millis(),
+            "password hashing saturated: answering 503"
+        );
+        return Err(ApiError::Unavailable);
     };
+    let permit = permit.context("the password hashing semaphore is closed")?;
     let done = tokio::task::spawn_blocking(move || {
         let _permit = permit;
         work()

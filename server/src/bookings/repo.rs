@@ -315,3 +315,110 @@ pub(super) async fn purge_keys(pool: &PgPool) -> Result<u64, sqlx::Error> {
             .await?;
     Ok(done.rows_affected())
 }
+
+#[cfg(test)]
+mod tests {
+    use chrono::NaiveDate;
+
+    use super::*;
+
+    const PRICE: i64 = 10_000;
+
+    /// A user and a room with nights 2030-01-10 to 2030-01-12 of 3 units.
+    async fn room_and_user(pool: &PgPool, nightly_price: i64) -> (Uuid, Uuid) {
+        let user: Uuid = sqlx::query_scalar(
+            "insert into users (email, name, password_hash) values ('a@example.com', 'A', 'x')
+             returning id",
+        )
+        .fetch_one(pool)
+        .await
+        .expect("user");
+        let room: Uuid = sqlx::query_scalar(
+            "insert into rooms (name, capacity, price_cents, currency, total_inventory)
+             values ('R', 2, 100, 'EUR', 3) returning id",
+        )
+        .fetch_one(pool)
+        .await
+        .expect("room");
+        sqlx::query(
+            "insert into room_availability (room_id, night, total, price_cents)
+             select $1, night::date, 3, $2
+               from generate_series('2030-01-10'::date, '2030-01-12'::date, interval '1 day') night",
+        )
+        .bind(room)
+        .bind(nightly_price)
+        .execute(pool)
+        .await
+        .expect("nights");
+        (user, room)
+    }
+
+    fn stay(user_id: Uuid, room_id: Uuid, references: &[String]) -> StayRequest<'_> {
+        let day = |d| NaiveDate::from_ymd_opt(2030, 1, d).expect("date");
+        StayRequest {
+            user_id,
+            room_id,
+            check_in: day(10),
+            check_out: day(12),
+            guests: 2,
+            units: 2,
+            references,
+            idempotency_key: None,
+        }
+    }
+
+    async fn booked_units(pool: &PgPool) -> i64 {
+        sqlx::query_scalar("select coalesce(sum(booked), 0)::int8 from room_availability")
+            .fetch_one(pool)
+            .await
+            .expect("sum")
+    }
+
+    #[sqlx::test(migrator = "crate::MIGRATOR")]
+    async fn the_total_is_the_sum_of_the_nights_times_units(pool: PgPool) {
+        let (user, room) = room_and_user(&pool, PRICE).await;
+        let references = ["RB-00000001".to_owned()];
+        let outcome = book_stay(&pool, &stay(user, room, &references))
+            .await
+            .expect("book");
+        let StayOutcome::Booked(booking) = outcome else {
+            panic!("not booked: {outcome:?}");
+        };
+        assert_eq!(booking.total_cents, 2 * 2 * PRICE);
+        assert_eq!(booking.nights, 2);
+        assert_eq!(booking.reference, "RB-00000001");
+        assert_eq!(booked_units(&pool).await, 4);
+    }
+
+    #[sqlx::test(migrator = "crate::MIGRATOR")]
+    async fn a_taken_reference_is_skipped_and_when_all_are_taken_nothing_changes(pool: PgPool) {
+        let (user, room) = room_and_user(&pool, PRICE).await;
+        let first = ["RB-00000001".to_owned()];
+        book_stay(&pool, &stay(user, room, &first))
+            .await
+            .expect("book");
+        let outcome = book_stay(&pool, &stay(user, room, &first))
+            .await
+            .expect("book");
+        assert!(matches!(outcome, StayOutcome::NoReference), "{outcome:?}");
+        assert_eq!(booked_units(&pool).await, 2 * 2, "nothing more booked");
+
+        let second = ["RB-00000001".to_owned(), "RB-00000002".to_owned()];
+        let outcome = book_stay(&pool, &stay(user, room, &second))
+            .await
+            .expect("book");
+        let StayOutcome::Booked(booking) = outcome else {
+            panic!("not booked: {outcome:?}");
+        };
+        assert_eq!(booking.reference, "RB-00000002");
+    }
+
+    #[sqlx::test(migrator = "crate::MIGRATOR")]
+    async fn a_stay_too_dear_for_64_bits_is_an_error_and_changes_nothing(pool: PgPool) {
+        let (user, room) = room_and_user(&pool, i64::MAX / 2).await;
+        let references = ["RB-00000001".to_owned()];
+        let booked = book_stay(&pool, &stay(user, room, &references)).await;
+        assert!(booked.is_err(), "{booked:?}");
+        assert_eq!(booked_units(&pool).await, 0);
+    }
+}
