@@ -324,7 +324,7 @@ mod tests {
 
     const PRICE: i64 = 10_000;
 
-    /// A user and a room with nights 2030-01-10 to 2030-01-12 of 3 units.
+    /// A user and a room with nights 2030-01-10 to 2030-01-12 of 10 units.
     async fn room_and_user(pool: &PgPool, nightly_price: i64) -> (Uuid, Uuid) {
         let user: Uuid = sqlx::query_scalar(
             "insert into users (email, name, password_hash) values ('a@example.com', 'A', 'x')
@@ -335,14 +335,14 @@ mod tests {
         .expect("user");
         let room: Uuid = sqlx::query_scalar(
             "insert into rooms (name, capacity, price_cents, currency, total_inventory)
-             values ('R', 2, 100, 'EUR', 3) returning id",
+             values ('R', 2, 100, 'EUR', 10) returning id",
         )
         .fetch_one(pool)
         .await
         .expect("room");
         sqlx::query(
             "insert into room_availability (room_id, night, total, price_cents)
-             select $1, night::date, 3, $2
+             select $1, night::date, 10, $2
                from generate_series('2030-01-10'::date, '2030-01-12'::date, interval '1 day') night",
         )
         .bind(room)
