@@ -5,9 +5,11 @@
 //! memory each on purpose, so both run on the blocking thread pool, never on
 //! an async worker, and at most one per core at a time ([`HASHING`]): a
 //! sign-up or sign-in burst queues for a permit instead of starting a
-//! hundred 19 MiB hashes at once (1.9 GB resident, never given back, before
-//! this bound; ADR 0006). A request that waits longer than [`PERMIT_WAIT`]
-//! gets 503 with `Retry-After`, so a flood cannot queue without end.
+//! hundred 19 MiB hashes at once. The bound caps the peak; giving the
+//! memory back afterwards is the allocator's part (mimalloc, `main.rs`;
+//! ADR 0006 has the figures). A request that waits longer than
+//! [`PERMIT_WAIT`] gets 503 with `Retry-After`, so a flood cannot queue
+//! without end.
 //! Nothing here logs a password or a hash.
 
 use std::{sync::LazyLock, time::Duration};
