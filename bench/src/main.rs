@@ -9,15 +9,19 @@
 //! the database. Every loop is bounded by `--duration-secs`; traffic goes to
 //! loopback only.
 
+mod external;
+mod five_statement;
 mod http_client;
 mod in_process;
 mod machine;
+mod memory;
 mod report;
 mod scenarios;
 mod seed;
 
 use std::{
     net::SocketAddr,
+    path::PathBuf,
     process::ExitCode,
     sync::Arc,
     time::{Duration, Instant},
@@ -29,12 +33,18 @@ use clap::Parser;
 use sqlx::PgPool;
 
 use crate::{
+    external::ExternalServer,
     in_process::InProcessServer,
     machine::Machine,
     report::{Pair, Row, SearchRow, Stats},
     scenarios::{Searches, Stays, Timing},
     seed::{BenchDatabase, Seeded},
 };
+
+/// The server's allocator, since the server runs in this process (see
+/// `server/src/main.rs` and ADR 0010).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 /// Command line.
 #[derive(Debug, Parser)]
@@ -53,10 +63,15 @@ struct Args {
     )]
     database_url: String,
 
-    /// Concurrent clients (HTTP connections, raw tasks); also the size of
-    /// the server's pool and of the raw pool.
-    #[arg(long, default_value_t = 16, value_parser = clap::value_parser!(u32).range(1..=40))]
+    /// Concurrent clients (HTTP connections, raw tasks).
+    #[arg(long, default_value_t = 16, value_parser = clap::value_parser!(u32).range(1..=64))]
     clients: u32,
+
+    /// Connections of the server's pool and of the raw pool; default the
+    /// client count, at most 32 (PostgreSQL's 100 connections are shared
+    /// by the whole machine).
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=40))]
+    pool: Option<u32>,
 
     /// Seconds each scenario is measured.
     #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=120))]
@@ -91,14 +106,34 @@ struct Args {
     keep_database: bool,
 
     /// Which scenarios to run (comma-separated).
-    #[arg(long, value_enum, value_delimiter = ',', default_values_t = [Scenario::Bookings, Scenario::Search])]
+    #[arg(long, value_enum, value_delimiter = ',', default_values_t = [Scenario::Memory, Scenario::Bookings, Scenario::Search])]
     scenarios: Vec<Scenario>,
+
+    /// Run this server binary (e.g. `target/release/server`) in its own
+    /// process instead of the server inside the benchmark's process: the
+    /// figures a user would see, and resident memory of the server alone.
+    #[arg(long)]
+    server_bin: Option<PathBuf>,
+
+    /// Sign-ups in the memory scenario's burst.
+    #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u32).range(1..=10_000))]
+    signups: u32,
+}
+
+impl Args {
+    fn pool(&self) -> u32 {
+        self.pool.unwrap_or(self.clients.min(32))
+    }
 }
 
 /// A group of measurements that can be run on its own.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 enum Scenario {
-    /// Booking throughput, HTTP against raw, one room and spread.
+    /// Resident memory: at start-up, after a sign-up burst (+10 s), and
+    /// after the other scenarios.
+    Memory,
+    /// Booking throughput, HTTP against raw and the old five-statement
+    /// transaction, one room and spread.
     Bookings,
     /// Search latency at a fixed rate.
     Search,
@@ -136,14 +171,7 @@ async fn run(args: &Args) -> anyhow::Result<()> {
 async fn benchmark(args: &Args, database: &BenchDatabase) -> anyhow::Result<()> {
     let run_started = Instant::now();
     let admin = database.admin_pool().await?;
-    let needed = 2 * i64::from(args.clients) + 4;
-    let free = seed::free_connections(&admin).await?;
-    if free < needed {
-        bail!(
-            "PostgreSQL has {free} free connections and this run needs {needed} \
-             (server pool + raw pool + admin); try fewer --clients"
-        );
-    }
+    check_free_connections(args, &admin).await?;
     server::MIGRATOR.run(&admin).await?;
 
     let load_before = machine::load_average();
@@ -157,23 +185,23 @@ async fn benchmark(args: &Args, database: &BenchDatabase) -> anyhow::Result<()> 
         seeded.users.len(),
     );
 
-    let config = in_process::config(
-        &database.url,
-        args.clients,
-        i32::try_from(args.nights)?,
-        &args.log_filter,
-    );
-    server::telemetry::init(&config);
-    let property = server::property::Property::from_config(&config);
-    let server = InProcessServer::start(config).await?;
+    let server = Server::start(args, database).await?;
     seed::wait_for_server_upkeep(&admin).await?;
+    let memory = args.scenarios.contains(&Scenario::Memory);
+    let mut rss = Vec::new();
+    if memory {
+        rss.push((
+            "at start-up (seeded, server ready)".into(),
+            server.rss_kib()?,
+        ));
+    }
 
     let bench = Bench {
         args,
         database,
         admin,
-        address: server.address,
-        property,
+        address: server.address(),
+        property: server_property(args, database)?,
         seeded: &seeded,
         clients: usize::try_from(args.clients)?,
         timing: Timing {
@@ -181,6 +209,9 @@ async fn benchmark(args: &Args, database: &BenchDatabase) -> anyhow::Result<()> 
             measure: Duration::from_secs(args.duration_secs),
         },
     };
+    if memory {
+        rss.push(signup_burst(args, &server).await?);
+    }
     let pairs = if args.scenarios.contains(&Scenario::Bookings) {
         bench.bookings().await?
     } else {
@@ -192,6 +223,13 @@ async fn benchmark(args: &Args, database: &BenchDatabase) -> anyhow::Result<()> 
         None
     };
 
+    if memory {
+        rss.push((
+            "after the booking and search load".into(),
+            server.rss_kib()?,
+        ));
+    }
+    let server_kind = server.describe();
     server.stop().await?;
     let machine = Machine::describe(&bench.admin).await?;
     bench.admin.close().await;
@@ -224,26 +262,130 @@ async fn benchmark(args: &Args, database: &BenchDatabase) -> anyhow::Result<()> 
             ),
         ),
         ("load", load_description(args)),
-        (
-            "server",
-            format!(
-                "in-process, log filter {:?}, rate limits raised out of the way",
-                args.log_filter
-            ),
-        ),
+        ("server", server_description(args, &server_kind)),
     ];
     report::print(&header, &pairs, search.as_ref(), machine.cpus);
+    memory::print(&rss, &server_kind);
     println!("total run time {:.1?}", run_started.elapsed());
     Ok(())
+}
+
+fn server_description(args: &Args, kind: &str) -> String {
+    format!(
+        "{kind}, log filter {:?}, rate limits raised out of the way",
+        args.log_filter
+    )
+}
+
+/// PostgreSQL's connections are shared by the whole machine: fail early
+/// rather than in the middle of a run.
+async fn check_free_connections(args: &Args, admin: &PgPool) -> anyhow::Result<()> {
+    let needed = 2 * i64::from(args.pool()) + 4;
+    let free = seed::free_connections(admin).await?;
+    if free < needed {
+        bail!(
+            "PostgreSQL has {free} free connections and this run needs {needed} \
+             (server pool + raw pool + admin); try a smaller --pool"
+        );
+    }
+    Ok(())
+}
+
+/// The memory scenario's burst: sign-ups from 16 clients, then a pause,
+/// then the resident memory.
+async fn signup_burst(args: &Args, server: &Server) -> anyhow::Result<(String, u64)> {
+    progress(&format!(
+        "memory: {} sign-ups from 16 clients",
+        args.signups
+    ));
+    let burst = memory::signup_burst(server.address(), args.signups, 16).await?;
+    tokio::time::sleep(memory::SETTLE).await;
+    let phase = format!(
+        "{} s after {} sign-ups from 16 clients ({burst})",
+        memory::SETTLE.as_secs(),
+        args.signups
+    );
+    Ok((phase, server.rss_kib()?))
 }
 
 fn load_description(args: &Args) -> String {
     format!(
         "{0} clients: HTTP/1.1 keep-alive connections on loopback, or tasks on a raw pool; \
-         server pool {0} and raw pool {0} connections; {1} s measured per scenario \
-         (bookings: HTTP and raw alternate A B B A), {2} s warm-up before each run",
-        args.clients, args.duration_secs, args.warmup_secs
+         server pool {3} and raw pool {3} connections; {1} s measured per scenario \
+         (bookings: HTTP, raw, five-statement raw alternate A B C C B A), {2} s warm-up \
+         before each run",
+        args.clients,
+        args.duration_secs,
+        args.warmup_secs,
+        args.pool()
     )
+}
+
+/// The server's calendar, for the raw use case calls.
+fn server_property(
+    args: &Args,
+    database: &BenchDatabase,
+) -> anyhow::Result<server::property::Property> {
+    let horizon = i32::try_from(args.nights)?;
+    let config = in_process::config(&database.url, args.pool(), horizon, &args.log_filter);
+    Ok(server::property::Property::from_config(&config))
+}
+
+/// The server under test: in this process, or a binary in its own.
+#[derive(Debug)]
+enum Server {
+    InProcess(InProcessServer),
+    External(ExternalServer),
+}
+
+impl Server {
+    /// In its own process with `--server-bin`, else in this one.
+    async fn start(args: &Args, database: &BenchDatabase) -> anyhow::Result<Self> {
+        let horizon = i32::try_from(args.nights)?;
+        if let Some(binary) = &args.server_bin {
+            let server = ExternalServer::spawn(
+                binary,
+                &database.url,
+                args.pool(),
+                horizon,
+                &args.log_filter,
+            )
+            .await?;
+            return Ok(Self::External(server));
+        }
+        let config = in_process::config(&database.url, args.pool(), horizon, &args.log_filter);
+        server::telemetry::init(&config);
+        Ok(Self::InProcess(InProcessServer::start(config).await?))
+    }
+
+    fn address(&self) -> SocketAddr {
+        match self {
+            Self::InProcess(server) => server.address,
+            Self::External(server) => server.address,
+        }
+    }
+
+    /// Resident memory of the process the server runs in.
+    fn rss_kib(&self) -> anyhow::Result<u64> {
+        match self {
+            Self::InProcess(_) => memory::rss_kib("self"),
+            Self::External(server) => memory::rss_kib(&server.pid.to_string()),
+        }
+    }
+
+    fn describe(&self) -> String {
+        match self {
+            Self::InProcess(_) => "in-process".to_owned(),
+            Self::External(server) => format!("own process (pid {})", server.pid),
+        }
+    }
+
+    async fn stop(self) -> anyhow::Result<()> {
+        match self {
+            Self::InProcess(server) => server.stop().await,
+            Self::External(server) => server.stop().await,
+        }
+    }
 }
 
 /// What every scenario needs: the seeded database and the running server.
@@ -253,7 +395,6 @@ struct Bench<'a> {
     /// For resets between runs.
     admin: PgPool,
     address: SocketAddr,
-    /// The server's calendar, for the raw use case calls.
     property: server::property::Property,
     seeded: &'a Seeded,
     clients: usize,
@@ -269,13 +410,14 @@ impl Bench<'_> {
         }
     }
 
-    /// Booking throughput, HTTP against raw: one room, then every room.
+    /// Booking throughput, HTTP against raw and five-statement raw: one
+    /// room, then every room.
     async fn bookings(&self) -> anyhow::Result<Vec<Pair>> {
         let (one_room, spread) = booking_workloads(self.seeded);
         scenarios::check_booking(self.address, &self.seeded.users[0], &one_room)
             .await
             .context("sanity check before measuring")?;
-        let raw_pool = self.database.raw_pool(self.args.clients).await?;
+        let raw_pool = self.database.raw_pool(self.args.pool()).await?;
         let cases = [
             ("1 room 1 night".to_owned(), Arc::new(one_room), true),
             (
@@ -286,11 +428,14 @@ impl Bench<'_> {
         ];
         let mut pairs = Vec::new();
         for (case, stays, contention) in cases {
-            progress(&format!("booking, {case}: HTTP and raw, alternating"));
-            let (http, raw) = self.http_and_raw(&raw_pool, &stays).await?;
+            progress(&format!(
+                "booking, {case}: HTTP, raw and five-statement raw, alternating"
+            ));
+            let (http, raw, five) = self.http_and_raw(&raw_pool, &stays).await?;
             pairs.push(Pair {
                 http: self.row(format!("booking, {case}, HTTP"), http),
                 raw: self.row(format!("booking, {case}, raw"), raw),
+                five: self.row(format!("booking, {case}, five-statement raw"), five),
                 contention,
                 case,
             });
@@ -299,30 +444,29 @@ impl Bench<'_> {
         Ok(pairs)
     }
 
-    /// Booking over HTTP and raw, alternating A B B A with half the
-    /// measured time each, so that a change in the machine's background
-    /// load during a case weighs on both sides alike (this machine is
-    /// shared; its load moves by the minute). Every run starts from a
-    /// [`seed::reset`] database.
+    /// Booking over HTTP, raw and five-statement raw, alternating
+    /// A B C C B A with half the measured time each, so that a change in
+    /// the machine's background load during a case weighs on all alike
+    /// (this machine is shared; its load moves by the minute). Every run
+    /// starts from a [`seed::reset`] database.
     async fn http_and_raw(
         &self,
         raw_pool: &PgPool,
         stays: &Arc<Stays>,
-    ) -> anyhow::Result<(Stats, Stats)> {
+    ) -> anyhow::Result<(Stats, Stats, Stats)> {
         let half = Timing {
             measure: self.timing.measure / 2,
             ..self.timing
         };
         let users = &self.seeded.users;
-        let (mut http, mut raw) = (Stats::default(), Stats::default());
-        for over_http in [true, false, false, true] {
+        let (mut http, mut raw, mut five) = (Stats::default(), Stats::default(), Stats::default());
+        for way in [0, 1, 2, 2, 1, 0] {
             seed::reset(&self.admin).await?;
-            if over_http {
-                http.merge(
+            match way {
+                0 => http.merge(
                     scenarios::booking_http(self.address, users, stays, self.clients, half).await?,
-                );
-            } else {
-                raw.merge(
+                ),
+                1 => raw.merge(
                     scenarios::booking_raw(
                         raw_pool,
                         &self.property,
@@ -332,12 +476,17 @@ impl Bench<'_> {
                         half,
                     )
                     .await?,
-                );
+                ),
+                _ => five.merge(
+                    scenarios::booking_five_statement(raw_pool, users, stays, self.clients, half)
+                        .await?,
+                ),
             }
         }
         http.finish();
         raw.finish();
-        Ok((http, raw))
+        five.finish();
+        Ok((http, raw, five))
     }
 
     /// Search latency at the fixed rate, open loop.

@@ -25,6 +25,7 @@ use tokio::task::JoinSet;
 use uuid::Uuid;
 
 use crate::{
+    five_statement,
     http_client::{ANSWER_LIMIT, Connection},
     report::{Outcome, Stats},
     seed::BenchUser,
@@ -228,6 +229,48 @@ pub async fn booking_raw(
                     Ok(Ok(_)) => Outcome::Success,
                     Ok(Err(server::error::Error::Conflict(_))) => Outcome::Conflict,
                     Ok(Err(error)) => Outcome::Error(error.to_string()),
+                    Err(_) => Outcome::Error(format!("no answer within {ANSWER_LIMIT:?}")),
+                };
+                if window.counts(started) {
+                    stats.record(outcome, started.elapsed());
+                }
+            }
+            Ok(stats)
+        });
+    }
+    gather(workers).await
+}
+
+/// The old five-statement booking transaction ([`five_statement`]) on a
+/// pool of `clients` connections: the baseline of issue 12.
+pub async fn booking_five_statement(
+    pool: &PgPool,
+    users: &[BenchUser],
+    workload: &Arc<Stays>,
+    clients: usize,
+    timing: Timing,
+) -> anyhow::Result<Stats> {
+    let window = Window::starting_now(timing);
+    let mut workers = JoinSet::new();
+    for client in 0..clients {
+        let user_id = users[client % users.len()].id;
+        let pool = pool.clone();
+        let workload = Arc::clone(workload);
+        workers.spawn(async move {
+            let mut rng = StdRng::seed_from_u64(client as u64);
+            let mut stats = Stats::default();
+            while window.open() {
+                let booking = workload.draw(&mut rng);
+                let started = Instant::now();
+                let booked = tokio::time::timeout(
+                    ANSWER_LIMIT,
+                    five_statement::book(&pool, user_id, &booking),
+                )
+                .await;
+                let outcome = match booked {
+                    Ok(Ok(five_statement::Booked::Yes)) => Outcome::Success,
+                    Ok(Ok(five_statement::Booked::Refused)) => Outcome::Conflict,
+                    Ok(Err(error)) => Outcome::Error(format!("{error:#}")),
                     Err(_) => Outcome::Error(format!("no answer within {ANSWER_LIMIT:?}")),
                 };
                 if window.counts(started) {

@@ -15,6 +15,12 @@ use server::{
 };
 use shared_schema::auth::Register;
 
+/// mimalloc instead of glibc's malloc: glibc keeps what each thread frees
+/// (100 concurrent 19 MiB Argon2 hashes left 1.9 GB resident for good),
+/// mimalloc gives freed memory back to the system (ADR 0010).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Where `create-admin` reads the password from when it is set.
 const ADMIN_PASSWORD_ENV: &str = "ROOMBOOK_ADMIN_PASSWORD";
 

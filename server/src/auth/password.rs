@@ -1,19 +1,38 @@
 //! Password hashing: argon2id with the crate's defaults (m=19456 KiB, t=2,
 //! p=1), stored as a PHC string in `users.password_hash`.
 //!
-//! Hashing and verifying take tens of milliseconds of CPU on purpose, so both
-//! run on the blocking thread pool, never on an async worker. Nothing here
-//! logs a password or a hash.
+//! Hashing and verifying take tens of milliseconds of CPU and 19 MiB of
+//! memory each on purpose, so both run on the blocking thread pool, never on
+//! an async worker, and at most one per core at a time ([`HASHING`]): a
+//! sign-up or sign-in burst queues for a permit instead of starting a
+//! hundred 19 MiB hashes at once. The bound caps the peak; giving the
+//! memory back afterwards is the allocator's part (mimalloc, `main.rs`;
+//! ADR 0010 has the figures). A request that waits longer than
+//! [`PERMIT_WAIT`] gets 503 with `Retry-After`, so a flood cannot queue
+//! without end.
+//! Nothing here logs a password or a hash.
 
-use std::sync::LazyLock;
+use std::{sync::LazyLock, time::Duration};
 
 use anyhow::Context;
 use argon2::{
     Argon2, PasswordHash, PasswordHasher, PasswordVerifier,
     password_hash::{SaltString, rand_core::OsRng},
 };
+use tokio::sync::Semaphore;
 
 use crate::error::Error;
+
+/// One permit per hash that may run at once: one per core. More would not
+/// finish sooner (each hash keeps a core busy) and would only hold more
+/// memory.
+static HASHING: LazyLock<Semaphore> = LazyLock::new(|| {
+    Semaphore::new(std::thread::available_parallelism().map_or(1, std::num::NonZero::get))
+});
+
+/// How long a request waits for a hashing permit before it gets 503: a
+/// queue longer than this is a flood, not a burst of real users.
+const PERMIT_WAIT: Duration = Duration::from_secs(1);
 
 /// A hash no password is known for, made once with the same parameters as
 /// real ones. Login verifies against it when the email is unknown, so an
@@ -33,9 +52,8 @@ pub fn warm_up() {
 
 /// The PHC string of `password` with a fresh random salt.
 pub async fn hash(password: String) -> Result<String, Error> {
-    let phc = tokio::task::spawn_blocking(move || hash_blocking(password.as_bytes()))
-        .await
-        .context("password hashing task failed")?
+    let phc = bounded(move || hash_blocking(password.as_bytes()))
+        .await?
         .context("cannot hash a password")?;
     Ok(phc)
 }
@@ -44,7 +62,7 @@ pub async fn hash(password: String) -> Result<String, Error> {
 /// account) it checks against the dummy hash and answers `false`, taking the
 /// same time.
 pub async fn verify(password: String, phc: Option<String>) -> Result<bool, Error> {
-    let matches = tokio::task::spawn_blocking(move || {
+    bounded(move || {
         if let Some(phc) = phc {
             verify_blocking(password.as_bytes(), &phc)
         } else {
@@ -53,8 +71,40 @@ pub async fn verify(password: String, phc: Option<String>) -> Result<bool, Error
         }
     })
     .await
-    .context("password verification task failed")?;
-    Ok(matches)
+}
+
+/// Runs `work` on the blocking pool once a [`HASHING`] permit is free, or
+/// answers 503 after [`PERMIT_WAIT`]. The permit moves into the blocking
+/// task, so a request dropped meanwhile (timeout, closed connection) still
+/// counts until its hash has really finished.
+async fn bounded<T, F>(work: F) -> Result<T, Error>
+where
+    T: Send + 'static,
+    F: FnOnce() -> T + Send + 'static,
+{
+    bounded_by(&HASHING, PERMIT_WAIT, work).await
+}
+
+async fn bounded_by<T, F>(permits: &'static Semaphore, wait: Duration, work: F) -> Result<T, Error>
+where
+    T: Send + 'static,
+    F: FnOnce() -> T + Send + 'static,
+{
+    let Ok(permit) = tokio::time::timeout(wait, permits.acquire()).await else {
+        tracing::warn!(
+            wait_ms = wait.as_millis(),
+            "password hashing saturated: answering 503"
+        );
+        return Err(Error::Unavailable);
+    };
+    let permit = permit.context("the password hashing semaphore is closed")?;
+    let done = tokio::task::spawn_blocking(move || {
+        let _permit = permit;
+        work()
+    })
+    .await
+    .context("password hashing task failed")?;
+    Ok(done)
 }
 
 fn hash_blocking(password: &[u8]) -> Result<String, argon2::password_hash::Error> {
@@ -129,6 +179,39 @@ mod tests {
             DUMMY_HASH.starts_with(PHC_PREFIX),
             "same cost as real hashes"
         );
+    }
+
+    #[tokio::test]
+    async fn a_request_that_waits_too_long_for_a_permit_is_503_and_the_next_one_runs() {
+        static ONE: LazyLock<Semaphore> = LazyLock::new(|| Semaphore::new(1));
+        let held = ONE.acquire().await.expect("permit");
+        let refused = bounded_by(&ONE, Duration::from_millis(50), || 1).await;
+        assert!(matches!(refused, Err(Error::Unavailable)), "{refused:?}");
+        drop(held);
+        let ran = bounded_by(&ONE, Duration::from_millis(50), || 2).await;
+        assert_eq!(ran.ok(), Some(2));
+    }
+
+    #[tokio::test]
+    async fn a_dropped_request_keeps_its_permit_until_its_hash_is_done() {
+        static ONE: LazyLock<Semaphore> = LazyLock::new(|| Semaphore::new(1));
+        let (started_tx, started_rx) = std::sync::mpsc::channel();
+        let (finish_tx, finish_rx) = std::sync::mpsc::channel::<()>();
+        let request = tokio::spawn(bounded_by(&ONE, Duration::from_secs(5), move || {
+            started_tx.send(()).ok();
+            finish_rx.recv().ok();
+        }));
+        tokio::task::spawn_blocking(move || started_rx.recv())
+            .await
+            .expect("join")
+            .expect("the work started");
+        request.abort();
+        assert_eq!(ONE.available_permits(), 0, "the work still runs");
+        finish_tx.send(()).expect("the work waits");
+        let freed = tokio::time::timeout(Duration::from_secs(5), ONE.acquire())
+            .await
+            .expect("the permit comes back once the work is done");
+        assert!(freed.is_ok());
     }
 
     #[tokio::test]

@@ -5,8 +5,10 @@
 //! moves `booked`, and only inside a booking or cancellation transaction
 //! that has locked the stay's nights in night order (`select ... for update
 //! order by night`), so overlapping transactions queue instead of
-//! deadlocking and no night is ever sold twice. Totals, prices and closed
-//! nights belong to `availability`; rooms to `rooms`.
+//! deadlocking and no night is ever sold twice. Both transactions are SQL
+//! functions (`book_stay`, `cancel_booking`; ADR 0011), so those locks are
+//! held for one round trip. Totals, prices and closed nights belong to
+//! `availability`; rooms to `rooms`.
 //!
 //! Stays are half-open, `[check_in, check_out)`: the check-out night is not
 //! booked, so back-to-back stays share no night.
@@ -18,15 +20,9 @@ mod repo;
 pub use idempotency::{IdempotencyKey, Refusal, StoredOutcome, purge_expired_keys};
 pub use shared_schema::booking::BookingFilter;
 
-use anyhow::Context;
 use chrono::NaiveDate;
-use shared_schema::{
-    ConflictCode,
-    booking::NewBooking,
-    dto::{Booking, BookingStatus},
-    validated,
-};
-use sqlx::{PgConnection, PgPool};
+use shared_schema::{ConflictCode, booking::NewBooking, dto::Booking, validated};
+use sqlx::PgPool;
 use uuid::Uuid;
 
 use self::idempotency::{Begin, Claim};
@@ -85,71 +81,79 @@ pub async fn create(
     }
 }
 
-/// The booking transaction (ARCHITECTURE.md, "The booking transaction").
+/// The booking transaction (ARCHITECTURE.md, "The booking transaction"),
+/// as one call of the SQL function `book_stay` (ADR 0011): the nights' row
+/// locks are held for one round trip. Without a key that call is the whole
+/// transaction; with one, the stored answer commits in the same transaction
+/// (ADR 0004), one statement later.
 async fn book(
     pool: &PgPool,
     who: Principal,
     new: &NewBooking,
     claim: Option<&Claim>,
 ) -> Result<Booking, Error> {
+    let references: Vec<String> = (0..REFERENCE_ATTEMPTS)
+        .map(|_| reference::new_reference())
+        .collect();
+    let stay = repo::StayRequest {
+        user_id: who.user_id,
+        room_id: new.room_id,
+        check_in: new.check_in,
+        check_out: new.check_out,
+        guests: new.guests,
+        units: new.units,
+        references: &references,
+        idempotency_key: claim.map(Claim::key),
+    };
+    let Some(claim) = claim else {
+        let booking = seen_by(who, booked(new, repo::book_stay(pool, &stay).await)?);
+        tracing::info!(booking_id = %booking.id, "booked");
+        return Ok(booking);
+    };
     let mut tx = pool.begin().await?;
-
-    let room = repo::room_terms(&mut tx, new.room_id)
-        .await?
-        .filter(|room| room.active)
-        .ok_or(Error::NotFound)?;
-    check_capacity(room.capacity, new)?;
-
-    let nights = repo::lock_nights(&mut tx, new.room_id, new.check_in, new.check_out).await?;
-    let unavailable = unavailable_nights(new, &nights);
-    if !unavailable.is_empty() {
-        return Err(sold_out(unavailable));
-    }
-    repo::add_booked(&mut tx, new.room_id, new.check_in, new.check_out, new.units)
-        .await
-        // Unreachable while the rows above stay locked; if a bug ever lets
-        // it happen, the guest still gets a clear 409 rather than a 500.
-        .on_constraint(BOOKED_WITHIN_TOTAL, || sold_out(stay_nights(new)))?;
-
-    let total_cents = stay_total(&nights, new.units)?;
-    let booking = seen_by(
-        who,
-        insert(&mut tx, who, new, total_cents, &room.currency, claim).await?,
-    );
-
-    if let Some(claim) = claim {
-        let outcome = StoredOutcome::Booked(booking.clone());
-        if !idempotency::complete_in(&mut tx, claim, &outcome).await? {
-            // A newer request took the key over: it books, this one must not.
-            return Err(idempotency::in_progress());
-        }
+    let booking = seen_by(who, booked(new, repo::book_stay(&mut *tx, &stay).await)?);
+    let outcome = StoredOutcome::Booked(booking.clone());
+    if !idempotency::complete_in(&mut tx, claim, &outcome).await? {
+        // A newer request took the key over: it books, this one must not.
+        return Err(idempotency::in_progress());
     }
     tx.commit().await?;
     tracing::info!(booking_id = %booking.id, "booked");
     Ok(booking)
 }
 
+/// The booking `book_stay` made, or the answer for why it made none.
+fn booked(
+    new: &NewBooking,
+    outcome: Result<repo::StayOutcome, sqlx::Error>,
+) -> Result<Booking, Error> {
+    // Unreachable while `book_stay` locks the rows it checks; if a bug ever
+    // lets it happen, the guest still gets a clear 409 rather than a 500.
+    let outcome = outcome.on_constraint(BOOKED_WITHIN_TOTAL, || sold_out(stay_nights(new)))?;
+    match outcome {
+        repo::StayOutcome::Booked(booking) => Ok(booking),
+        repo::StayOutcome::NotFound => Err(Error::NotFound),
+        repo::StayOutcome::Capacity(capacity) => {
+            check_capacity(capacity, new)?;
+            Err(anyhow::anyhow!(
+                "book_stay refused {} guests in {} units of capacity {capacity}, \
+                 which shared_schema accepts",
+                new.guests,
+                new.units
+            )
+            .into())
+        }
+        repo::StayOutcome::SoldOut(nights) => Err(sold_out(nights)),
+        repo::StayOutcome::NoReference => Err(anyhow::anyhow!(
+            "no free booking reference after {REFERENCE_ATTEMPTS} draws"
+        )
+        .into()),
+    }
+}
+
 fn check_capacity(capacity: i32, new: &NewBooking) -> Result<(), Error> {
     shared_schema::stay::check_capacity(capacity, new.units, new.guests)
         .map_err(|message| Error::invalid("guests", message))
-}
-
-/// Nights of the stay that cannot take `units` more: missing from the
-/// inventory, closed, or without enough free units. `locked` is sorted by
-/// night, as [`repo::lock_nights`] returns it.
-fn unavailable_nights(new: &NewBooking, locked: &[repo::LockedNight]) -> Vec<NaiveDate> {
-    stay_nights(new)
-        .into_iter()
-        .filter(
-            |night| match locked.binary_search_by_key(night, |row| row.night) {
-                Ok(index) => {
-                    let row = &locked[index];
-                    row.closed || row.free < new.units
-                }
-                Err(_) => true,
-            },
-        )
-        .collect()
 }
 
 fn stay_nights(new: &NewBooking) -> Vec<NaiveDate> {
@@ -166,45 +170,6 @@ fn sold_out(nights: Vec<NaiveDate>) -> Error {
     )
     .with_nights(nights)
     .into()
-}
-
-/// The sum of the nightly prices, times `units`.
-fn stay_total(nights: &[repo::LockedNight], units: i32) -> Result<i64, Error> {
-    let total = nights
-        .iter()
-        .try_fold(0_i64, |sum, night| sum.checked_add(night.price_cents))
-        .and_then(|sum| sum.checked_mul(i64::from(units)))
-        .context("the price of a stay does not fit in 64 bits")?;
-    Ok(total)
-}
-
-async fn insert(
-    conn: &mut PgConnection,
-    who: Principal,
-    new: &NewBooking,
-    total_cents: i64,
-    currency: &str,
-    claim: Option<&Claim>,
-) -> Result<Booking, Error> {
-    for _ in 0..REFERENCE_ATTEMPTS {
-        let reference = reference::new_reference();
-        let row = repo::BookingRow {
-            reference: &reference,
-            user_id: who.user_id,
-            room_id: new.room_id,
-            check_in: new.check_in,
-            check_out: new.check_out,
-            guests: new.guests,
-            units: new.units,
-            total_cents,
-            currency,
-            idempotency_key: claim.map(Claim::key),
-        };
-        if let Some(booking) = repo::insert_booking(conn, &row).await? {
-            return Ok(booking);
-        }
-    }
-    Err(anyhow::anyhow!("no free booking reference after {REFERENCE_ATTEMPTS} draws").into())
 }
 
 /// A booking as `who` may see it: the guest's e-mail only for admins.
@@ -247,7 +212,8 @@ pub async fn list(
 /// row is locked first, so of two racing cancellations the second sees the
 /// first one's result and changes nothing. Cancelling a cancelled booking
 /// answers it unchanged. Guests cannot cancel a stay that has started
-/// (check-in on or before today at the property); admins can.
+/// (check-in on or before today at the property); admins can. One
+/// statement, the SQL function `cancel_booking` (ADR 0011).
 #[tracing::instrument(skip(pool, property))]
 pub async fn cancel(
     pool: &PgPool,
@@ -256,41 +222,25 @@ pub async fn cancel(
     id: Uuid,
 ) -> Result<Booking, Error> {
     let today = property.today();
-    let mut tx = pool.begin().await?;
-    let current = repo::lock_booking(&mut tx, id)
-        .await?
-        .filter(|booking| who.may_access(booking.user_id))
-        .ok_or(Error::NotFound)?;
-    if current.status == BookingStatus::Cancelled {
-        return Ok(seen_by(who, current));
-    }
-    if !who.is_admin() && current.check_in <= today {
-        return Err(Conflict::new(
+    // Admins may cancel anyone's booking, started or not (`may_access`).
+    let (owner, started_by) = if who.is_admin() {
+        (None, None)
+    } else {
+        (Some(who.user_id), Some(today))
+    };
+    match repo::cancel_booking(pool, id, owner, started_by).await? {
+        repo::CancelOutcome::NotFound => Err(Error::NotFound),
+        repo::CancelOutcome::AlreadyStarted => Err(Conflict::new(
             ConflictCode::AlreadyStarted,
             "This stay has already started and can no longer be cancelled online.",
         )
-        .into());
+        .into()),
+        repo::CancelOutcome::Unchanged(booking) => Ok(seen_by(who, booking)),
+        repo::CancelOutcome::Cancelled(booking) => {
+            tracing::info!(booking_id = %id, "cancelled");
+            Ok(seen_by(who, booking))
+        }
     }
-    // Same lock order as booking: the nights, in night order.
-    repo::lock_nights(
-        &mut tx,
-        current.room_id,
-        current.check_in,
-        current.check_out,
-    )
-    .await?;
-    repo::add_booked(
-        &mut tx,
-        current.room_id,
-        current.check_in,
-        current.check_out,
-        -current.units,
-    )
-    .await?;
-    let cancelled = repo::mark_cancelled(&mut tx, id).await?;
-    tx.commit().await?;
-    tracing::info!(booking_id = %id, "cancelled");
-    Ok(seen_by(who, cancelled))
 }
 
 #[cfg(test)]
@@ -311,45 +261,10 @@ mod tests {
         }
     }
 
-    fn night(d: u32, free: i32, closed: bool) -> repo::LockedNight {
-        repo::LockedNight {
-            night: day(d),
-            free,
-            price_cents: 100,
-            closed,
-        }
-    }
-
-    #[test]
-    fn missing_closed_and_full_nights_are_unavailable() {
-        let locked = [
-            night(10, 2, false),
-            night(11, 2, true),
-            night(13, 1, false),
-            night(14, 5, false),
-        ];
-        assert_eq!(
-            unavailable_nights(&stay(10, 15, 2), &locked),
-            [day(11), day(12), day(13)]
-        );
-        assert!(unavailable_nights(&stay(14, 15, 5), &locked).is_empty());
-    }
-
     #[test]
     fn the_check_out_night_is_not_part_of_the_stay() {
         assert_eq!(stay_nights(&stay(10, 12, 1)), [day(10), day(11)]);
-        assert!(unavailable_nights(&stay(10, 11, 1), &[night(10, 1, false)]).is_empty());
-    }
-
-    #[test]
-    fn the_total_is_the_sum_of_nights_times_units_and_never_overflows() {
-        let nights = [night(10, 1, false), night(11, 1, false)];
-        assert_eq!(stay_total(&nights, 3).ok(), Some(600));
-        let dear = [repo::LockedNight {
-            price_cents: i64::MAX,
-            ..night(10, 1, false)
-        }];
-        assert!(stay_total(&dear, 2).is_err());
+        assert_eq!(stay_nights(&stay(10, 11, 1)), [day(10)]);
     }
 
     #[test]

@@ -1,11 +1,13 @@
 //! SQL of the bookings module, and nothing else.
 //!
 //! Functions that take a `&mut PgConnection` run inside the caller's
-//! transaction; the caller decides the lock order and when to commit.
+//! transaction; the caller decides when to commit. Booking and cancelling
+//! are the SQL functions `book_stay` and `cancel_booking` (migration
+//! `20261130210000_book_stay.sql`), which take their locks in night order.
 
 use chrono::{DateTime, NaiveDate, Utc};
 use shared_schema::dto::Booking;
-use sqlx::{PgConnection, PgPool};
+use sqlx::{FromRow, PgConnection, PgExecutor, PgPool, Row};
 use uuid::Uuid;
 
 use super::{BookingFilter, idempotency::KeyState};
@@ -28,36 +30,42 @@ macro_rules! booking_columns {
     };
 }
 
-/// What a booking needs to know about its room type.
-#[derive(Debug, sqlx::FromRow)]
-pub(super) struct RoomTerms {
-    pub capacity: i32,
-    pub currency: String,
-    pub active: bool,
-}
-
-/// One locked night of a room's inventory.
-#[derive(Debug, Clone, sqlx::FromRow)]
-pub(super) struct LockedNight {
-    pub night: NaiveDate,
-    pub free: i32,
-    pub price_cents: i64,
-    pub closed: bool,
-}
-
-/// The row a new booking inserts.
+/// A stay to book, as `book_stay` takes it.
 #[derive(Debug)]
-pub(super) struct BookingRow<'a> {
-    pub reference: &'a str,
+pub(super) struct StayRequest<'a> {
     pub user_id: Uuid,
     pub room_id: Uuid,
     pub check_in: NaiveDate,
     pub check_out: NaiveDate,
     pub guests: i32,
     pub units: i32,
-    pub total_cents: i64,
-    pub currency: &'a str,
+    /// Tried in order until one is free.
+    pub references: &'a [String],
     pub idempotency_key: Option<&'a str>,
+}
+
+/// What `book_stay` decided (see its migration for each case).
+#[derive(Debug)]
+pub(super) enum StayOutcome {
+    /// No such room, or it is inactive.
+    NotFound,
+    /// The room sleeps this many per unit: too few for the guests.
+    Capacity(i32),
+    /// These nights are missing, closed or without enough free units.
+    SoldOut(Vec<NaiveDate>),
+    /// Every reference offered was taken; nothing changed.
+    NoReference,
+    Booked(Booking),
+}
+
+/// What `cancel_booking` decided.
+#[derive(Debug)]
+pub(super) enum CancelOutcome {
+    NotFound,
+    AlreadyStarted,
+    /// It was cancelled before: the booking as it is.
+    Unchanged(Booking),
+    Cancelled(Booking),
 }
 
 /// The stored state of an idempotency key.
@@ -69,93 +77,88 @@ pub(super) struct KeyRow {
     pub outcome: Option<String>,
 }
 
-pub(super) async fn room_terms(
-    conn: &mut PgConnection,
-    room_id: Uuid,
-) -> Result<Option<RoomTerms>, sqlx::Error> {
-    sqlx::query_as("select capacity, currency, active from rooms where id = $1")
-        .bind(room_id)
-        .fetch_optional(conn)
-        .await
+/// The columns of [`Booking`] (for [`booking_columns!`]) from the `booking`
+/// column of `s`, the row a function returned: null when it booked nothing.
+macro_rules! returned_booking {
+    () => {
+        " cross join lateral (select (s.booking).*) b
+          left join rooms r on r.id = b.room_id
+          left join users u on u.id = b.user_id"
+    };
 }
 
-/// Locks the room's nights of `[check_in, check_out)` in night order, so two
-/// transactions over overlapping stays always queue instead of deadlocking.
-/// Missing nights are simply absent from the answer.
-pub(super) async fn lock_nights(
-    conn: &mut PgConnection,
-    room_id: Uuid,
-    check_in: NaiveDate,
-    check_out: NaiveDate,
-) -> Result<Vec<LockedNight>, sqlx::Error> {
-    sqlx::query_as(
-        "select night, total - booked as free, price_cents, closed
-           from room_availability
-          where room_id = $1 and night >= $2 and night < $3
-          order by night
-            for update",
-    )
-    .bind(room_id)
-    .bind(check_in)
-    .bind(check_out)
-    .fetch_all(conn)
-    .await
-}
-
-/// Adds `units` to `booked` on every night of the stay (negative to give
-/// them back). The CHECK `room_availability_booked_within_total` refuses
-/// any result outside `0..=total`.
-pub(super) async fn add_booked(
-    conn: &mut PgConnection,
-    room_id: Uuid,
-    check_in: NaiveDate,
-    check_out: NaiveDate,
-    units: i32,
-) -> Result<u64, sqlx::Error> {
-    let done = sqlx::query(
-        "update room_availability
-            set booked = booked + $4
-          where room_id = $1 and night >= $2 and night < $3",
-    )
-    .bind(room_id)
-    .bind(check_in)
-    .bind(check_out)
-    .bind(units)
-    .execute(conn)
-    .await?;
-    Ok(done.rows_affected())
-}
-
-/// Inserts a confirmed booking; `None` when its reference is already taken.
-pub(super) async fn insert_booking(
-    conn: &mut PgConnection,
-    row: &BookingRow<'_>,
-) -> Result<Option<Booking>, sqlx::Error> {
-    sqlx::query_as(concat!(
-        "with b as (
-            insert into bookings (reference, user_id, room_id, check_in, check_out,
-                                  guests, units, total_cents, currency, idempotency_key)
-            values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
-            on conflict on constraint bookings_reference_key do nothing
-            returning *
-         )
-         select ",
+/// Books a stay with one statement: locks the nights in night order, checks
+/// them, inserts the booking and adds its units (`book_stay`, migration
+/// `20261130210000_book_stay.sql`). Outside a transaction the row locks are
+/// held for this one round trip; a statement applies all of a stay or none.
+pub(super) async fn book_stay(
+    conn: impl PgExecutor<'_>,
+    stay: &StayRequest<'_>,
+) -> Result<StayOutcome, sqlx::Error> {
+    let row = sqlx::query(concat!(
+        "select s.outcome, s.room_capacity, s.unavailable, ",
         booking_columns!(),
-        " from b",
-        booking_joins!()
+        " from book_stay($1, $2, $3, $4, $5, $6, $7, $8) s",
+        returned_booking!()
     ))
-    .bind(row.reference)
-    .bind(row.user_id)
-    .bind(row.room_id)
-    .bind(row.check_in)
-    .bind(row.check_out)
-    .bind(row.guests)
-    .bind(row.units)
-    .bind(row.total_cents)
-    .bind(row.currency)
-    .bind(row.idempotency_key)
-    .fetch_optional(conn)
-    .await
+    .bind(stay.user_id)
+    .bind(stay.room_id)
+    .bind(stay.check_in)
+    .bind(stay.check_out)
+    .bind(stay.guests)
+    .bind(stay.units)
+    .bind(stay.references)
+    .bind(stay.idempotency_key)
+    .fetch_one(conn)
+    .await?;
+    let outcome: String = row.try_get("outcome")?;
+    Ok(match outcome.as_str() {
+        "not_found" => StayOutcome::NotFound,
+        "capacity" => StayOutcome::Capacity(row.try_get("room_capacity")?),
+        "sold_out" => StayOutcome::SoldOut(row.try_get("unavailable")?),
+        "no_reference" => StayOutcome::NoReference,
+        "booked" => StayOutcome::Booked(Booking::from_row(&row)?),
+        other => return Err(unknown_outcome("book_stay", other)),
+    })
+}
+
+/// Cancels a booking with one statement (`cancel_booking`): locks the
+/// booking, then its nights in night order, gives the units back and marks
+/// it cancelled. `owner` is `None` for an admin (any booking); `started_by`
+/// is the caller's today, or `None` when a started stay may be cancelled.
+pub(super) async fn cancel_booking(
+    pool: &PgPool,
+    id: Uuid,
+    owner: Option<Uuid>,
+    started_by: Option<NaiveDate>,
+) -> Result<CancelOutcome, sqlx::Error> {
+    let row = sqlx::query(concat!(
+        "select s.outcome, ",
+        booking_columns!(),
+        " from cancel_booking($1, $2, $3) s",
+        returned_booking!()
+    ))
+    .bind(id)
+    .bind(owner)
+    .bind(started_by)
+    .fetch_one(pool)
+    .await?;
+    let outcome: String = row.try_get("outcome")?;
+    Ok(match outcome.as_str() {
+        "not_found" => CancelOutcome::NotFound,
+        "already_started" => CancelOutcome::AlreadyStarted,
+        "unchanged" => CancelOutcome::Unchanged(Booking::from_row(&row)?),
+        "cancelled" => CancelOutcome::Cancelled(Booking::from_row(&row)?),
+        other => return Err(unknown_outcome("cancel_booking", other)),
+    })
+}
+
+/// A function answered an outcome this code does not know: the migration
+/// and the server disagree.
+fn unknown_outcome(function: &str, outcome: &str) -> sqlx::Error {
+    sqlx::Error::Protocol(format!(
+        "{function} answered the unknown outcome {outcome:?}"
+    ))
 }
 
 pub(super) async fn find(pool: &PgPool, id: Uuid) -> Result<Option<Booking>, sqlx::Error> {
@@ -168,45 +171,6 @@ pub(super) async fn find(pool: &PgPool, id: Uuid) -> Result<Option<Booking>, sql
     ))
     .bind(id)
     .fetch_optional(pool)
-    .await
-}
-
-/// Locks one booking row (not its room: `for update of b`), so concurrent
-/// cancellations of it queue and each sees the previous one's outcome.
-pub(super) async fn lock_booking(
-    conn: &mut PgConnection,
-    id: Uuid,
-) -> Result<Option<Booking>, sqlx::Error> {
-    sqlx::query_as(concat!(
-        "select ",
-        booking_columns!(),
-        " from bookings b",
-        booking_joins!(),
-        " where b.id = $1 for update of b"
-    ))
-    .bind(id)
-    .fetch_optional(conn)
-    .await
-}
-
-pub(super) async fn mark_cancelled(
-    conn: &mut PgConnection,
-    id: Uuid,
-) -> Result<Booking, sqlx::Error> {
-    sqlx::query_as(concat!(
-        "with b as (
-            update bookings
-               set status = 'cancelled', cancelled_at = now()
-             where id = $1
-            returning *
-         )
-         select ",
-        booking_columns!(),
-        " from b",
-        booking_joins!()
-    ))
-    .bind(id)
-    .fetch_one(conn)
     .await
 }
 
@@ -340,4 +304,111 @@ pub(super) async fn purge_keys(pool: &PgPool) -> Result<u64, sqlx::Error> {
             .execute(pool)
             .await?;
     Ok(done.rows_affected())
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::NaiveDate;
+
+    use super::*;
+
+    const PRICE: i64 = 10_000;
+
+    /// A user and a room with nights 2030-01-10 to 2030-01-12 of 10 units.
+    async fn room_and_user(pool: &PgPool, nightly_price: i64) -> (Uuid, Uuid) {
+        let user: Uuid = sqlx::query_scalar(
+            "insert into users (email, name, password_hash) values ('a@example.com', 'A', 'x')
+             returning id",
+        )
+        .fetch_one(pool)
+        .await
+        .expect("user");
+        let room: Uuid = sqlx::query_scalar(
+            "insert into rooms (name, capacity, price_cents, currency, total_inventory)
+             values ('R', 2, 100, 'EUR', 10) returning id",
+        )
+        .fetch_one(pool)
+        .await
+        .expect("room");
+        sqlx::query(
+            "insert into room_availability (room_id, night, total, price_cents)
+             select $1, night::date, 10, $2
+               from generate_series('2030-01-10'::date, '2030-01-12'::date, interval '1 day') night",
+        )
+        .bind(room)
+        .bind(nightly_price)
+        .execute(pool)
+        .await
+        .expect("nights");
+        (user, room)
+    }
+
+    fn stay(user_id: Uuid, room_id: Uuid, references: &[String]) -> StayRequest<'_> {
+        let day = |d| NaiveDate::from_ymd_opt(2030, 1, d).expect("date");
+        StayRequest {
+            user_id,
+            room_id,
+            check_in: day(10),
+            check_out: day(12),
+            guests: 2,
+            units: 2,
+            references,
+            idempotency_key: None,
+        }
+    }
+
+    async fn booked_units(pool: &PgPool) -> i64 {
+        sqlx::query_scalar("select coalesce(sum(booked), 0)::int8 from room_availability")
+            .fetch_one(pool)
+            .await
+            .expect("sum")
+    }
+
+    #[sqlx::test(migrator = "crate::MIGRATOR")]
+    async fn the_total_is_the_sum_of_the_nights_times_units(pool: PgPool) {
+        let (user, room) = room_and_user(&pool, PRICE).await;
+        let references = ["RB-00000001".to_owned()];
+        let outcome = book_stay(&pool, &stay(user, room, &references))
+            .await
+            .expect("book");
+        let StayOutcome::Booked(booking) = outcome else {
+            panic!("not booked: {outcome:?}");
+        };
+        assert_eq!(booking.total_cents, 2 * 2 * PRICE);
+        assert_eq!(booking.nights, 2);
+        assert_eq!(booking.reference, "RB-00000001");
+        assert_eq!(booked_units(&pool).await, 4);
+    }
+
+    #[sqlx::test(migrator = "crate::MIGRATOR")]
+    async fn a_taken_reference_is_skipped_and_when_all_are_taken_nothing_changes(pool: PgPool) {
+        let (user, room) = room_and_user(&pool, PRICE).await;
+        let first = ["RB-00000001".to_owned()];
+        book_stay(&pool, &stay(user, room, &first))
+            .await
+            .expect("book");
+        let outcome = book_stay(&pool, &stay(user, room, &first))
+            .await
+            .expect("book");
+        assert!(matches!(outcome, StayOutcome::NoReference), "{outcome:?}");
+        assert_eq!(booked_units(&pool).await, 2 * 2, "nothing more booked");
+
+        let second = ["RB-00000001".to_owned(), "RB-00000002".to_owned()];
+        let outcome = book_stay(&pool, &stay(user, room, &second))
+            .await
+            .expect("book");
+        let StayOutcome::Booked(booking) = outcome else {
+            panic!("not booked: {outcome:?}");
+        };
+        assert_eq!(booking.reference, "RB-00000002");
+    }
+
+    #[sqlx::test(migrator = "crate::MIGRATOR")]
+    async fn a_stay_too_dear_for_64_bits_is_an_error_and_changes_nothing(pool: PgPool) {
+        let (user, room) = room_and_user(&pool, i64::MAX / 2).await;
+        let references = ["RB-00000001".to_owned()];
+        let booked = book_stay(&pool, &stay(user, room, &references)).await;
+        assert!(booked.is_err(), "{booked:?}");
+        assert_eq!(booked_units(&pool).await, 0);
+    }
 }
