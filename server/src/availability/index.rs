@@ -1,0 +1,522 @@
+//! The availability index: every room's nights (free units, price,
+//! closed) from today on, in this instance's memory, so search need not ask
+//! PostgreSQL (ADR 0006).
+//!
+//! Kept exact by the commits: triggers on `rooms` and `room_availability`
+//! NOTIFY `availability` with what changed, which PostgreSQL delivers only
+//! on commit, in commit order. One task per instance LISTENs first, loads a
+//! snapshot, then re-reads what each notification names. A lost listening
+//! connection marks the index stale (search answers from SQL) until a new
+//! connection listens and the snapshot is reloaded.
+//!
+//! Owns no table and writes nothing. Bookings never read it: they lock and
+//! check the rows themselves.
+
+use std::{
+    collections::{HashMap, HashSet},
+    sync::{
+        Arc, RwLock,
+        atomic::{AtomicBool, AtomicU64, Ordering},
+    },
+    time::Duration,
+};
+
+use chrono::{Days, NaiveDate};
+use serde::Deserialize;
+use sqlx::{PgPool, postgres::PgListener};
+use tokio::sync::watch;
+use uuid::Uuid;
+
+use crate::property::Property;
+
+/// The NOTIFY channel of the triggers (migration `2026113016..`).
+pub const CHANNEL: &str = "availability";
+
+/// Notifications taken in one batch before the index stops re-reading
+/// piecemeal and reloads everything: a lagging listener catches up in one
+/// read instead of queueing work without bound.
+const MAX_BATCH: usize = 2_000;
+
+/// Nights past the snapshot's first night the index keeps (about 11 years):
+/// far beyond any booking window, and a bound on what one row can allocate.
+const MAX_NIGHTS: usize = 4_000;
+
+/// Pause before reconnecting after a failure.
+const RETRY: Duration = Duration::from_millis(500);
+
+/// One night of one room: 16 bytes.
+#[derive(Debug, Clone, Copy)]
+struct Night {
+    price_cents: i64,
+    free: i32,
+    closed: bool,
+}
+
+#[derive(Debug)]
+struct RoomEntry {
+    name: String,
+    description: String,
+    capacity: i32,
+    currency: String,
+    active: bool,
+    /// Index 0 is the snapshot's `base` night; `None`: no such row.
+    nights: Vec<Option<Night>>,
+}
+
+#[derive(Debug, Default)]
+struct Snapshot {
+    /// First night held (the day before "today" at load time).
+    base: NaiveDate,
+    rooms: HashMap<Uuid, RoomEntry>,
+}
+
+impl Snapshot {
+    fn slot(&self, night: NaiveDate) -> Option<usize> {
+        let days = usize::try_from((night - self.base).num_days()).ok()?;
+        (days < MAX_NIGHTS).then_some(days)
+    }
+}
+
+fn set_night(snapshot: &mut Snapshot, row: NightRow) {
+    let Some(slot) = snapshot.slot(row.1) else {
+        return;
+    };
+    let Some(room) = snapshot.rooms.get_mut(&row.0) else {
+        return;
+    };
+    if room.nights.len() <= slot {
+        room.nights.resize(slot + 1, None);
+    }
+    room.nights[slot] = Some(Night {
+        free: row.2,
+        price_cents: row.3,
+        closed: row.4,
+    });
+}
+
+/// What search needs of one active room whose nights of a stay all exist
+/// and are open.
+#[derive(Debug, Clone, Copy)]
+pub struct StayQuote<'a> {
+    pub id: Uuid,
+    pub name: &'a str,
+    pub description: &'a str,
+    pub capacity: i32,
+    pub currency: &'a str,
+    /// Cheapest night.
+    pub nightly_from_cents: i64,
+    /// Sum of the nights' prices (one unit).
+    pub one_unit_cents: i64,
+    /// Fewest free units over the nights.
+    pub min_free: i32,
+}
+
+#[derive(Debug)]
+struct Shared {
+    snapshot: RwLock<Snapshot>,
+    fresh: AtomicBool,
+    /// Notifications applied since start (for metrics and tests).
+    applied: AtomicU64,
+    /// Highest own sync marker applied.
+    synced: watch::Sender<u64>,
+}
+
+/// Handle to the index and its listening task; dropping the last handle
+/// stops the task.
+#[derive(Debug)]
+pub struct AvailabilityIndex {
+    shared: Arc<Shared>,
+    pool: PgPool,
+    /// Tells this instance's sync markers from other instances'.
+    instance: Uuid,
+    next_sync: AtomicU64,
+    task: tokio::task::AbortHandle,
+}
+
+impl Drop for AvailabilityIndex {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+impl AvailabilityIndex {
+    /// Starts listening and loading in the background; the index is stale
+    /// (search uses SQL) until the first snapshot is in.
+    pub fn start(pool: PgPool, property: Property) -> Arc<Self> {
+        let shared = Arc::new(Shared {
+            snapshot: RwLock::new(Snapshot::default()),
+            fresh: AtomicBool::new(false),
+            applied: AtomicU64::new(0),
+            synced: watch::Sender::new(0),
+        });
+        let instance = Uuid::new_v4();
+        let task = tokio::spawn(listen(
+            Arc::clone(&shared),
+            pool.clone(),
+            property,
+            instance,
+        ));
+        Arc::new(Self {
+            shared,
+            pool,
+            instance,
+            next_sync: AtomicU64::new(0),
+            task: task.abort_handle(),
+        })
+    }
+
+    /// Whether search may answer from the index.
+    pub fn is_fresh(&self) -> bool {
+        self.shared.fresh.load(Ordering::Acquire)
+    }
+
+    /// Notifications applied since start.
+    pub fn applied(&self) -> u64 {
+        self.shared.applied.load(Ordering::Relaxed)
+    }
+
+    /// Waits until the index is fresh and holds every change committed
+    /// before this call: sends its own marker through the channel (after
+    /// every earlier commit, in commit order) and waits for it to be applied.
+    pub async fn sync(&self, timeout: Duration) -> Result<(), SyncTimeout> {
+        let deadline = tokio::time::Instant::now() + timeout;
+        let mut synced = self.shared.synced.subscribe();
+        loop {
+            let seq = self.next_sync.fetch_add(1, Ordering::Relaxed) + 1;
+            let marker = format!(r#"{{"s":["{}",{seq}]}}"#, self.instance);
+            // A failed send is retried with the next marker.
+            let _ = sqlx::query("select pg_notify($1, $2)")
+                .bind(CHANNEL)
+                .bind(marker)
+                .execute(&self.pool)
+                .await;
+            // A marker lost with a dropped connection: retry after a while.
+            let retry = (tokio::time::Instant::now() + Duration::from_secs(1)).min(deadline);
+            let reached = tokio::time::timeout_at(retry, synced.wait_for(|done| *done >= seq));
+            if matches!(reached.await, Ok(Ok(_))) && self.is_fresh() {
+                return Ok(());
+            }
+            if tokio::time::Instant::now() >= deadline {
+                return Err(SyncTimeout);
+            }
+        }
+    }
+
+    /// Calls `keep` for every active room whose nights `[check_in,
+    /// check_out)` all exist and are open, collecting what it keeps; `None`
+    /// when the index is stale (ask SQL).
+    pub fn quotes<T>(
+        &self,
+        check_in: NaiveDate,
+        check_out: NaiveDate,
+        mut keep: impl FnMut(StayQuote<'_>) -> Option<T>,
+    ) -> Option<Vec<T>> {
+        let snapshot = self.shared.snapshot.read().ok()?;
+        if !self.is_fresh() || check_out <= check_in {
+            return None;
+        }
+        let (from, to) = (snapshot.slot(check_in)?, snapshot.slot(check_out)?);
+        let mut kept = Vec::new();
+        'rooms: for (id, room) in &snapshot.rooms {
+            if !room.active {
+                continue;
+            }
+            let Some(nights) = room.nights.get(from..to) else {
+                continue;
+            };
+            let (mut cheapest, mut sum, mut min_free) = (i64::MAX, 0_i64, i32::MAX);
+            for night in nights {
+                match night {
+                    Some(night) if !night.closed => {
+                        cheapest = cheapest.min(night.price_cents);
+                        sum = sum.saturating_add(night.price_cents);
+                        min_free = min_free.min(night.free);
+                    }
+                    _ => continue 'rooms,
+                }
+            }
+            let quote = StayQuote {
+                id: *id,
+                name: &room.name,
+                description: &room.description,
+                capacity: room.capacity,
+                currency: &room.currency,
+                nightly_from_cents: cheapest,
+                one_unit_cents: sum,
+                min_free,
+            };
+            if let Some(item) = keep(quote) {
+                kept.push(item);
+            }
+        }
+        Some(kept)
+    }
+}
+
+/// The index did not catch up in time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("the availability index did not catch up in time")]
+pub struct SyncTimeout;
+
+/// One notification's payload (see the migration).
+#[derive(Debug, Default, Deserialize)]
+struct Payload {
+    #[serde(default)]
+    n: Vec<(Uuid, NaiveDate, NaiveDate)>,
+    #[serde(default)]
+    r: Vec<Uuid>,
+    #[serde(default)]
+    all: bool,
+    s: Option<(Uuid, u64)>,
+}
+
+/// Notifications taken together: bounded by the number of rooms however
+/// many arrive.
+#[derive(Debug, Default)]
+struct Batch {
+    count: usize,
+    all: bool,
+    rooms: HashSet<Uuid>,
+    nights: HashMap<Uuid, (NaiveDate, NaiveDate)>,
+    sync: Option<u64>,
+}
+
+impl Batch {
+    fn add(&mut self, payload: &str, instance: Uuid) {
+        self.count += 1;
+        let Ok(payload) = serde_json::from_str::<Payload>(payload) else {
+            tracing::warn!(payload, "unreadable availability notification; reloading");
+            self.all = true;
+            return;
+        };
+        self.all |= payload.all || self.count > MAX_BATCH;
+        if let Some((from, seq)) = payload.s
+            && from == instance
+        {
+            self.sync = self.sync.max(Some(seq));
+        }
+        if self.all {
+            // Everything is re-read anyway: keep nothing more.
+            self.rooms.clear();
+            self.nights.clear();
+            return;
+        }
+        self.rooms.extend(payload.r);
+        for (room, first, last) in payload.n {
+            let range = self.nights.entry(room).or_insert((first, last));
+            *range = (range.0.min(first), range.1.max(last));
+        }
+    }
+}
+
+type RoomRow = (Uuid, String, String, i32, String, bool);
+type NightRow = (Uuid, NaiveDate, i32, i64, bool);
+
+const ROOM_SQL: &str = "select id, name, description, capacity, currency, active from rooms";
+
+/// LISTEN, load, apply; after any failure, stale until the same again.
+async fn listen(shared: Arc<Shared>, pool: PgPool, property: Property, instance: Uuid) {
+    loop {
+        shared.fresh.store(false, Ordering::Release);
+        if pool.is_closed() {
+            return;
+        }
+        match follow(&shared, &pool, &property, instance).await {
+            Ok(()) => tracing::warn!("availability listener disconnected; index stale"),
+            Err(error) => tracing::warn!(%error, "availability index stale"),
+        }
+        tokio::time::sleep(RETRY).await;
+    }
+}
+
+/// Returns when the listening connection is lost.
+async fn follow(
+    shared: &Shared,
+    pool: &PgPool,
+    property: &Property,
+    instance: Uuid,
+) -> Result<(), sqlx::Error> {
+    let mut listener = PgListener::connect_with(pool).await?;
+    // Listening before loading: nothing committed after the snapshot can
+    // be missed (at worst something is re-read twice).
+    listener.listen(CHANNEL).await?;
+    reload(shared, pool, property).await?;
+    shared.fresh.store(true, Ordering::Release);
+    tracing::info!("availability index loaded");
+    loop {
+        // `None`: the connection was lost, and notifications with it.
+        let Some(first) = listener.try_recv().await? else {
+            return Ok(());
+        };
+        let mut batch = Batch::default();
+        batch.add(first.payload(), instance);
+        while let Some(next) = listener.next_buffered() {
+            batch.add(next.payload(), instance);
+        }
+        if batch.all {
+            reload(shared, pool, property).await?;
+        } else {
+            apply(shared, pool, &batch).await?;
+        }
+        shared.applied.fetch_add(
+            u64::try_from(batch.count).unwrap_or(u64::MAX),
+            Ordering::Relaxed,
+        );
+        if let Some(seq) = batch.sync {
+            shared.synced.send_if_modified(|done| {
+                let newer = seq > *done;
+                *done = (*done).max(seq);
+                newer
+            });
+        }
+    }
+}
+
+/// Reads every room and its nights from the day before today, in one
+/// consistent snapshot, and swaps it in.
+async fn reload(shared: &Shared, pool: &PgPool, property: &Property) -> Result<(), sqlx::Error> {
+    let base = property
+        .today()
+        .checked_sub_days(Days::new(1))
+        .unwrap_or(NaiveDate::MIN);
+    let mut tx = pool.begin().await?;
+    sqlx::query("set transaction isolation level repeatable read, read only")
+        .execute(&mut *tx)
+        .await?;
+    let rooms: Vec<RoomRow> = sqlx::query_as(ROOM_SQL).fetch_all(&mut *tx).await?;
+    let nights: Vec<NightRow> = sqlx::query_as(
+        "select room_id, night, total - booked, price_cents, closed
+           from room_availability where night >= $1",
+    )
+    .bind(base)
+    .fetch_all(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    let mut snapshot = Snapshot {
+        base,
+        rooms: HashMap::with_capacity(rooms.len()),
+    };
+    let span = property.booking_window().horizon_days;
+    for row in rooms {
+        snapshot.rooms.insert(row.0, room_entry(row, span));
+    }
+    for row in nights {
+        set_night(&mut snapshot, row);
+    }
+    if let Ok(mut current) = shared.snapshot.write() {
+        *current = snapshot;
+    }
+    Ok(())
+}
+
+fn room_entry((_, name, description, capacity, currency, active): RoomRow, span: i32) -> RoomEntry {
+    RoomEntry {
+        name,
+        description,
+        capacity,
+        currency,
+        active,
+        nights: Vec::with_capacity(usize::try_from(span).unwrap_or(0).saturating_add(2)),
+    }
+}
+
+/// Re-reads what a batch names and applies it.
+async fn apply(shared: &Shared, pool: &PgPool, batch: &Batch) -> Result<(), sqlx::Error> {
+    let base = shared.snapshot.read().map(|s| s.base).unwrap_or_default();
+    // Nights of a room the index does not know yet come with the room.
+    let mut room_ids: Vec<Uuid> = batch.rooms.iter().copied().collect();
+    if let Ok(snapshot) = shared.snapshot.read() {
+        room_ids.extend(
+            batch
+                .nights
+                .keys()
+                .filter(|id| !snapshot.rooms.contains_key(id) && !batch.rooms.contains(id)),
+        );
+    }
+    let rooms: Vec<RoomRow> = if room_ids.is_empty() {
+        Vec::new()
+    } else {
+        sqlx::query_as(&format!("{ROOM_SQL} where id = any($1)"))
+            .bind(&room_ids)
+            .fetch_all(pool)
+            .await?
+    };
+    let (mut ids, mut firsts, mut lasts) = (Vec::new(), Vec::new(), Vec::new());
+    for (id, (first, last)) in &batch.nights {
+        if *last >= base {
+            ids.push(*id);
+            firsts.push((*first).max(base));
+            lasts.push(*last);
+        }
+    }
+    let nights: Vec<NightRow> = if ids.is_empty() {
+        Vec::new()
+    } else {
+        sqlx::query_as(
+            "select a.room_id, a.night, a.total - a.booked, a.price_cents, a.closed
+               from unnest($1::uuid[], $2::date[], $3::date[]) as q(room_id, first, last)
+               join room_availability a
+                 on a.room_id = q.room_id and a.night between q.first and q.last",
+        )
+        .bind(&ids)
+        .bind(&firsts)
+        .bind(&lasts)
+        .fetch_all(pool)
+        .await?
+    };
+    let Ok(mut snapshot) = shared.snapshot.write() else {
+        return Ok(());
+    };
+    let mut found = HashSet::with_capacity(rooms.len());
+    for row in rooms {
+        found.insert(row.0);
+        match snapshot.rooms.get_mut(&row.0) {
+            Some(room) => {
+                (room.name, room.description, room.capacity) = (row.1, row.2, row.3);
+                (room.currency, room.active) = (row.4, row.5);
+            }
+            None => {
+                let id = row.0;
+                let entry = room_entry(row, 0);
+                snapshot.rooms.insert(id, entry);
+            }
+        }
+    }
+    for id in &room_ids {
+        if !found.contains(id) {
+            snapshot.rooms.remove(id);
+        }
+    }
+    // Rows gone from a range (deleted) are gone from the index too.
+    for ((id, first), last) in ids.iter().zip(&firsts).zip(&lasts) {
+        let (Some(from), Some(room)) = (snapshot.slot(*first), snapshot.rooms.get(id)) else {
+            continue;
+        };
+        let to = snapshot
+            .slot(*last)
+            .map_or(MAX_NIGHTS, |slot| slot + 1)
+            .min(room.nights.len());
+        if let Some(room) = snapshot.rooms.get_mut(id)
+            && from < to
+        {
+            room.nights[from..to].fill(None);
+        }
+    }
+    for row in nights {
+        set_night(&mut snapshot, row);
+    }
+    Ok(())
+}
+
+/// Memory the index holds for its nights, in bytes (for logs and tests).
+impl AvailabilityIndex {
+    pub fn night_bytes(&self) -> usize {
+        self.shared.snapshot.read().map_or(0, |snapshot| {
+            snapshot
+                .rooms
+                .values()
+                .map(|room| room.nights.capacity() * size_of::<Option<Night>>())
+                .sum()
+        })
+    }
+}
