@@ -15,3 +15,4 @@ mod pages;
 mod rate_limits;
 mod rooms;
 mod search;
+mod search_index;
