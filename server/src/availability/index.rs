@@ -470,16 +470,13 @@ async fn apply(shared: &Shared, pool: &PgPool, batch: &Batch) -> Result<(), sqlx
     let mut found = HashSet::with_capacity(rooms.len());
     for row in rooms {
         found.insert(row.0);
-        match snapshot.rooms.get_mut(&row.0) {
-            Some(room) => {
-                (room.name, room.description, room.capacity) = (row.1, row.2, row.3);
-                (room.currency, room.active) = (row.4, row.5);
-            }
-            None => {
-                let id = row.0;
-                let entry = room_entry(row, 0);
-                snapshot.rooms.insert(id, entry);
-            }
+        if let Some(room) = snapshot.rooms.get_mut(&row.0) {
+            (room.name, room.description, room.capacity) = (row.1, row.2, row.3);
+            (room.currency, room.active) = (row.4, row.5);
+        } else {
+            let id = row.0;
+            let entry = room_entry(row, 0);
+            snapshot.rooms.insert(id, entry);
         }
     }
     for id in &room_ids {

@@ -51,8 +51,9 @@ pub(super) fn search(
                 total_cents < *price || (total_cents == *price && quote.id > *id)
             }
             (Some(After::Name(name, id)), _) => (quote.name, quote.id) > (name.as_str(), *id),
-            // The cursor decoder refuses a cursor of another order.
-            (Some(_), _) => true,
+            // A price cursor on a name search: SQL compares with null and
+            // keeps nothing (the cursor decoder refuses one anyway).
+            (Some(After::Price(..)), SearchSort::Name) => false,
         };
         past_start.then(|| RoomOffer {
             id: quote.id,
