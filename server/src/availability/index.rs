@@ -54,10 +54,11 @@ struct Night {
 
 #[derive(Debug)]
 struct RoomEntry {
-    name: String,
-    description: String,
+    // Shared, so a search clones a pointer per candidate, not the text.
+    name: Arc<str>,
+    description: Arc<str>,
     capacity: i32,
-    currency: String,
+    currency: Arc<str>,
     active: bool,
     /// Index 0 is the snapshot's `base` night; `None`: no such row.
     nights: Vec<Option<Night>>,
@@ -99,10 +100,10 @@ fn set_night(snapshot: &mut Snapshot, row: NightRow) {
 #[derive(Debug, Clone, Copy)]
 pub struct StayQuote<'a> {
     pub id: Uuid,
-    pub name: &'a str,
-    pub description: &'a str,
+    pub name: &'a Arc<str>,
+    pub description: &'a Arc<str>,
     pub capacity: i32,
-    pub currency: &'a str,
+    pub currency: &'a Arc<str>,
     /// Cheapest night.
     pub nightly_from_cents: i64,
     /// Sum of the nights' prices (one unit).
@@ -411,10 +412,10 @@ async fn reload(shared: &Shared, pool: &PgPool, property: &Property) -> Result<(
 
 fn room_entry((_, name, description, capacity, currency, active): RoomRow, span: i32) -> RoomEntry {
     RoomEntry {
-        name,
-        description,
+        name: name.into(),
+        description: description.into(),
         capacity,
-        currency,
+        currency: currency.into(),
         active,
         nights: Vec::with_capacity(usize::try_from(span).unwrap_or(0).saturating_add(2)),
     }
@@ -471,8 +472,8 @@ async fn apply(shared: &Shared, pool: &PgPool, batch: &Batch) -> Result<(), sqlx
     for row in rooms {
         found.insert(row.0);
         if let Some(room) = snapshot.rooms.get_mut(&row.0) {
-            (room.name, room.description, room.capacity) = (row.1, row.2, row.3);
-            (room.currency, room.active) = (row.4, row.5);
+            (room.name, room.description) = (row.1.into(), row.2.into());
+            (room.capacity, room.currency, room.active) = (row.3, row.4.into(), row.5);
         } else {
             let id = row.0;
             let entry = room_entry(row, 0);

@@ -3,7 +3,7 @@
 //! tie-breaks and keyset pages. Names sort by bytes, as the SQL's
 //! `collate "C"` does.
 
-use std::cmp::Ordering;
+use std::{cmp::Ordering, sync::Arc};
 
 use shared_schema::{
     dto::RoomOffer,
@@ -50,24 +50,23 @@ pub(super) fn search(
             (Some(After::Price(price, id)), SearchSort::PriceDesc) => {
                 total_cents < *price || (total_cents == *price && quote.id > *id)
             }
-            (Some(After::Name(name, id)), _) => (quote.name, quote.id) > (name.as_str(), *id),
+            (Some(After::Name(name, id)), _) => (&**quote.name, quote.id) > (name.as_str(), *id),
             // A price cursor on a name search: SQL compares with null and
             // keeps nothing (the cursor decoder refuses one anyway).
             (Some(After::Price(..)), SearchSort::Name) => false,
         };
-        past_start.then(|| RoomOffer {
+        past_start.then(|| Candidate {
             id: quote.id,
-            name: quote.name.to_owned(),
-            description: quote.description.to_owned(),
+            name: Arc::clone(quote.name),
+            description: Arc::clone(quote.description),
             capacity: quote.capacity,
-            currency: quote.currency.to_owned(),
-            nights: i32::try_from(nights).unwrap_or(i32::MAX),
+            currency: Arc::clone(quote.currency),
             nightly_from_cents: quote.nightly_from_cents,
             total_cents,
             min_free: quote.min_free,
         })
     })?;
-    let order = |a: &RoomOffer, b: &RoomOffer| -> Ordering {
+    let order = |a: &Candidate, b: &Candidate| -> Ordering {
         match sort {
             SearchSort::PriceAsc => (a.total_cents, a.id).cmp(&(b.total_cents, b.id)),
             SearchSort::PriceDesc => b
@@ -75,7 +74,7 @@ pub(super) fn search(
                 .cmp(&a.total_cents)
                 .then_with(|| a.id.cmp(&b.id)),
             // `str` compares bytes, as PostgreSQL's "C" collation does.
-            SearchSort::Name => (a.name.as_str(), a.id).cmp(&(b.name.as_str(), b.id)),
+            SearchSort::Name => (&*a.name, a.id).cmp(&(&*b.name, b.id)),
         }
     };
     let limit = usize::try_from(limit).unwrap_or(usize::MAX);
@@ -84,5 +83,34 @@ pub(super) fn search(
         offers.truncate(limit);
     }
     offers.sort_unstable_by(order);
-    Some(offers)
+    // Text is copied for the page's offers only.
+    let nights = i32::try_from(nights).unwrap_or(i32::MAX);
+    Some(
+        offers
+            .into_iter()
+            .map(|offer| RoomOffer {
+                id: offer.id,
+                name: offer.name.to_string(),
+                description: offer.description.to_string(),
+                capacity: offer.capacity,
+                currency: offer.currency.to_string(),
+                nights,
+                nightly_from_cents: offer.nightly_from_cents,
+                total_cents: offer.total_cents,
+                min_free: offer.min_free,
+            })
+            .collect(),
+    )
+}
+
+/// An offer before its page is chosen: text shared with the index.
+struct Candidate {
+    id: uuid::Uuid,
+    name: Arc<str>,
+    description: Arc<str>,
+    capacity: i32,
+    currency: Arc<str>,
+    nightly_from_cents: i64,
+    total_cents: i64,
+    min_free: i32,
 }
