@@ -23,7 +23,10 @@ use std::{
 
 use chrono::{Days, NaiveDate};
 use serde::Deserialize;
-use sqlx::{PgPool, postgres::PgListener};
+use sqlx::{
+    PgPool,
+    postgres::{PgListener, PgPoolOptions},
+};
 use tokio::sync::watch;
 use uuid::Uuid;
 
@@ -317,12 +320,19 @@ const ROOM_SQL: &str = "select id, name, description, capacity, currency, active
 
 /// LISTEN, load, apply; after any failure, stale until the same again.
 async fn listen(shared: Arc<Shared>, pool: PgPool, property: Property, instance: Uuid) {
+    // The listening connection is its own, not one of the application
+    // pool's (it would hold that slot for good).
+    let listening = PgPoolOptions::new()
+        .max_connections(1)
+        .min_connections(0)
+        .acquire_timeout(Duration::from_secs(10))
+        .connect_lazy_with((*pool.connect_options()).clone());
     loop {
         shared.fresh.store(false, Ordering::Release);
         if pool.is_closed() {
             return;
         }
-        match follow(&shared, &pool, &property, instance).await {
+        match follow(&shared, &listening, &pool, &property, instance).await {
             Ok(()) => tracing::warn!("availability listener disconnected; index stale"),
             Err(error) => tracing::warn!(%error, "availability index stale"),
         }
@@ -333,11 +343,15 @@ async fn listen(shared: Arc<Shared>, pool: PgPool, property: Property, instance:
 /// Returns when the listening connection is lost.
 async fn follow(
     shared: &Shared,
+    listening: &PgPool,
     pool: &PgPool,
     property: &Property,
     instance: Uuid,
 ) -> Result<(), sqlx::Error> {
-    let mut listener = PgListener::connect_with(pool).await?;
+    let mut listener = PgListener::connect_with(listening).await?;
+    // A lost connection is reported (`None`), not silently replaced: the
+    // notifications lost with it call for a reload.
+    listener.eager_reconnect(false);
     // Listening before loading: nothing committed after the snapshot can
     // be missed (at worst something is re-read twice).
     listener.listen(CHANNEL).await?;
