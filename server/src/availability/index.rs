@@ -532,3 +532,67 @@ impl AvailabilityIndex {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const ROOM: &str = "6f929d6a-447d-4896-8572-f82205533ff7";
+
+    fn night(day: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(2026, 12, day).expect("date")
+    }
+
+    #[test]
+    fn a_batch_merges_the_night_ranges_and_rooms_the_triggers_send() {
+        let me = Uuid::new_v4();
+        let mut batch = Batch::default();
+        batch.add(
+            &format!(r#"{{"n":[["{ROOM}","2026-12-03","2026-12-05"]]}}"#),
+            me,
+        );
+        batch.add(
+            &format!(r#"{{"n":[["{ROOM}","2026-12-01","2026-12-02"]]}}"#),
+            me,
+        );
+        batch.add(&format!(r#"{{"r":["{ROOM}"]}}"#), me);
+        let room: Uuid = ROOM.parse().expect("uuid");
+        assert!(!batch.all);
+        assert_eq!(batch.nights[&room], (night(1), night(5)));
+        assert!(batch.rooms.contains(&room));
+        assert_eq!(batch.count, 3);
+    }
+
+    #[test]
+    fn only_this_instances_sync_markers_count() {
+        let me = Uuid::new_v4();
+        let mut batch = Batch::default();
+        batch.add(&format!(r#"{{"s":["{}",9]}}"#, Uuid::new_v4()), me);
+        assert_eq!(batch.sync, None);
+        batch.add(&format!(r#"{{"s":["{me}",4]}}"#), me);
+        batch.add(&format!(r#"{{"s":["{me}",3]}}"#), me);
+        assert_eq!(batch.sync, Some(4));
+    }
+
+    #[test]
+    fn a_marker_an_unreadable_payload_or_a_long_backlog_mean_reload_all() {
+        let me = Uuid::new_v4();
+        for payload in [r#"{"all":true}"#, "not json", r#"{"n":[["x"]]}"#] {
+            let mut batch = Batch::default();
+            batch.add(payload, me);
+            assert!(batch.all, "{payload}");
+        }
+        let mut batch = Batch::default();
+        for _ in 0..=MAX_BATCH {
+            batch.add(&format!(r#"{{"r":["{}"]}}"#, Uuid::new_v4()), me);
+        }
+        assert!(batch.all);
+        // Nothing more is kept once everything will be re-read.
+        assert!(batch.rooms.is_empty() && batch.nights.is_empty());
+    }
+
+    #[test]
+    fn a_night_is_sixteen_bytes() {
+        assert_eq!(size_of::<Option<Night>>(), 16);
+    }
+}
