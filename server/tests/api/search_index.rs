@@ -1,5 +1,5 @@
 //! The availability index against its oracle: after random concurrent
-//! bookings, cancellations, inventory and room edits through the real
+//! bookings, cancellations, inventory edits, new rooms and room edits through the real
 //! router, every search the index answers equals the SQL query's answer,
 //! page by page (filters, totals, order, tie-breaks, cursors).
 //!
@@ -187,6 +187,22 @@ async fn random_write(
             Some(edit),
         )
         .await;
+        return None;
+    }
+    if roll < 93 {
+        // A new room: its nights arrive with it.
+        let room = json!({
+            "name": (["gamma", "Gamma", "Ölberg"].choose(&mut rng)),
+            "description": "New",
+            "capacity": rng.gen_range(1..4),
+            "price_cents": ([9_000, 10_000].choose(&mut rng)),
+            "currency": "EUR",
+            "total_inventory": rng.gen_range(1..4),
+        });
+        let response = app
+            .json(Method::POST, "/api/v1/admin/rooms", Some(admin), Some(room))
+            .await;
+        assert_eq!(response.status, StatusCode::CREATED, "{}", response.body);
         return None;
     }
     let patch = match rng.gen_range(0..4) {
