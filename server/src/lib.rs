@@ -84,6 +84,8 @@ impl Application {
             foreign.join(", "),
             property.currency,
         );
+        // Search answers from memory once the index has loaded; SQL until then.
+        state.services.start_index();
         let limits = http::serve::ConnectionLimits {
             header_read_timeout: Duration::from_secs(config.header_read_timeout_secs),
             max_connections: config.max_connections,

@@ -2,7 +2,7 @@
 //! handlers call them directly and Leptos server functions through the
 //! [`app::backend::Backend`] port implemented here.
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use app::{
     AppError,
@@ -42,6 +42,10 @@ pub struct Services {
     pub cookies: CookiePolicy,
     /// The property's calendar: what every use case checks dates against.
     pub property: Property,
+    /// The in-memory availability index search answers from, once
+    /// attached (the application attaches one at start-up; without it,
+    /// search asks SQL).
+    index: OnceLock<Arc<availability::AvailabilityIndex>>,
 }
 
 impl Services {
@@ -51,7 +55,21 @@ impl Services {
             sessions: SessionSettings::from_config(config),
             cookies: CookiePolicy::from_config(config),
             property: Property::from_config(config),
+            index: OnceLock::new(),
         })
+    }
+
+    /// Starts this instance's availability index (listening and loading in
+    /// the background) and lets search use it once fresh. Idempotent.
+    pub fn start_index(&self) -> Arc<availability::AvailabilityIndex> {
+        Arc::clone(self.index.get_or_init(|| {
+            availability::AvailabilityIndex::start(self.pool.clone(), self.property.clone())
+        }))
+    }
+
+    /// The availability index, when one was started.
+    pub fn index(&self) -> Option<&availability::AvailabilityIndex> {
+        self.index.get().map(AsRef::as_ref)
     }
 }
 
@@ -115,7 +133,7 @@ impl Backend for Services {
         search: RoomSearch,
         options: SearchOptions,
     ) -> Result<SearchPage, AppError> {
-        Ok(rooms::search(&self.pool, &self.property, search, options).await?)
+        Ok(rooms::search(&self.pool, self.index(), &self.property, search, options).await?)
     }
 
     async fn room(&self, caller: &Caller, id: Uuid) -> Result<Room, AppError> {

@@ -7,6 +7,7 @@
 //! take the same locks, in the same (night) order, so they cannot race a
 //! booking into overselling.
 
+pub mod index;
 mod repo;
 
 use chrono::{Days, NaiveDate};
@@ -18,6 +19,7 @@ use shared_schema::{
 use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
+pub use self::index::AvailabilityIndex;
 use crate::{
     error::{Conflict, Error},
     property::Property,

@@ -7,6 +7,7 @@
 //! their own). It never touches `booked`.
 
 mod cursor;
+mod index;
 mod repo;
 
 use shared_schema::{
@@ -19,16 +20,19 @@ use sqlx::PgPool;
 use uuid::Uuid;
 
 use crate::{
-    availability,
+    availability::{self, AvailabilityIndex},
     error::{Conflict, Error},
     property::Property,
 };
 
 /// One page of the rooms with at least `units` free on every night of the
-/// stay and enough capacity for the party, in the requested order.
-#[tracing::instrument(skip(pool, property), err(Debug))]
+/// stay and enough capacity for the party, in the requested order: from
+/// the availability index when it is fresh, else from SQL (the oracle the
+/// index is tested against).
+#[tracing::instrument(skip(pool, index, property), err(Debug))]
 pub(crate) async fn search(
     pool: &PgPool,
+    index: Option<&AvailabilityIndex>,
     property: &Property,
     search: RoomSearch,
     options: SearchOptions,
@@ -50,7 +54,13 @@ pub(crate) async fn search(
         .transpose()?;
     let page_size = i64::from(options.page_size());
     // One extra row says whether another page follows.
-    let mut offers = repo::search(pool, &search, &options, after.as_ref(), page_size + 1).await?;
+    let limit = page_size + 1;
+    let from_index =
+        index.and_then(|index| index::search(index, &search, &options, after.as_ref(), limit));
+    let mut offers = match from_index {
+        Some(offers) => offers,
+        None => repo::search(pool, &search, &options, after.as_ref(), limit).await?,
+    };
     let next_cursor = if offers.len() > usize::try_from(page_size).unwrap_or(usize::MAX) {
         offers.truncate(offers.len() - 1);
         offers.last().map(|last| cursor::encode(last, options.sort))

@@ -36,7 +36,12 @@ pub(super) async fn search(
             "total_cents desc, id",
             "(total_cents < $9 or (total_cents = $9 and id > $11))",
         ),
-        SearchSort::Name => ("name, id", "(name, id) > ($10, $11)"),
+        // Byte order ("C"), whatever the database's collation: the
+        // availability index sorts names the same way.
+        SearchSort::Name => (
+            r#"name collate "C", id"#,
+            r#"(name collate "C", id) > ($10::text collate "C", $11)"#,
+        ),
     };
     let (after_price, after_name, after_id) = match after {
         Some(After::Price(price, id)) => (Some(*price), None, Some(*id)),

@@ -54,6 +54,14 @@ impl TestApp {
         }
     }
 
+    /// The router of a state the test prepared (e.g. with an availability
+    /// index started).
+    pub fn from_state(state: AppState) -> Self {
+        Self {
+            router: router(state),
+        }
+    }
+
     pub async fn request(&self, request: Request<Body>) -> TestResponse {
         let response = self
             .router

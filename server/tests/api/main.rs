@@ -20,5 +20,6 @@ mod pages;
 mod rate_limits;
 mod rooms;
 mod search;
+mod search_index;
 mod shared_state;
 mod tokens;

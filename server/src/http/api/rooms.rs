@@ -75,7 +75,14 @@ async fn search_rooms(
         }
     };
     Ok(AppJson(
-        rooms::search(&services.pool, &services.property, search, options).await?,
+        rooms::search(
+            &services.pool,
+            services.index(),
+            &services.property,
+            search,
+            options,
+        )
+        .await?,
     ))
 }
 
