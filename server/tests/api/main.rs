@@ -8,6 +8,7 @@ mod availability;
 mod bookings;
 mod bookings_concurrency;
 mod bookings_idempotency;
+mod extremes;
 mod health;
 mod openapi;
 mod pages;
