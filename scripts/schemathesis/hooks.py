@@ -56,20 +56,30 @@ def _fix_dates(data, start, end):
         data[end] = last.isoformat()
 
 
-def _is_int(value):
-    return isinstance(value, int) and not isinstance(value, bool)
+def _int(value):
+    """An integer as JSON or as a query string carries it, else None."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str):
+        try:
+            return int(value)
+        except ValueError:
+            return None
+    return None
 
 
 def _fix(data, in_body):
     _fix_dates(data, "check_in", "check_out")
     _fix_dates(data, "from", "to")
-    low, high = data.get("min_price"), data.get("max_price")
-    if _is_int(low) and _is_int(high) and high < low:
-        data["min_price"], data["max_price"] = high, low
+    low, high = _int(data.get("min_price")), _int(data.get("max_price"))
+    if low is not None and high is not None and high < low:
+        data["min_price"], data["max_price"] = data["max_price"], data["min_price"]
     # A cursor is opaque: only one the server gave out can be valid.
     data.pop("cursor", None)
-    guests, units = data.get("guests"), data.get("units", 1)
-    if in_body and _is_int(guests) and _is_int(units) and units >= 1:
+    guests, units = _int(data.get("guests")), _int(data.get("units", 1))
+    if in_body and guests is not None and units is not None and units >= 1:
         # Every room sleeps at least one guest.
         data["guests"] = max(1, min(guests, units))
 

@@ -94,7 +94,7 @@ proptest! {
             }
             Err(errors) => {
                 prop_assert!(!errors.is_empty());
-                for error in errors.iter() {
+                for error in &errors {
                     prop_assert!(
                         ["check_in", "check_out", "guests", "units"].contains(&error.field.as_str()),
                         "{:?}", error

@@ -135,6 +135,18 @@ fn assert_no_server_error(response: &TestResponse, what: &str) {
     assert_refused(response, what);
 }
 
+/// An operation with a valid body: method, path, who calls, and its fields
+/// as JSON literals.
+type BodyCase<'a> = (
+    Method,
+    String,
+    Option<&'a TestUser>,
+    Vec<(&'static str, String)>,
+);
+
+/// A query operation: path, who calls, and valid parameters.
+type QueryCase<'a> = (String, Option<&'a TestUser>, Vec<(&'static str, String)>);
+
 struct Fixture {
     app: TestApp,
     guest: TestUser,
@@ -188,14 +200,7 @@ impl Fixture {
 
     /// The body operations with a valid body: (method, path, who, fields as
     /// JSON literals).
-    fn bodies(
-        &self,
-    ) -> Vec<(
-        Method,
-        String,
-        Option<&TestUser>,
-        Vec<(&'static str, String)>,
-    )> {
+    fn bodies(&self) -> Vec<BodyCase<'_>> {
         let room = self.room;
         let date = |days| format!("\"{}\"", in_days(days));
         vec![
@@ -319,7 +324,7 @@ async fn extremes_in_every_query_parameter_are_refused_as_problems(pool: PgPool)
     let fx = fixture(pool).await;
     let room = fx.room;
     let (check_in, check_out) = (in_days(3), in_days(5));
-    let searches: [(String, Option<&TestUser>, Vec<(&str, String)>); 3] = [
+    let searches: [QueryCase<'_>; 3] = [
         (
             "/api/v1/rooms".to_owned(),
             None,

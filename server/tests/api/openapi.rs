@@ -224,9 +224,13 @@ fn fields_and_parameters_carry_the_rules_bounds() {
         param("sort")["schema"]["$ref"],
         "#/components/schemas/SearchSort"
     );
+}
 
-    // Every parameter and every body property is typed; integers say how wide.
-    let mut typed = |where_: &str, schema: &serde_json::Value| {
+#[test]
+fn every_parameter_and_body_field_is_typed_and_integers_say_how_wide() {
+    let document = document_json();
+    let schemas = &document["components"]["schemas"];
+    let typed = |where_: &str, schema: &serde_json::Value| {
         let schema = resolve(&document, schema);
         assert!(
             schema.get("type").is_some()

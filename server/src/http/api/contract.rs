@@ -264,9 +264,9 @@ fn refine_field(component: &str, name: &str, field: &mut Object) {
         }
         ("InventoryEdit", "total") => bound(field, 0, inventory::MAX_EDIT_TOTAL),
         ("InventoryEdit", "from") => {
-            field.description = Some(format!(
-                "First night to change: today at the property or later (`YYYY-MM-DD`)."
-            ));
+            field.description = Some(
+                "First night to change: today at the property or later (`YYYY-MM-DD`).".to_owned(),
+            );
         }
         ("InventoryEdit", "to") => {
             field.description = Some(format!(
@@ -543,7 +543,26 @@ fn refine_parameter(operation: &str, parameter: Parameter, shift: i64) -> Parame
     let mut builder = ParameterBuilder::from(parameter)
         .description(description)
         .example(example);
-    let typed: Option<(Object, bool, Option<String>)> = match (operation, name.as_str()) {
+    if let Some((schema, required, description)) = typed_parameter(operation, &name) {
+        builder = builder.schema(Some(Schema::Object(schema))).required(
+            if required || location == ParameterIn::Path {
+                Required::True
+            } else {
+                Required::False
+            },
+        );
+        if let Some(description) = description {
+            builder = builder.description(Some(description));
+        }
+    }
+    builder.build()
+}
+
+/// The schema, required flag and description of a parameter the server
+/// reads more strictly than its Rust type says (strings parsed as dates or
+/// numbers, bounded counts), if it is one.
+fn typed_parameter(operation: &str, name: &str) -> Option<(Object, bool, Option<String>)> {
+    match (operation, name) {
         ("search_rooms", "check_in") => Some((
             date(),
             true,
@@ -640,20 +659,7 @@ fn refine_parameter(operation: &str, parameter: Parameter, shift: i64) -> Parame
             Some((key, false, None))
         }
         _ => None,
-    };
-    if let Some((schema, required, description)) = typed {
-        builder = builder.schema(Some(Schema::Object(schema))).required(
-            if required || location == ParameterIn::Path {
-                Required::True
-            } else {
-                Required::False
-            },
-        );
-        if let Some(description) = description {
-            builder = builder.description(Some(description));
-        }
     }
-    builder.build()
 }
 
 // -------------------------------------------------------------- examples
