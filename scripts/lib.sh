@@ -162,9 +162,13 @@ OPENAPI_SPEC_VALIDATOR_VERSION="0.9.0"
 API_TOOLS_VENV="$TOOLS_DIR/api-venv"
 
 ensure_api_contract_tools() {
-    local venv="$API_TOOLS_VENV"
-    if "$venv/bin/schemathesis" --version 2>/dev/null | grep -q "$SCHEMATHESIS_VERSION" &&
-        "$venv/bin/pip" show openapi-spec-validator 2>/dev/null | grep -qx "Version: $OPENAPI_SPEC_VALIDATOR_VERSION"; then
+    local venv="$API_TOOLS_VENV" have_schemathesis have_validator
+    # Captured, not piped into `grep -q`: under pipefail an early grep exit
+    # can fail the writer with SIGPIPE and trigger a needless reinstall.
+    have_schemathesis="$("$venv/bin/schemathesis" --version 2>/dev/null || true)"
+    have_validator="$("$venv/bin/pip" show openapi-spec-validator 2>/dev/null || true)"
+    if [[ "$have_schemathesis" == *"version $SCHEMATHESIS_VERSION"* &&
+        "$have_validator" == *"Version: $OPENAPI_SPEC_VALIDATOR_VERSION"* ]]; then
         return 0
     fi
     python3 -m venv --help >/dev/null 2>&1 || apt_install python3-venv
