@@ -12,6 +12,7 @@ means valid for the server; negative cases are left exactly as generated.
 
 import datetime
 import uuid
+from collections.abc import MutableMapping
 
 import schemathesis
 from hypothesis import strategies as st
@@ -89,13 +90,13 @@ def map_case(context, case):
     meta = case.meta
     if meta is None or meta.generation.mode != GenerationMode.POSITIVE:
         return case
-    if isinstance(case.query, dict):
+    if isinstance(case.query, MutableMapping):
         _fix(case.query, in_body=False)
-    if isinstance(case.body, dict):
+    if isinstance(case.body, MutableMapping):
         _fix(case.body, in_body=True)
     # A key names one request: the same key with another body is refused
     # (422 `idempotency_key_reused`), so a valid request brings a new one.
-    if isinstance(case.headers, dict):
+    if isinstance(case.headers, MutableMapping):
         for name in list(case.headers):
             if name.lower() == "idempotency-key":
                 case.headers[name] = str(uuid.uuid4())
