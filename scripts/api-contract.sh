@@ -10,7 +10,8 @@
 # Starts `server` on a free port with a fresh database (dropped afterwards)
 # and raised rate limits, so the fuzzer measures the contract, not the
 # limiter. Needs a PostgreSQL that accepts `create database`: DATABASE_URL,
-# else the one on 127.0.0.1:5432. Bounded in time: SCHEMATHESIS_MAX_EXAMPLES
+# else the one on 127.0.0.1:5432 (scripts/test.sh runs it inside
+# `with_test_database`). Bounded in time: SCHEMATHESIS_MAX_EXAMPLES
 # (default 30) cases per operation and phase, SCHEMATHESIS_MAX_TIME seconds
 # (default 240) in all. One worker: hypothesis' lambda descriptions call
 # `ast.parse`, which Python 3.11 can fail with a recursion-depth mismatch when
@@ -18,14 +19,22 @@
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 ensure_api_contract_tools
+command -v psql >/dev/null || apt_install postgresql-client
+command -v jq >/dev/null || apt_install jq
+command -v curl >/dev/null || apt_install curl
 cd "$ROOT"
 VENV_BIN="$API_TOOLS_VENV/bin"
 MAX_EXAMPLES="${SCHEMATHESIS_MAX_EXAMPLES:-30}"
 MAX_TIME="${SCHEMATHESIS_MAX_TIME:-240}"
 
-log "building the server"
-cargo build --locked -p server --bin server
-SERVER_BIN="$(cargo_target_dir)/debug/server"
+# scripts/test.sh passes the binary it has just built (ROOMBOOK_SERVER_BIN)
+# rather than have cargo build the server alone with other features.
+SERVER_BIN="${ROOMBOOK_SERVER_BIN:-}"
+if [ -z "$SERVER_BIN" ]; then
+    log "building the server"
+    cargo build --locked -p server --bin server
+    SERVER_BIN="$(cargo_target_dir)/debug/server"
+fi
 
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/roombook-contract.XXXXXX")"
 BASE_URL="${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/postgres}"

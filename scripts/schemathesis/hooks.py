@@ -4,8 +4,9 @@ The document says in words what no schema can: a stay's dates lie in the
 booking window (check-in today or later, check-out after check-in, at most
 30 nights, no later than today + 365 days at the property), `to` comes after
 `from`, `max_price` is not below `min_price`, a party fits the rooms it
-books, a `cursor` is one the server handed out, and an `Idempotency-Key`
-names one request. These hooks make the
+books, a `cursor` is one the server handed out, an `Idempotency-Key`
+names one request, and integers are written as integers (`2`, not `2.0`,
+which JSON Schema also counts as an integer). These hooks make the
 *positive* cases keep those rules, so that "valid by the document" also
 means valid for the server; negative cases are left exactly as generated.
 """
@@ -71,7 +72,22 @@ def _int(value):
     return None
 
 
+def _integers_as_integers(value):
+    """JSON Schema counts 1.0 as an integer; the server reads integers
+    written as integers (the document says so in words)."""
+    if isinstance(value, float) and value.is_integer() and abs(value) < 2**63:
+        return int(value)
+    if isinstance(value, list):
+        return [_integers_as_integers(item) for item in value]
+    if isinstance(value, MutableMapping):
+        for key in list(value):
+            value[key] = _integers_as_integers(value[key])
+    return value
+
+
 def _fix(data, in_body):
+    if in_body:
+        _integers_as_integers(data)
     _fix_dates(data, "check_in", "check_out")
     _fix_dates(data, "from", "to")
     low, high = _int(data.get("min_price")), _int(data.get("max_price"))

@@ -38,7 +38,8 @@ pub const PREFIX: &str = "/api/v1";
             limit) or 503 (overload), both with `Retry-After`; a method a path does not offer \
             answers 405 with `Allow`; an unknown path 404; a body over 64 KiB 413; a body not \
             sent as `application/json` 415; writes from a browser page of another site 403.\n\n\
-            Dates are `YYYY-MM-DD` at the property. Stays must lie in the booking window \
+            Integers are written as integers (`2`, not `2.0`). Dates are `YYYY-MM-DD` at the \
+            property. Stays must lie in the booking window \
             (check-in today or later, check-out after check-in and at most a year ahead); the \
             examples are dated relative to the day the server started."
     ),
