@@ -11,11 +11,11 @@
 # and raised rate limits, so the fuzzer measures the contract, not the
 # limiter. Needs a PostgreSQL that accepts `create database`: DATABASE_URL,
 # else the one on 127.0.0.1:5432 (scripts/test.sh runs it inside
-# `with_test_database`). Bounded in time: SCHEMATHESIS_MAX_EXAMPLES
-# (default 30) cases per operation and phase, SCHEMATHESIS_MAX_TIME seconds
-# (default 210) for all but sign-out, 20 for sign-out. One worker: hypothesis' lambda descriptions call
-# `ast.parse`, which Python 3.11 can fail with a recursion-depth mismatch when
-# threads run it at once.
+# `with_test_database`). Bounded in time: SCHEMATHESIS_MAX_EXAMPLES (default
+# 30) cases per operation and phase, SCHEMATHESIS_MAX_TIME seconds (default
+# 210) for all but sign-out, 20 for sign-out. One worker: hypothesis' lambda
+# descriptions call `ast.parse`, which Python 3.11 can fail with a
+# recursion-depth mismatch when threads run it at once.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 ensure_api_contract_tools
