@@ -30,7 +30,7 @@ MAX_TIME="${SCHEMATHESIS_MAX_TIME:-210}"
 # scripts/test.sh passes the binary it has just built (ROOMBOOK_SERVER_BIN)
 # rather than have cargo build the server alone with other features.
 SERVER_BIN="${ROOMBOOK_SERVER_BIN:-}"
-if [ -z "$SERVER_BIN" ]; then
+if [ ! -x "$SERVER_BIN" ]; then
     log "building the server"
     cargo build --locked -p server --bin server
     SERVER_BIN="$(cargo_target_dir)/debug/server"
