@@ -186,3 +186,29 @@ run_tests() {
         cargo test --locked --no-fail-fast "${packages[@]}"
     fi
 }
+
+# PyPI tools of the API contract check (scripts/api-contract.sh), pinned so a
+# new release cannot change what CI checks; installed once into a venv.
+SCHEMATHESIS_VERSION="4.32.5"
+OPENAPI_SPEC_VALIDATOR_VERSION="0.9.0"
+API_TOOLS_VENV="$TOOLS_DIR/api-venv"
+
+ensure_api_contract_tools() {
+    local venv="$API_TOOLS_VENV" have_schemathesis have_validator
+    # Captured, not piped into `grep -q`: under pipefail an early grep exit
+    # can fail the writer with SIGPIPE and trigger a needless reinstall.
+    have_schemathesis="$("$venv/bin/schemathesis" --version 2>/dev/null || true)"
+    have_validator="$("$venv/bin/pip" show openapi-spec-validator 2>/dev/null || true)"
+    if [[ "$have_schemathesis" == *"version $SCHEMATHESIS_VERSION"* &&
+        "$have_validator" == *"Version: $OPENAPI_SPEC_VALIDATOR_VERSION"* ]]; then
+        return 0
+    fi
+    python3 -m venv --help >/dev/null 2>&1 || apt_install python3-venv
+    python3 -c 'import ensurepip' 2>/dev/null || apt_install python3-venv
+    log "installing schemathesis $SCHEMATHESIS_VERSION and openapi-spec-validator $OPENAPI_SPEC_VALIDATOR_VERSION into $venv"
+    mkdir -p "$TOOLS_DIR"
+    python3 -m venv "$venv"
+    "$venv/bin/pip" install --quiet --disable-pip-version-check \
+        "schemathesis==$SCHEMATHESIS_VERSION" \
+        "openapi-spec-validator==$OPENAPI_SPEC_VALIDATOR_VERSION"
+}

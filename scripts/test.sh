@@ -34,6 +34,12 @@ cargo build --locked --tests "${TEST_PACKAGES[@]}"
 
 with_test_database run_tests
 
+# The REST API as a third party meets it: the served OpenAPI document
+# validated, the README's walk-through run, schemathesis with two guests and
+# an admin (about five minutes; scripts/api-contract.sh).
+log "API contract"
+ROOMBOOK_SERVER_BIN="$(cargo_target_dir)/debug/server" with_test_database bash "$ROOT/scripts/api-contract.sh"
+
 # Three instances behind nginx with the WAF, on their own PostgreSQL and
 # Redis: the REST flows and a browser journey pass, attacks get 403.
 source "$ROOT/scripts/cluster-test.sh"

@@ -17,7 +17,7 @@ mod idempotency;
 mod reference;
 mod repo;
 
-pub use idempotency::{IdempotencyKey, Refusal, StoredOutcome, purge_expired_keys};
+pub use idempotency::{IdempotencyKey, MAX_KEY_CHARS, Refusal, StoredOutcome, purge_expired_keys};
 pub use shared_schema::booking::BookingFilter;
 
 use chrono::NaiveDate;

@@ -166,6 +166,7 @@ pub fn router(state: AppState) -> Router {
     let settings = Arc::clone(&state.http);
     let metrics = Arc::clone(&state.metrics);
     let (api, api_doc) = api::api(&settings).split_for_parts();
+    let api_doc = api::finish(api_doc, chrono::Utc::now().date_naive());
 
     // The server functions that take a password get the sign-in budget on
     // top, as their REST twins do; leptos leaves their paths to us.

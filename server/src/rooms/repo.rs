@@ -49,7 +49,9 @@ pub(super) async fn search(
         None => (None, None, None),
     };
     // `order` and `page_start` are chosen from the constants above, never
-    // from input; every value is a bind parameter.
+    // from input; every value is a bind parameter. Price bounds times
+    // nights are compared as numeric: any `int8` bound is a valid filter,
+    // and `int8` arithmetic would overflow into a 500.
     let sql = format!(
         r"
         with offers as (
@@ -76,8 +78,8 @@ pub(super) async fn search(
         select id, name, description, capacity, currency, nights,
                nightly_from_cents, total_cents, min_free
           from offers
-         where ($6::int8 is null or one_unit_cents >= $6 * $5)
-           and ($7::int8 is null or one_unit_cents <= $7 * $5)
+         where ($6::int8 is null or one_unit_cents >= $6::numeric * $5)
+           and ($7::int8 is null or one_unit_cents <= $7::numeric * $5)
            and ($11::uuid is null or {page_start})
          order by {order}
          limit $8

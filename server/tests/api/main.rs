@@ -13,6 +13,7 @@ mod bookings_idempotency;
 mod connections;
 mod create_admin_cli;
 mod demo;
+mod extremes;
 mod health;
 mod metrics;
 mod openapi;

@@ -56,8 +56,8 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
     params(
         ("Idempotency-Key" = Option<String>, Header,
             description = "Any unique string of 1 to 255 printable ASCII characters (a UUID is a good choice). \
-                Reusing it with the same body replays the first answer; with another body it is a 422.",
-            example = "3f6c1e9a-0b7d-4a57-9a43-2d1f4c0e8b21"),
+                Reusing it with the same body replays the first answer; with another body it is a 422. \
+                No example value: a key names one request, and a copied key with another body is refused."),
     ),
     request_body(
         content = NewBooking,

@@ -9,8 +9,11 @@
 mod auth;
 mod availability;
 mod bookings;
+mod contract;
 mod rooms;
 mod tokens;
+
+pub use contract::STATUS_CODES;
 
 use utoipa::{
     Modify, OpenApi,
@@ -33,10 +36,17 @@ pub const PREFIX: &str = "/api/v1";
             `Authorization: Bearer <token>`, or, for third-party tools, with a personal API token \
             (`rbk_...`, from `POST /api/v1/tokens`) sent the same way. A token carries scopes: \
             `read` allows every GET, `book` creating and cancelling your own bookings, `admin` the \
-            admin routes (admins only); a request beyond them answers 403 `insufficient_scope`. Errors are RFC 9457 `application/problem+json` \
-            documents with a stable `code`; 422 answers list messages per field. \
-            Any endpoint may answer 429 (rate limit) or 503 (overload), both with `Retry-After`; \
-            writes from a browser page of another site are refused with 403."
+            admin routes (admins only); a request beyond them answers 403 `insufficient_scope`. \
+            Every answer under `/api/v1/` that is not a success \
+            is an RFC 9457 `application/problem+json` document with a stable `code`; 422 answers \
+            list a message per field, named by its wire name. Any endpoint may answer 429 (rate \
+            limit) or 503 (overload), both with `Retry-After`; a method a path does not offer \
+            answers 405 with `Allow`; an unknown path 404; a body over 64 KiB 413; a body not \
+            sent as `application/json` 415; writes from a browser page of another site 403.\n\n\
+            Integers are written as integers (`2`, not `2.0`). Dates are `YYYY-MM-DD` at the \
+            property. Stays must lie in the booking window \
+            (check-in today or later, check-out after check-in and at most a year ahead); the \
+            examples are dated relative to the day the server started."
     ),
     modifiers(&SecuritySchemes),
     tags(
@@ -105,10 +115,28 @@ pub fn api(settings: &HttpSettings) -> OpenApiRouter<AppState> {
     )
 }
 
-/// The OpenAPI document as served at `/api-docs/openapi.json`.
+/// The OpenAPI document as served at `/api-docs/openapi.json`, its
+/// examples dated relative to today (UTC).
 pub fn document() -> utoipa::openapi::OpenApi {
-    api(&HttpSettings::from_config(
-        &crate::Config::default_for_tests(),
-    ))
-    .into_openapi()
+    document_as_of(chrono::Utc::now().date_naive())
+}
+
+/// The document with its examples dated relative to `today`: what the
+/// snapshot test compares, on a fixed day.
+pub fn document_as_of(today: chrono::NaiveDate) -> utoipa::openapi::OpenApi {
+    finish(
+        api(&HttpSettings::from_config(
+            &crate::Config::default_for_tests(),
+        ))
+        .into_openapi(),
+        today,
+    )
+}
+
+/// The finishing pass over a built document (see `contract`).
+pub fn finish(
+    document: utoipa::openapi::OpenApi,
+    today: chrono::NaiveDate,
+) -> utoipa::openapi::OpenApi {
+    contract::finish(document, today)
 }
