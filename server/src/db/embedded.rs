@@ -44,6 +44,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Output, Stdio};
 use std::time::{Duration, Instant};
 
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, percent_encode};
+
 /// Superuser created by `initdb -U`; the caller connects as this role.
 const SUPERUSER: &str = "postgres";
 /// System user that runs the cluster when this process is root.
@@ -320,8 +322,8 @@ impl EmbeddedPostgres {
     pub fn database_url(&self, database: &str) -> String {
         format!(
             "postgres://{SUPERUSER}@localhost:{PORT}/{}?host={}",
-            percent_encode(database.as_bytes(), b""),
-            percent_encode(self.socket_dir.as_os_str().as_bytes(), b"/"),
+            percent_encode(database.as_bytes(), URL_COMPONENT),
+            percent_encode(self.socket_dir.as_os_str().as_bytes(), URL_PATH),
         )
     }
 
@@ -807,19 +809,16 @@ fn truncate(mut text: String) -> String {
     text
 }
 
-/// Percent-encodes everything but RFC 3986 unreserved characters and `keep`.
-/// `+` is encoded too: sqlx decodes query values as form data (`+` = space).
-fn percent_encode(input: &[u8], keep: &[u8]) -> String {
-    let mut out = String::with_capacity(input.len());
-    for &byte in input {
-        if byte.is_ascii_alphanumeric() || b"-._~".contains(&byte) || keep.contains(&byte) {
-            out.push(char::from(byte));
-        } else {
-            let _ = write!(out, "%{byte:02X}");
-        }
-    }
-    out
-}
+/// Everything but RFC 3986 unreserved characters is percent-encoded; `+`
+/// too, since sqlx decodes query values as form data (`+` = space).
+const URL_COMPONENT: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
+
+/// As [`URL_COMPONENT`], keeping the `/` of a path.
+const URL_PATH: &AsciiSet = &URL_COMPONENT.remove(b'/');
 
 #[cfg(test)]
 mod tests {

@@ -696,19 +696,10 @@ async fn extremes_sent_to_server_functions_never_give_a_5xx(pool: PgPool) {
     for (path, fields) in &calls {
         for index in 0..fields.len() {
             for extreme in &extremes {
-                let body = fields
-                    .iter()
-                    .enumerate()
-                    .map(|(i, (name, value))| {
-                        let value = if i == index { extreme } else { value };
-                        format!(
-                            "{}={}",
-                            crate::helpers::encode(name),
-                            crate::helpers::encode(value)
-                        )
-                    })
-                    .collect::<Vec<_>>()
-                    .join("&");
+                let body =
+                    crate::helpers::form_body(fields.iter().enumerate().map(
+                        |(i, &(name, value))| (name, if i == index { *extreme } else { value }),
+                    ));
                 let request = Request::post(*path)
                     .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
                     .header(header::ACCEPT, "application/json")

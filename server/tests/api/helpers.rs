@@ -102,11 +102,7 @@ impl TestApp {
 
     /// Posts form fields the way the browser's server-function client does.
     pub async fn post_form(&self, uri: &str, fields: &[(&str, &str)]) -> TestResponse {
-        let body = fields
-            .iter()
-            .map(|(k, v)| format!("{}={}", encode(k), encode(v)))
-            .collect::<Vec<_>>()
-            .join("&");
+        let body = form_body(fields.iter().copied());
         self.request(
             Request::builder()
                 .method(Method::POST)
@@ -120,13 +116,11 @@ impl TestApp {
     }
 }
 
-pub fn encode(text: &str) -> String {
-    text.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => (b as char).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
+/// An `application/x-www-form-urlencoded` body of `fields`.
+pub fn form_body<'a>(fields: impl IntoIterator<Item = (&'a str, &'a str)>) -> String {
+    form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(fields)
+        .finish()
 }
 
 pub fn today() -> NaiveDate {
