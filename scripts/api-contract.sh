@@ -122,13 +122,23 @@ run_schemathesis() {
         --report junit --report-dir "$WORK/report" "$@")
 }
 
-log "schemathesis: every operation but sign-out (max $MAX_EXAMPLES examples, ${MAX_TIME}s)"
-run_schemathesis --auth-wfc "$WORK/auth.json" --exclude-operation-id logout --max-time "$MAX_TIME"
+# What ends or changes the caller's own sign-in: fuzzed last, alone, with an
+# account of its own.
+ACCOUNT_OPERATIONS='^(logout|logout_everywhere|change_password)$'
 
-# Sign-out revokes the token it is sent with: fuzzed alone, with a token of
-# its own, after everything else.
-log "schemathesis: sign-out"
-LOGOUT="$(register guest-c@example.com 'Guest C')"
-run_schemathesis -H "Authorization: Bearer $LOGOUT" --include-operation-id logout --max-time 20
+log "schemathesis: every operation but the account's own (max $MAX_EXAMPLES examples, ${MAX_TIME}s)"
+run_schemathesis --auth-wfc "$WORK/auth.json" \
+    --exclude-operation-id-regex "$ACCOUNT_OPERATIONS" --max-time "$MAX_TIME"
+
+# Sign-out (everywhere) revokes the token it is sent with, and a password
+# change needs the account's current password, which no schema can hold: a
+# schema-valid body with another one is rightly refused (422 naming
+# `current_password`, as the document says), so the positive-data check is
+# left out here and only here. Every other check still runs.
+log "schemathesis: sign-out, sign-out everywhere, password change"
+ACCOUNT="$(register guest-c@example.com 'Guest C')"
+run_schemathesis -H "Authorization: Bearer $ACCOUNT" \
+    --include-operation-id-regex "$ACCOUNT_OPERATIONS" \
+    --exclude-checks positive_data_acceptance --max-time 40
 
 log "API contract: no failures"

@@ -79,7 +79,7 @@ _ct_browser() {
     _wd_type '#name' "Sinéad O'Brien"
     _wd_type '#email' "browser-$(nonce)@example.com"
     _wd_type '#password' "p4ss' OR 1=1 --; <b>bold</b>"
-    _wd_click 'button[type=submit]'
+    _wd_click 'main button[type=submit]'
     result="$(_wd_wait 'document.querySelector(".site-header .user-name")?.textContent.trim()')"
     [ "$result" = "Sinéad O'Brien" ] && pass "browser: sign-up through the WAF, greeted by name" \
         || fail "browser: sign-up through the WAF, greeted by name" "header shows '$result'"
@@ -89,8 +89,9 @@ _ct_browser() {
     result="$(_wd_wait "[...document.querySelectorAll('#results .offer h3')].some(h => h.textContent.includes($(jq -nc --arg r "$room" '$r')))")"
     [ "$result" = true ] && pass "browser: search finds the room" \
         || fail "browser: search finds the room" "$result"
-    # The same search from the form: the WASM calls search_rooms.
-    _wd_click 'button[type=submit]'
+    # The same search from the form (not the header's sign-out button): the
+    # WASM calls search_rooms.
+    _wd_click 'main button[type=submit]'
     result="$(_wd_wait "performance.getEntriesByType('resource').some(e => e.name.includes('/api/search_rooms') && e.responseStatus === 200) && [...document.querySelectorAll('#results .offer h3')].some(h => h.textContent.includes($(jq -nc --arg r "$room" '$r')))")"
     [ "$result" = true ] && pass "browser: search from the form (server function search_rooms) finds the room" \
         || fail "browser: search from the form (server function search_rooms) finds the room" "$result"

@@ -590,7 +590,8 @@ _ct_forwarded_for() {
     # One client (127.0.0.3, untouched so far) tries to sign in 11 times,
     # each time claiming another address in X-Forwarded-For. nginx replaces
     # the header with the real address, so the instances count all attempts
-    # against 127.0.0.3.
+    # against 127.0.0.3. Each attempt names another e-mail, so that the
+    # per-e-mail backoff (5 free failures) does not answer first.
     local attempt statuses=() limited_at=""
     local shared=0
     if "$ROOMBOOK_SERVER_BIN" --help 2>/dev/null | grep -q -- '--redis-url'; then shared=1; fi
@@ -599,7 +600,7 @@ _ct_forwarded_for() {
     for ((attempt = 1; attempt <= attempts; attempt++)); do
         FROM=127.0.0.3 req -X POST "$URL/api/v1/auth/login" -H 'Content-Type: application/json' \
             -H "X-Forwarded-For: 10.$((attempt / 250)).$((attempt % 250)).1" \
-            --data-binary '{"email":"nobody@example.com","password":"not the password"}'
+            --data-binary "{\"email\":\"nobody-$attempt@example.com\",\"password\":\"not the password\"}"
         statuses+=("$STATUS")
         if [ "$STATUS" = 429 ] && [ -z "$limited_at" ]; then limited_at="$attempt"; fi
     done
@@ -627,7 +628,7 @@ _ct_forwarded_for() {
     fi
     # Someone else is unaffected: the budget is per real client address.
     FROM=127.0.0.6 req -X POST "$URL/api/v1/auth/login" -H 'Content-Type: application/json' \
-        --data-binary '{"email":"nobody@example.com","password":"not the password"}'
+        --data-binary '{"email":"someone-else@example.com","password":"not the password"}'
     expect_status "another client address still has its own budget" 401
 }
 
