@@ -73,6 +73,12 @@ pub(super) fn refine_component(component: &str, schema: &mut RefOr<Schema>) {
     }
     match component {
         "Problem" => refine_problem(object),
+        "NewApiToken" => {
+            // A scope named twice is refused ("Name each scope once.").
+            if let Some(RefOr::T(Schema::Array(scopes))) = object.properties.get_mut("scopes") {
+                scopes.unique_items = true;
+            }
+        }
         "InventoryEdit" => {
             // At least one change, and a change is a value, not `null`.
             let one_of = |name: &str, kind: Type| {
