@@ -155,6 +155,12 @@ pub(super) fn refine_field(component: &str, name: &str, field: &mut Object) {
             None,
         ),
         ("Login", "password") => text(field, Some(1), auth::MAX_PASSWORD_CHARS, None),
+        ("NewApiToken", "name") => text(
+            field,
+            Some(1),
+            shared_schema::account::MAX_TOKEN_NAME_CHARS,
+            Some(TRIMMED_TEXT),
+        ),
         ("RoomInput" | "RoomPatch", "name") => {
             text(
                 field,
