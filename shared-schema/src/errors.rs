@@ -201,6 +201,8 @@ pub enum ConflictCode {
     AlreadyStarted,
     /// A request with the same `Idempotency-Key` is still running.
     IdempotencyInProgress,
+    /// The account holds as many API tokens as it may.
+    TooManyTokens,
 }
 
 impl ConflictCode {
@@ -212,6 +214,7 @@ impl ConflictCode {
             Self::EmailTaken => "email_taken",
             Self::AlreadyStarted => "already_started",
             Self::IdempotencyInProgress => "idempotency_in_progress",
+            Self::TooManyTokens => "too_many_tokens",
         }
     }
 }

@@ -10,6 +10,7 @@
 
 use chrono::{DateTime, Utc};
 use shared_schema::{
+    ConflictCode,
     account::{ApiToken, CreatedApiToken, NewApiToken, Scope, TOKEN_PREFIX},
     validated,
 };
@@ -18,7 +19,7 @@ use tracing::field;
 use uuid::Uuid;
 
 use super::{Credential, Principal, Role, Scopes, session};
-use crate::error::{Error, ResultExt};
+use crate::error::{Conflict, Error, ResultExt};
 
 /// Most live tokens one user may hold: listing stays one small page, and a
 /// leaked session cannot mint tokens without end.
@@ -93,10 +94,12 @@ pub async fn create(
         Error::invalid("name", shared_schema::account::MSG_TOKEN_NAME_TOO_LONG)
     })?;
     let Some(row) = row else {
-        return Err(Error::invalid(
-            "name",
+        // The request is fine; the account's state refuses it.
+        return Err(Conflict::new(
+            ConflictCode::TooManyTokens,
             format!("You have {MAX_TOKENS_PER_USER} tokens already; revoke one first."),
-        ));
+        )
+        .into());
     };
     tracing::Span::current().record("token_id", field::display(row.id));
     tracing::info!(scopes = ?scopes, "API token created");

@@ -61,6 +61,7 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
         (status = 401, description = "No valid session", body = Problem, content_type = "application/problem+json",
          headers(("WWW-Authenticate" = String, description = "`Bearer`"))),
         (status = 403, description = "Called with an API token (`session_required`)", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The account already holds 50 tokens (`too_many_tokens`): revoke one first", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid name, scopes or lifetime (e.g. `admin` asked by a guest)", body = Problem, content_type = "application/problem+json",
          example = json!({
             "type": "/problems/validation_failed",
