@@ -63,18 +63,8 @@ pub(crate) fn credential_routes() -> OpenApiRouter<AppState> {
     ),
     responses(
         (status = 201, description = "Account created and signed in", body = Session,
-         headers(("Set-Cookie" = String, description = "The session cookie: `roombook_session=<token>; HttpOnly; SameSite=Lax; Path=/; Max-Age=<seconds>` (and `Secure` when served over HTTPS)")),
-         example = json!({
-            "token": "q3Rk1x7cVb0mP2sZ9wYfL4nT8hJ6eA5uD1oG3iK0rQw",
-            "expires_at": "2026-12-10T09:30:00Z",
-            "user": {
-                "id": "0b6f3c1e-8d2a-4f5b-9c7e-1a2b3c4d5e6f",
-                "email": "ada@example.com",
-                "name": "Ada Lovelace",
-                "role": "guest",
-                "created_at": "2026-11-26T09:30:00Z"
-            }
-         })),
+         headers(("Set-Cookie" = String, description = "The session cookie: `roombook_session=<token>; HttpOnly; SameSite=Lax; Path=/; Max-Age=<seconds>`, or over HTTPS `__Host-roombook_session=<token>; …; Secure`")),
+         example = json!(session_example())),
         (status = 400, description = "The body is not JSON", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "An account with this email exists", body = Problem, content_type = "application/problem+json",
          example = json!({
@@ -124,18 +114,8 @@ async fn register_user(
     ),
     responses(
         (status = 200, description = "Signed in", body = Session,
-         headers(("Set-Cookie" = String, description = "The session cookie: `roombook_session=<token>; HttpOnly; SameSite=Lax; Path=/; Max-Age=<seconds>` (and `Secure` when served over HTTPS)")),
-         example = json!({
-            "token": "q3Rk1x7cVb0mP2sZ9wYfL4nT8hJ6eA5uD1oG3iK0rQw",
-            "expires_at": "2026-12-10T09:30:00Z",
-            "user": {
-                "id": "0b6f3c1e-8d2a-4f5b-9c7e-1a2b3c4d5e6f",
-                "email": "ada@example.com",
-                "name": "Ada Lovelace",
-                "role": "guest",
-                "created_at": "2026-11-26T09:30:00Z"
-            }
-         })),
+         headers(("Set-Cookie" = String, description = "The session cookie: `roombook_session=<token>; HttpOnly; SameSite=Lax; Path=/; Max-Age=<seconds>`, or over HTTPS `__Host-roombook_session=<token>; …; Secure`")),
+         example = json!(session_example())),
         (status = 400, description = "The body is not JSON", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "Email and password do not match an account", body = Problem, content_type = "application/problem+json",
          example = json!({
@@ -337,4 +317,19 @@ fn signed_in(status: StatusCode, cookies: CookiePolicy, session: Session) -> Res
         AppJson(session),
     )
         .into_response()
+}
+
+/// The signed-in answer of the documentation (sign-up and sign-in alike).
+fn session_example() -> serde_json::Value {
+    serde_json::json!({
+        "token": "q3Rk1x7cVb0mP2sZ9wYfL4nT8hJ6eA5uD1oG3iK0rQw",
+        "expires_at": "2026-12-10T09:30:00Z",
+        "user": {
+            "id": "0b6f3c1e-8d2a-4f5b-9c7e-1a2b3c4d5e6f",
+            "email": "ada@example.com",
+            "name": "Ada Lovelace",
+            "role": "guest",
+            "created_at": "2026-11-26T09:30:00Z"
+        }
+    })
 }
