@@ -67,6 +67,8 @@ run_cluster_tests() {
         cp -r "$dir/logs" "$keep/cluster" 2>/dev/null || true
         cp -r "$dir/nginx/logs" "$keep/nginx" 2>/dev/null || true
         cp "$dir"/cluster.* "$keep/" 2>/dev/null || true
+        # CI keeps only what is printed: the instances' errors and warnings.
+        grep -H -E 'ERROR|WARN|panicked' "$dir"/logs/app-*.log 2>/dev/null | tail -n 40 >&2 || true
         echo "cluster tests failed; logs in $keep" >&2
     fi
     if [ "${CLUSTER_TEST_KEEP:-0}" = 1 ]; then
