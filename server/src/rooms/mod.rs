@@ -29,7 +29,7 @@ use crate::{
 /// stay and enough capacity for the party, in the requested order: from
 /// the availability index when it is fresh, else from SQL (the oracle the
 /// index is tested against).
-#[tracing::instrument(skip(pool, index, property), err(Debug))]
+#[tracing::instrument(skip(pool, index, property))]
 pub(crate) async fn search(
     pool: &PgPool,
     index: Option<&AvailabilityIndex>,
@@ -87,7 +87,7 @@ pub(crate) async fn list_all(pool: &PgPool) -> Result<Vec<Room>, Error> {
 }
 
 /// Creates a room with its nights for the whole booking window.
-#[tracing::instrument(skip_all, err(Debug))]
+#[tracing::instrument(skip_all)]
 pub(crate) async fn create(
     pool: &PgPool,
     property: &Property,
@@ -106,7 +106,7 @@ pub(crate) async fn create(
 /// Applies a patch. Base price and unit count carry over to future nights
 /// still at the old base value; a unit count below what some night has
 /// booked is refused (409 naming the nights).
-#[tracing::instrument(skip_all, fields(room_id = %id), err(Debug))]
+#[tracing::instrument(skip_all, fields(room_id = %id))]
 pub(crate) async fn patch(
     pool: &PgPool,
     property: &Property,
