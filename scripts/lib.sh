@@ -80,7 +80,7 @@ ensure_postgres_binaries() {
 # nginx service on port 80; scripts/cluster.sh runs a separate nginx with
 # its own configuration and never touches that one.
 ensure_nginx() {
-    apt_install nginx libnginx-mod-http-modsecurity modsecurity-crs openssl curl
+    apt_install nginx libnginx-mod-http-modsecurity libnginx-mod-http-brotli-static modsecurity-crs openssl curl
 }
 
 ensure_redis() {
