@@ -270,7 +270,7 @@ _ct_static() {
             fail "/pkg/$file is sent gzipped (gzip_static)" "Content-Encoding '$(header content-encoding)'"
         fi
         if [ -f "$CLUSTER_SITE/pkg/$file.br" ]; then
-            req -H 'Accept-Encoding: br, gzip' -o /dev/null "$URL/pkg/$file"
+            req -H 'Accept-Encoding: br, gzip' "$URL/pkg/$file"
             if [ "$(header content-encoding)" = br ]; then
                 pass "/pkg/$file is sent as brotli to browsers that take it (brotli_static)"
             else

@@ -660,6 +660,9 @@ def scenario_postgres(env):
         for _, status, _ in r["attempts"]:
             failures[status] = failures.get(status, 0) + 1
     note(f"{name}: answers to booking requests: {dict(sorted(failures.items()))}")
+    # A database that is away is the server's 503 (retry), never a 500.
+    check(not failures.get(500), f"{name}: no 500 while the database is away",
+          f"{failures.get(500)} answers were 500")
     verify_bookings(env, load, name)
 
 
