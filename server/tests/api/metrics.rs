@@ -201,8 +201,14 @@ async fn bookings_through_the_browsers_server_functions_are_counted_too(pool: Pg
 
     let metrics = app.metrics();
     assert_has(&metrics, r#"roombook_bookings_created_total{door="ui"} 1"#);
-    assert_has(&metrics, r#"roombook_bookings_conflicted_total{door="ui"} 1"#);
-    assert_has(&metrics, r#"roombook_bookings_cancelled_total{door="ui"} 1"#);
+    assert_has(
+        &metrics,
+        r#"roombook_bookings_conflicted_total{door="ui"} 1"#,
+    );
+    assert_has(
+        &metrics,
+        r#"roombook_bookings_cancelled_total{door="ui"} 1"#,
+    );
     assert!(!metrics.contains(r#"door="api""#), "{metrics}");
 }
 
