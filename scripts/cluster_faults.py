@@ -30,6 +30,7 @@ import os
 import random
 import re
 import signal
+import socket
 import ssl
 import subprocess
 import sys
@@ -395,6 +396,38 @@ def readyz(env, index, timeout=10.0):
 
 # --- SIGTERM to one instance -----------------------------------------------------
 
+class InFlight:
+    """A sign-in sent straight to one instance, its body held back: the
+    instance has the request in its handler (waiting for the body) until
+    `finish` sends the rest."""
+
+    def __init__(self, address):
+        host, port = address.rsplit(":", 1)
+        body = json.dumps({"email": "in-flight@example.com", "password": "not the password"}).encode()
+        self.rest = body[10:]
+        self.sock = socket.create_connection((host, int(port)), timeout=20)
+        self.sock.sendall(
+            b"POST /api/v1/auth/login HTTP/1.1\r\nHost: " + address.encode()
+            + b"\r\nContent-Type: application/json\r\nConnection: close\r\n"
+            + b"Content-Length: " + str(len(body)).encode() + b"\r\n\r\n" + body[:10])
+        time.sleep(0.3)
+
+    def finish(self, after):
+        time.sleep(after)
+        try:
+            self.sock.sendall(self.rest)
+            answer = b""
+            while chunk := self.sock.recv(65536):
+                answer += chunk
+        except OSError as error:
+            return repr(error)
+        finally:
+            self.sock.close()
+        line = answer.split(b"\r\n", 1)[0].decode("latin-1")
+        parts = line.split()
+        return int(parts[1]) if len(parts) > 1 and parts[1].isdigit() else line
+
+
 def scenario_sigterm(env):
     name = "SIGTERM to an instance"
     victim = 1 if len(env.instances) > 1 else 0
@@ -410,8 +443,14 @@ def scenario_sigterm(env):
     for token in env.guests[:2]:
         load.start(booking_worker, env, load, token, 4, 20)
     time.sleep(2.0)
+    # A request in flight on the victim when the signal comes: its body
+    # arrives only after SIGTERM. A draining instance still answers it.
+    in_flight = InFlight(env.instances[victim])
     os.kill(int(pid), signal.SIGTERM)
     signalled = time.monotonic()
+    status = in_flight.finish(after=0.5)
+    check(status == 401, f"{name}: a request in flight at SIGTERM is answered (status {status})",
+          f"it got {status!r}, wanted the sign-in's 401")
     exited = wait_until(lambda: not pid_alive(pid), 30)
     drained_in = time.monotonic() - signalled
     time.sleep(2.0)
