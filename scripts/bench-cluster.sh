@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Booking and search throughput through nginx (TLS, ModSecurity + CRS,
-# least_conn) with 1 and with 3 instances, side by side in one run: both
-# clusters (scripts/cluster.sh, each with its own embedded PostgreSQL and
-# Redis) run at once, and every scenario alternates between them (A B B A)
-# so that background load on a shared machine hits both alike.
+# least_conn) with 1 and with 3 instances, side by side in one run, and
+# the 1-instance cluster's instance asked directly (plain HTTP, no nginx:
+# the cost of the hop). Both clusters (scripts/cluster.sh, each with its
+# own embedded PostgreSQL and Redis) run at once, and every scenario
+# alternates between the targets (A B C C B A) so that background load on
+# a shared machine hits all alike.
 #
 #   scripts/bench-cluster.sh                       release build, 10 s per run
 #   scripts/bench-cluster.sh --no-build --profile debug --seconds 5
@@ -169,9 +171,9 @@ EOF
 }
 
 # One wrk run: prints "req/s p50_ms p99_ms non2xx".
-run_wrk() { # folder, scenario
-    local dir="$1" scenario="$2" out
-    out="$(wrk --latency -t 2 -c "$connections" -d "${seconds}s" -s "$dir/$scenario.lua" "$(cat "$dir/url")" 2>&1)"
+run_wrk() { # folder, scenario, url
+    local dir="$1" scenario="$2" url="$3" out
+    out="$(wrk --latency -t 2 -c "$connections" -d "${seconds}s" -s "$dir/$scenario.lua" "$url" 2>&1)"
     printf '%s\n' "$out" >>"$dir/wrk.log"
     local rps p50 p99 bad
     rps="$(awk '/^Requests\/sec:/ { printf "%.0f", $2 }' <<<"$out")"
@@ -202,15 +204,21 @@ seed "$three"
 printf '\n%s, %s build, %s connections, %s s per run, %s CPUs, load average before: %s\n' \
     "$(date -u '+%Y-%m-%d %H:%M UTC')" "$profile" "$connections" "$seconds" "$(nproc)" \
     "$(cut -d' ' -f1-3 /proc/loadavg)"
-printf '\n| scenario | instances | run | req/s | p50 ms | p99 ms | non-2xx |\n|---|---:|---:|---:|---:|---:|---:|\n'
+# The 1-instance cluster's instance itself, without nginx.
+direct="http://$(sed -n 's/^CLUSTER_INSTANCES=//p' "$one/cluster.out")"
+printf '\n| scenario | target | run | req/s | p50 ms | p99 ms | non-2xx |\n|---|---|---:|---:|---:|---:|---:|\n'
 for scenario in booking search; do
-    # A B B A: drift in the machine's background load hits both alike.
+    # A B C C B A: drift in the machine's background load hits all alike.
     run=0
-    for dir in "$one" "$three" "$three" "$one"; do
+    for target in nginx-1 nginx-3 direct-1 direct-1 nginx-3 nginx-1; do
         run=$((run + 1))
-        read -r rps p50 p99 bad < <(run_wrk "$dir" "$scenario")
-        instances="${dir##*-}"
-        printf '| %s | %s | %s | %s | %s | %s | %s |\n' "$scenario" "$instances" "$run" "$rps" "$p50" "$p99" "$bad"
+        case "$target" in
+            nginx-1) dir="$one" url="$(cat "$one/url")" label="nginx, 1 instance" ;;
+            nginx-3) dir="$three" url="$(cat "$three/url")" label="nginx, 3 instances" ;;
+            direct-1) dir="$one" url="$direct" label="1 instance, direct (HTTP)" ;;
+        esac
+        read -r rps p50 p99 bad < <(run_wrk "$dir" "$scenario" "$url")
+        printf '| %s | %s | %s | %s | %s | %s | %s |\n' "$scenario" "$label" "$run" "$rps" "$p50" "$p99" "$bad"
     done
 done
 printf '\nload average after: %s\n' "$(cut -d' ' -f1-3 /proc/loadavg)"
