@@ -252,7 +252,7 @@ _ct_static() {
     for ext in js wasm css; do
         # roombook.<ext>, or a name that changes with each build
         # (roombook.<hash>.<ext>): whichever the page asks for.
-        file="$(grep -oE "/pkg/roombook[A-Za-z0-9._-]*\.$ext([\"'?#]|$)" "$page" | head -n 1 |
+        file="$(grep -oE "/pkg/roombook(\.[A-Za-z0-9_-]+)?\.$ext([\"'?#]|$)" "$page" | head -n 1 |
             sed -E 's/[\"'"'"'?#]$//')"
         file="${file#/pkg/}"
         if [ -n "$file" ]; then
