@@ -8,8 +8,9 @@
 #            recompiles only the workspace crates.
 #   app    - (default) the server and the site on debian:bookworm-slim,
 #            as an unprivileged user.
-#   proxy  - nginx with ModSecurity v3 + OWASP CRS (Debian packages) and
-#            the site's /pkg files, configured by deploy/render-nginx.sh.
+#   proxy  - nginx with ModSecurity v3 + OWASP CRS and brotli_static
+#            (Debian packages) and the site's /pkg files, configured by
+#            deploy/render-nginx.sh (the same as scripts/cluster.sh's).
 # `docker compose -f deploy/docker-compose.yml up --build` builds both.
 
 FROM rust:1.95-slim-bookworm AS build
@@ -36,7 +37,7 @@ RUN --mount=type=cache,target=/usr/local/cargo/registry,sharing=locked \
 FROM debian:bookworm-slim AS proxy
 RUN apt-get update \
  && apt-get install -y --no-install-recommends nginx libnginx-mod-http-modsecurity \
-      modsecurity-crs openssl ca-certificates \
+      libnginx-mod-http-brotli-static modsecurity-crs openssl ca-certificates \
  && rm -rf /var/lib/apt/lists/* \
  && rm -f /etc/nginx/sites-enabled/default
 COPY deploy/nginx.conf deploy/render-nginx.sh /etc/roombook/

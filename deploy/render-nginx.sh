@@ -47,6 +47,16 @@ mkdir -p "$out/logs" "$out/modsecurity" \
     "$out/tmp/client_body" "$out/tmp/proxy" "$out/tmp/fastcgi" "$out/tmp/uwsgi" \
     "$out/tmp/scgi" "$out/tmp/modsecurity"
 
+# brotli_static when the module is there (Debian 12:
+# libnginx-mod-http-brotli-static); without it only the .gz files are sent.
+brotli_module_file="${NGINX_BROTLI_STATIC_MODULE:-/usr/lib/nginx/modules/ngx_http_brotli_static_module.so}"
+brotli_module=""
+brotli_static=""
+if [ -f "$brotli_module_file" ]; then
+    brotli_module="load_module $brotli_module_file;"
+    brotli_static="            brotli_static on;"
+fi
+
 servers=""
 for upstream in $NGINX_UPSTREAMS; do
     # Three failures (refused connection, timeout, 502/503) within 5 s take
@@ -76,6 +86,8 @@ render() {
     text="${text//@@SITE_ROOT@@/$(absolute "$NGINX_SITE_ROOT")}"
     text="${text//@@RATE@@/${NGINX_RATE:-50}}"
     text="${text//@@BURST@@/${NGINX_BURST:-200}}"
+    text="${text//@@BROTLI_MODULE@@/$brotli_module}"
+    text="${text//@@BROTLI_STATIC@@/$brotli_static}"
     text="${text//@@MODSEC_DIR@@/$here/modsecurity}"
     text="${text//@@CRS_RULES@@/$crs_rules}"
     if [[ "$text" == *@@*@@* ]]; then

@@ -31,6 +31,8 @@ if [ -z "${TEST_PACKAGES:-}" ]; then
 fi
 # The browser journey (_ct_browser) and its WebDriver helpers.
 source "$(dirname "${BASH_SOURCE[0]}")/cluster-test-browser.sh"
+# The fault tests (_ct_faults), run last.
+source "$(dirname "${BASH_SOURCE[0]}")/cluster-faults.sh"
 
 run_cluster_tests() {
     local seconds="${CLUSTER_TEST_TIMEOUT_SECS:-300}"
@@ -41,7 +43,7 @@ run_cluster_tests() {
     ensure_redis
     ensure_postgres_binaries
     apt_install jq curl
-    if [ ! -x "$server" ] || [ ! -f "$site/pkg/roombook.wasm.gz" ]; then
+    if [ ! -x "$server" ] || ! compgen -G "$site/pkg/roombook*.wasm" >/dev/null; then
         ensure_build_tools
         (cd "$ROOT" && build_site "$profile" "$site")
         log "building the server ($profile)"
@@ -50,16 +52,32 @@ run_cluster_tests() {
     local dir status=0
     dir="$(mktemp -d /var/tmp/roombook-cluster-test.XXXXXX)"
     log "cluster tests through nginx (at most ${seconds}s; runtime folder $dir)"
+    # A copy of the site, with the stylesheet also under a hashed name when
+    # this build has none, so that nginx's cache rules for both kinds of
+    # /pkg/ name are checked whatever build_site writes.
+    local test_site="$dir/test-site" css
+    cp -r "$site" "$test_site"
+    chmod 755 "$dir"
+    chmod -R a+rX "$test_site"
+    if ! (cd "$test_site/pkg" && ls | grep -qE "$PKG_HASHED_NAME"); then
+        for css in roombook.css roombook.css.gz; do
+            if [ -f "$test_site/pkg/$css" ]; then
+                cp "$test_site/pkg/$css" "$test_site/pkg/${css/roombook./roombook.0123456789abcdef.}"
+            fi
+        done
+    fi
     # Its own PostgreSQL and Redis, never the machine's shared ones: a
     # DATABASE_URL or REDIS_URL of the caller is not passed on.
     env -u DATABASE_URL -u REDIS_URL \
-        ROOMBOOK_SERVER_BIN="$server" LEPTOS_SITE_ROOT="$site" CLUSTER_PROFILE="$profile" \
+        ROOMBOOK_SERVER_BIN="$server" LEPTOS_SITE_ROOT="$test_site" CLUSTER_SITE="$test_site" \
+        CLUSTER_PROFILE="$profile" \
         timeout --signal=TERM --kill-after=45 "$seconds" \
         bash "$ROOT/scripts/cluster-test.sh" --run-in "$dir" || status=$?
     if [ "$status" = 124 ] || [ "$status" = 137 ]; then
         echo "cluster tests: stopped after ${seconds}s (CLUSTER_TEST_TIMEOUT_SECS)" >&2
     fi
     _cluster_test_reap "$dir"
+    _ct_faults_reap "$dir"
     if [ "$status" != 0 ]; then
         local keep="$ROOT/target/cluster-test-logs"
         rm -rf "$keep"
@@ -114,7 +132,7 @@ _ct_main() {
     for _ in $(seq 1 50); do
         base=$((20000 + RANDOM % 9000))
         ok=1
-        for port in $(seq "$base" $((base + 6))); do
+        for port in $(seq "$base" $((base + 9))); do
             if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then ok=0; break; fi
         done
         [ "$ok" = 1 ] && break
@@ -129,6 +147,7 @@ _ct_main() {
     setsid bash "$ROOT/scripts/cluster.sh" --foreground --no-build --profile "$CLUSTER_PROFILE" \
         --dir "$dir" --https-port "$base" --http-port $((base + 1)) \
         --redis-port $((base + 2)) --app-port $((base + 3)) --instances 3 \
+        --metrics-port $((base + 6)) \
         >"$dir/cluster.out" 2>"$dir/cluster.err" </dev/null &
     CLUSTER_PID=$!
     local tries=1800
@@ -147,6 +166,7 @@ _ct_main() {
     CERT="$(sed -n 's/^CLUSTER_TLS_CERT=//p' "$dir/cluster.out")"
     DB_URL="$(sed -n 's/^CLUSTER_DATABASE_URL=//p' "$dir/cluster.out")"
     HOSTPORT="${URL#https://}"
+    REDIS_PORT=$((base + 2))
     log "cluster ready at $URL"
 
     _ct_static
@@ -157,6 +177,7 @@ _ct_main() {
     _ct_forwarded_for
     _ct_browser
     _ct_flood_guard
+    _ct_faults
 
     log "cluster tests: $PASSED passed, $FAILED failed"
     [ "$FAILED" = 0 ]
@@ -178,6 +199,7 @@ _ct_stop_cluster() {
     fi
     wait "$CLUSTER_PID" 2>/dev/null || true
     CLUSTER_PID=""
+    _ct_faults_reap "$CT_DIR"
 }
 
 # --- helpers ----------------------------------------------------------------
@@ -227,13 +249,21 @@ _ct_static() {
     expect_passes "home page through nginx" 200
     local page="$T/page.html"
     cp "$T/body" "$page"
-    local file
-    for file in roombook.js roombook.wasm roombook.css; do
-        if grep -q "/pkg/$file" "$page"; then
+    local ext file etag
+    PKG_CSS=roombook.css
+    for ext in js wasm css; do
+        # roombook.<ext>, or a name that changes with each build
+        # (roombook.<hash>.<ext>): whichever the page asks for.
+        file="$(grep -oE "/pkg/roombook(\.[A-Za-z0-9_-]+)?\.$ext([\"'?#]|$)" "$page" | head -n 1 |
+            sed -E 's/[\"'"'"'?#]$//')"
+        file="${file#/pkg/}"
+        if [ -n "$file" ]; then
             pass "the page asks for /pkg/$file"
         else
-            fail "the page asks for /pkg/$file" "not referenced in the HTML"
+            fail "the page asks for /pkg/roombook*.$ext" "not referenced in the HTML"
+            continue
         fi
+        [ "$ext" = css ] && PKG_CSS="$file"
         req -H 'Accept-Encoding: gzip' "$URL/pkg/$file"
         expect_passes "/pkg/$file" 200
         if [ "$(header content-encoding)" = gzip ]; then
@@ -241,26 +271,68 @@ _ct_static() {
         else
             fail "/pkg/$file is sent gzipped (gzip_static)" "Content-Encoding '$(header content-encoding)'"
         fi
+        if [ -f "$CLUSTER_SITE/pkg/$file.br" ]; then
+            req -H 'Accept-Encoding: br, gzip' "$URL/pkg/$file"
+            if [ "$(header content-encoding)" = br ]; then
+                pass "/pkg/$file is sent as brotli to browsers that take it (brotli_static)"
+            else
+                fail "/pkg/$file is sent as brotli (brotli_static)" "Content-Encoding '$(header content-encoding)'"
+            fi
+            req -H 'Accept-Encoding: gzip' "$URL/pkg/$file"
+        fi
         if [ -z "$(header x-request-id)" ]; then
             pass "/pkg/$file comes from nginx, not an instance"
         else
             fail "/pkg/$file comes from nginx, not an instance" "it has the server's x-request-id"
         fi
-        if [ "$(header cache-control)" = no-cache ] && [ -n "$(header etag)" ]; then
-            pass "/pkg/$file: Cache-Control no-cache with an ETag"
-        else
-            fail "/pkg/$file: Cache-Control no-cache with an ETag" "cache-control '$(header cache-control)', etag '$(header etag)'"
+        _ct_pkg_cache "$file"
+        if [ "$ext" = wasm ]; then
+            if [ "$(header content-type)" = application/wasm ]; then
+                pass "/pkg/$file is application/wasm"
+            else
+                fail "/pkg/$file is application/wasm" "$(header content-type)"
+            fi
         fi
-        local etag
         etag="$(header etag)"
         req -H 'Accept-Encoding: gzip' -H "If-None-Match: $etag" "$URL/pkg/$file"
         expect_status "/pkg/$file revalidates with 304" 304
     done
-    req "$URL/pkg/roombook.wasm"
-    if [ "$(header content-type)" = application/wasm ]; then
-        pass "/pkg/roombook.wasm is application/wasm"
+    # Both kinds of name, whatever this build uses: run_cluster_tests puts
+    # a copy of the stylesheet under a hashed name into the site.
+    local hashed
+    hashed="$(cd "$CLUSTER_SITE/pkg" && ls | grep -E "$PKG_HASHED_NAME" | head -n 1)"
+    if [ -n "$hashed" ]; then
+        req -H 'Accept-Encoding: gzip' "$URL/pkg/$hashed"
+        expect_passes "/pkg/$hashed (a hashed name)" 200
+        _ct_pkg_cache "$hashed"
     else
-        fail "/pkg/roombook.wasm is application/wasm" "$(header content-type)"
+        fail "a hashed /pkg/ name to check" "none in $CLUSTER_SITE/pkg"
+    fi
+    req "$URL/pkg/roombook.no-such-file.css"
+    expect_status "a missing /pkg/ file is a 404 from nginx" 404
+}
+
+# A /pkg/ name that changes with each build: roombook.<hash>.<ext> (the
+# same rule as deploy/nginx.conf's map).
+PKG_HASHED_NAME='^[^/]*[.-][A-Za-z0-9_]{8,}\.(js|wasm|css)$'
+
+# The answer just fetched for /pkg/$1 has the cache headers its name calls
+# for: immutable for a year when the name carries a hash, else revalidated
+# on each use (the same name serves every build).
+_ct_pkg_cache() {
+    local cache etag
+    cache="$(header cache-control)"
+    etag="$(header etag)"
+    if [[ "$1" =~ $PKG_HASHED_NAME ]]; then
+        if [ "$cache" = "public, max-age=31536000, immutable" ]; then
+            pass "/pkg/$1: hashed name, cached a year, immutable"
+        else
+            fail "/pkg/$1: hashed name, cached a year, immutable" "cache-control '$cache'"
+        fi
+    elif [ "$cache" = no-cache ] && [ -n "$etag" ]; then
+        pass "/pkg/$1: same name every build, Cache-Control no-cache with an ETag"
+    else
+        fail "/pkg/$1: Cache-Control no-cache with an ETag" "cache-control '$cache', etag '$etag'"
     fi
 }
 
@@ -280,7 +352,7 @@ _ct_transport() {
     else
         fail "HSTS on proxied answers" "'$(header strict-transport-security)'"
     fi
-    req "$URL/pkg/roombook.css"
+    req "$URL/pkg/$PKG_CSS"
     if [[ "$(header strict-transport-security)" == max-age=* ]]; then
         pass "HSTS on static answers"
     else
@@ -639,7 +711,7 @@ _ct_forwarded_for() {
 _ct_flood_guard() {
     # 400 static requests at once from one address: more than the burst.
     local args=() i
-    for ((i = 0; i < 400; i++)); do args+=(-o /dev/null "$URL/pkg/roombook.css?$i"); done
+    for ((i = 0; i < 400; i++)); do args+=(-o /dev/null "$URL/pkg/$PKG_CSS?$i"); done
     curl -s --cacert "$CERT" --max-time 60 --interface 127.0.0.5 --parallel --parallel-max 50 \
         -w '%{http_code}\n' "${args[@]}" >"$T/flood" 2>/dev/null || true
     local limited
@@ -649,7 +721,7 @@ _ct_flood_guard() {
     else
         fail "nginx's flood guard answers 429 to a burst" "$(sort "$T/flood" | uniq -c | tr '\n' ' ')"
     fi
-    FROM=127.0.0.5 req "$URL/pkg/roombook.css?again"
+    FROM=127.0.0.5 req "$URL/pkg/$PKG_CSS?again"
     if [ "$STATUS" = 429 ] && [ -n "$(header retry-after)" ] && grep -q rate_limited "$T/body"; then
         pass "a flood-guard 429 is a problem document with Retry-After"
     elif [ "$STATUS" = 200 ]; then

@@ -31,6 +31,9 @@ Options (each also an environment variable):
                                          follow (default 3101)
   --redis-port P     CLUSTER_REDIS_PORT  port of the Redis started here
                                          (default 6390)
+  --metrics-port P   CLUSTER_METRICS_PORT  first instance's /metrics port
+                                         (loopback only); the others follow
+                                         (default: the app port + 100)
   --profile P        CLUSTER_PROFILE     release (default) or debug build
   --no-build         CLUSTER_NO_BUILD=1  use the server and site already built
   --foreground                           for scripts and tests: print only
@@ -55,6 +58,7 @@ https_port="${CLUSTER_HTTPS_PORT:-8443}"
 http_port="${CLUSTER_HTTP_PORT:-8080}"
 app_port="${CLUSTER_APP_PORT:-3101}"
 redis_port="${CLUSTER_REDIS_PORT:-6390}"
+metrics_port="${CLUSTER_METRICS_PORT:-}"
 profile="${CLUSTER_PROFILE:-release}"
 build=1
 [ "${CLUSTER_NO_BUILD:-0}" = 1 ] && build=0
@@ -68,6 +72,7 @@ while [ $# -gt 0 ]; do
         --http-port) http_port="$2"; shift 2 ;;
         --app-port) app_port="$2"; shift 2 ;;
         --redis-port) redis_port="$2"; shift 2 ;;
+        --metrics-port) metrics_port="$2"; shift 2 ;;
         --profile) profile="$2"; shift 2 ;;
         --no-build) build=0; shift ;;
         --foreground) foreground=1; shift ;;
@@ -78,6 +83,7 @@ while [ $# -gt 0 ]; do
 done
 case "$profile" in release|debug) ;; *) echo "cluster.sh: --profile is release or debug" >&2; exit 2 ;; esac
 [[ "$instances" =~ ^[1-9][0-9]?$ ]] || { echo "cluster.sh: --instances is 1 to 99" >&2; exit 2; }
+metrics_port="${metrics_port:-$((app_port + 100))}"
 
 # Human-readable progress goes to stderr; standard output carries only the
 # KEY=value lines, so a test can read them.
@@ -113,7 +119,7 @@ if [ "$build" = 1 ]; then
     fi
 fi
 [ -x "$server" ] || die "no server binary at $server (build it, or drop --no-build)"
-[ -f "$site/pkg/roombook.wasm" ] || die "no built site in $site (build it, or drop --no-build)"
+compgen -G "$site/pkg/roombook*.wasm" >/dev/null || die "no built site in $site (build it, or drop --no-build)"
 
 # --- processes: started in their own session, remembered by pid and start
 # time, so that shutdown (and a later run after a crash) signals exactly
@@ -226,7 +232,7 @@ wait_for() { # seconds, pid, what, command...
 stop_stale
 ports=("$https_port" "$http_port")
 [ -n "${REDIS_URL:-}" ] || ports+=("$redis_port")
-for ((i = 0; i < instances; i++)); do ports+=($((app_port + i))); done
+for ((i = 0; i < instances; i++)); do ports+=($((app_port + i)) $((metrics_port + i))); done
 for port in "${ports[@]}"; do
     port_free "$port" || die "port $port on 127.0.0.1 is in use (choose others, see --help)"
 done
@@ -269,16 +275,19 @@ fi
 
 # --- the instances ----------------------------------------------------------
 upstreams=()
+metrics=()
 app_pids=()
 for ((i = 1; i <= instances; i++)); do
     port=$((app_port + i - 1))
     upstreams+=("127.0.0.1:$port")
+    metrics+=("127.0.0.1:$((metrics_port + i - 1))")
     say "starting instance $i on 127.0.0.1:$port"
     # URLs by environment, not flags: they may hold passwords and flags show
     # up in the process list. REDIS_URL is read by servers that support it.
     DATABASE_URL="$database_url" REDIS_URL="$redis_url" NO_COLOR=1 \
         start "app-$i" "$logs/app-$i.log" "$server" \
         --listen "127.0.0.1:$port" \
+        --metrics-listen "${metrics[-1]}" \
         --site-root "$site" \
         --trusted-proxies 127.0.0.1 \
         --cookie-secure true \
@@ -311,7 +320,7 @@ fi
 nginx_user=www-data
 if [ "$(id -u)" -eq 0 ]; then
     # The workers read the site as www-data; copy it when they cannot.
-    if ! runuser -u "$nginx_user" -- test -r "$site/pkg/roombook.wasm"; then
+    if ! runuser -u "$nginx_user" -- bash -c 'cat "$1"/pkg/roombook*.wasm >/dev/null' - "$site" 2>/dev/null; then
         say "copying the site to $dir/site (www-data cannot read $site)"
         rm -rf "$dir/site"
         cp -r "$site" "$dir/site"
@@ -341,6 +350,7 @@ instance_list="$(IFS=,; echo "${upstreams[*]}")"
 printf 'CLUSTER_URL=%s\n' "$url"
 printf 'CLUSTER_HTTP_URL=http://127.0.0.1:%s\n' "$http_port"
 printf 'CLUSTER_INSTANCES=%s\n' "$instance_list"
+printf 'CLUSTER_METRICS=%s\n' "$(IFS=,; echo "${metrics[*]}")"
 printf 'CLUSTER_TLS_CERT=%s\n' "$tls_cert"
 printf 'CLUSTER_LOGS=%s\n' "$logs"
 # Only what this script started: a given DATABASE_URL/REDIS_URL may hold a

@@ -75,12 +75,13 @@ ensure_postgres_binaries() {
 
 # nginx with ModSecurity v3 and the OWASP Core Rule Set (Debian 12:
 # nginx 1.22, libnginx-mod-http-modsecurity 1.0.3, modsecurity-crs 3.3.4),
-# openssl for the cluster's self-signed certificate, curl for its checks.
+# brotli_static for precompressed .br files, openssl for the cluster's
+# self-signed certificate, curl for its checks.
 # On a machine with systemd, installing nginx also starts Debian's own
 # nginx service on port 80; scripts/cluster.sh runs a separate nginx with
 # its own configuration and never touches that one.
 ensure_nginx() {
-    apt_install nginx libnginx-mod-http-modsecurity modsecurity-crs openssl curl
+    apt_install nginx libnginx-mod-http-modsecurity libnginx-mod-http-brotli-static modsecurity-crs openssl curl
 }
 
 ensure_redis() {

@@ -27,7 +27,10 @@ use crate::{
     availability, bookings,
     config::Config,
     error::Error,
-    http::auth::CookiePolicy,
+    http::{
+        auth::CookiePolicy,
+        metrics::{BookingCounters, Door},
+    },
     property::Property,
     rooms,
 };
@@ -46,6 +49,8 @@ pub struct Services {
     /// attached (the application attaches one at start-up; without it,
     /// search asks SQL).
     index: OnceLock<Arc<availability::AvailabilityIndex>>,
+    /// Bookings made and cancelled through either door (`/metrics`).
+    pub booking_counters: BookingCounters,
 }
 
 impl Services {
@@ -56,6 +61,7 @@ impl Services {
             cookies: CookiePolicy::from_config(config),
             property: Property::from_config(config),
             index: OnceLock::new(),
+            booking_counters: BookingCounters::default(),
         })
     }
 
@@ -231,7 +237,9 @@ impl Backend for Services {
 
     async fn book(&self, caller: &Caller, booking: NewBooking) -> Result<Booking, AppError> {
         let who = self.signed_in(caller).await?;
-        match bookings::create(&self.pool, &self.property, who, booking, None).await? {
+        let result = bookings::create(&self.pool, &self.property, who, booking, None).await;
+        self.booking_counters.booking(Door::Ui, &result);
+        match result? {
             bookings::Outcome::Booked(booking) => Ok(booking),
             // Only requests with an idempotency key are replayed.
             other => Err(Error::Internal(anyhow::anyhow!("unexpected outcome {other:?}")).into()),
@@ -263,7 +271,9 @@ impl Backend for Services {
 
     async fn cancel_booking(&self, caller: &Caller, id: Uuid) -> Result<Booking, AppError> {
         let who = self.signed_in(caller).await?;
-        Ok(bookings::cancel(&self.pool, &self.property, who, id).await?)
+        let result = bookings::cancel(&self.pool, &self.property, who, id).await;
+        self.booking_counters.cancellation(Door::Ui, &result);
+        Ok(result?)
     }
 
     async fn require_admin(&self, caller: &Caller) -> Result<(), AppError> {

@@ -7,7 +7,10 @@
 //! so the number of series stays bounded), method and status class, with a
 //! latency histogram; database pool connections; Redis state and errors;
 //! rate-limit decisions and rejections; bookings created, conflicted and
-//! cancelled through the REST API (read from the answers of its routes).
+//! cancelled, by door: the REST API (`door="api"`) and the browser's server
+//! functions (`door="ui"`), counted where each door calls the use case
+//! ([`BookingCounters`]), so replays and failures are told apart the same
+//! way for both.
 
 use std::{
     sync::{Arc, OnceLock},
@@ -30,16 +33,17 @@ use prometheus_client::{
 use sqlx::PgPool;
 
 use super::AppState;
-use crate::shared_state::{SharedState, Verdict};
+use crate::{
+    bookings::Outcome,
+    error::Error,
+    shared_state::{SharedState, Verdict},
+};
+use shared_schema::{ConflictCode, dto::Booking};
 
 /// Latency buckets in seconds, up to the default request timeout.
 const LATENCY_BUCKETS: [f64; 12] = [
     0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 15.0,
 ];
-
-/// Where bookings are created and cancelled over REST.
-const BOOKINGS_ROUTE: &str = "/api/v1/bookings";
-const CANCEL_ROUTE: &str = "/api/v1/bookings/{id}/cancel";
 
 #[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct RequestLabels {
@@ -71,7 +75,68 @@ struct DecisionLabels {
     outcome: &'static str,
 }
 
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct DoorLabels {
+    door: &'static str,
+}
+
 type HistogramFamily<L> = Family<L, Histogram, fn() -> Histogram>;
+
+/// The door a booking request came through.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Door {
+    /// The REST API (`/api/v1/bookings`).
+    Api,
+    /// The browser's server functions (`/api/book`, `/api/cancel_booking`).
+    Ui,
+}
+
+impl Door {
+    fn labels(self) -> DoorLabels {
+        DoorLabels {
+            door: match self {
+                Self::Api => "api",
+                Self::Ui => "ui",
+            },
+        }
+    }
+}
+
+/// Bookings created, refused because the stay is sold out, and cancelled,
+/// per door. Each door reports the use case's own result here (the REST
+/// handlers and `Services`' server-function methods), so a replayed
+/// `Idempotency-Key` is never a second booking and both doors count alike.
+/// Cheap to clone; [`Metrics`] exposes them.
+#[derive(Debug, Clone, Default)]
+pub struct BookingCounters {
+    created: Family<DoorLabels, Counter>,
+    conflicted: Family<DoorLabels, Counter>,
+    cancelled: Family<DoorLabels, Counter>,
+}
+
+impl BookingCounters {
+    /// A booking request's result: a new booking, or a sold-out refusal
+    /// (replays, other refusals and failures are not counted).
+    pub fn booking(&self, door: Door, result: &Result<Outcome, Error>) {
+        match result {
+            Ok(Outcome::Booked(_)) => {
+                self.created.get_or_create(&door.labels()).inc();
+            }
+            Err(Error::Conflict(conflict)) if conflict.code == ConflictCode::SoldOut => {
+                self.conflicted.get_or_create(&door.labels()).inc();
+            }
+            _ => {}
+        }
+    }
+
+    /// A cancellation's result: counted when it answered the cancelled
+    /// booking.
+    pub fn cancellation(&self, door: Door, result: &Result<Booking, Error>) {
+        if result.is_ok() {
+            self.cancelled.get_or_create(&door.labels()).inc();
+        }
+    }
+}
 
 /// Every metric of one instance.
 #[derive(Debug)]
@@ -82,13 +147,10 @@ pub struct Metrics {
     pool: Family<PoolLabels, Gauge>,
     rate_limit_decisions: Family<DecisionLabels, Counter>,
     rate_limit_rejections: Family<LimitLabels, Counter>,
-    bookings_created: Counter,
-    bookings_conflicted: Counter,
-    bookings_cancelled: Counter,
 }
 
 impl Metrics {
-    pub fn new(shared: &SharedState) -> Arc<Self> {
+    pub fn new(shared: &SharedState, bookings: &BookingCounters) -> Arc<Self> {
         let mut registry = Registry::with_prefix("roombook");
         let requests = Family::<RequestLabels, Counter>::default();
         registry.register(
@@ -121,23 +183,20 @@ impl Metrics {
             "Requests answered 429 by a rate limit, by budget",
             rate_limit_rejections.clone(),
         );
-        let bookings_created = Counter::default();
         registry.register(
             "bookings_created",
-            "Bookings created through the REST API (201, replays not counted)",
-            bookings_created.clone(),
+            "Bookings created, by door: api (REST) or ui (server functions); replays not counted",
+            bookings.created.clone(),
         );
-        let bookings_conflicted = Counter::default();
         registry.register(
             "bookings_conflicted",
-            "Booking requests refused with 409 through the REST API (sold out and similar)",
-            bookings_conflicted.clone(),
+            "Booking requests refused because a night is sold out, by door",
+            bookings.conflicted.clone(),
         );
-        let bookings_cancelled = Counter::default();
         registry.register(
             "bookings_cancelled",
-            "Cancellations answered 200 through the REST API",
-            bookings_cancelled.clone(),
+            "Cancellations answered with the cancelled booking, by door",
+            bookings.cancelled.clone(),
         );
         if let Some(redis) = shared.redis() {
             registry.register(
@@ -158,9 +217,6 @@ impl Metrics {
             pool,
             rate_limit_decisions,
             rate_limit_rejections,
-            bookings_created,
-            bookings_conflicted,
-            bookings_cancelled,
         })
     }
 
@@ -199,22 +255,6 @@ impl Metrics {
                 route: route.to_owned(),
             })
             .observe(elapsed.as_secs_f64());
-        let replayed = response.headers().contains_key("idempotent-replayed");
-        if *method != Method::POST || replayed {
-            return;
-        }
-        match (route, status) {
-            (BOOKINGS_ROUTE, StatusCode::CREATED) => {
-                self.bookings_created.inc();
-            }
-            (BOOKINGS_ROUTE, StatusCode::CONFLICT) => {
-                self.bookings_conflicted.inc();
-            }
-            (CANCEL_ROUTE, StatusCode::OK) => {
-                self.bookings_cancelled.inc();
-            }
-            _ => {}
-        }
     }
 
     fn sample_pool(&self, pool: &PgPool) {

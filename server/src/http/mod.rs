@@ -104,7 +104,8 @@ impl HttpSettings {
     /// not served); what documents and tests without a server need.
     pub fn from_config(config: &Config) -> Self {
         let shared = SharedState::single_instance();
-        Self::new(config, &shared, &metrics::Metrics::new(&shared))
+        let metrics = metrics::Metrics::new(&shared, &metrics::BookingCounters::default());
+        Self::new(config, &shared, &metrics)
     }
 
     /// The budget for every page and API call.
@@ -124,7 +125,8 @@ impl AppState {
     /// (it needs a Tokio runtime and never waits for Redis).
     pub fn new(config: &Config, pool: PgPool, address: SocketAddr) -> Self {
         let shared = SharedState::from_config(config);
-        let metrics = metrics::Metrics::new(&shared);
+        let services = Services::new(pool, config);
+        let metrics = metrics::Metrics::new(&shared, &services.booking_counters);
         let leptos = LeptosOptions::builder()
             .output_name(Arc::from(crate::OUTPUT_NAME))
             .site_root(Arc::from(config.site_root.to_string_lossy().as_ref()))
@@ -133,7 +135,7 @@ impl AppState {
             .build();
         Self {
             leptos,
-            services: Services::new(pool, config),
+            services,
             http: Arc::new(HttpSettings::new(config, &shared, &metrics)),
             shared,
             metrics,

@@ -10,7 +10,7 @@ use sqlx::PgPool;
 use tower::ServiceExt;
 
 use crate::{
-    helpers::{RoomSeed, TestUser, create_user, in_days, seed_room},
+    helpers::{RoomSeed, TestUser, create_user, form_body, in_days, seed_room},
     shared_state::Instance,
 };
 
@@ -73,15 +73,7 @@ async fn requests_are_counted_by_route_and_status_class(pool: PgPool) {
 
 #[sqlx::test(migrator = "server::MIGRATOR")]
 async fn bookings_created_conflicted_and_cancelled_are_counted_once(pool: PgPool) {
-    let room = seed_room(
-        &pool,
-        RoomSeed {
-            units: 1,
-            ..RoomSeed::default()
-        },
-    )
-    .await;
-    let guest = create_user(&pool, "guest").await;
+    let (room, guest) = one_unit_room_and_guest(&pool).await;
     let app = Instance::new(pool.clone(), |config| {
         config.rate_limit_per_minute = 1_000;
     });
@@ -131,10 +123,86 @@ async fn bookings_created_conflicted_and_cancelled_are_counted_once(pool: PgPool
         .await;
     assert_eq!(cancelled.status, StatusCode::OK, "{}", cancelled.body);
 
-    let metrics = app.metrics();
-    assert_has(&metrics, "roombook_bookings_created_total 1");
-    assert_has(&metrics, "roombook_bookings_conflicted_total 1");
-    assert_has(&metrics, "roombook_bookings_cancelled_total 1");
+    assert_one_of_each_counted(&app.metrics(), "api", "ui");
+}
+
+/// One booking created, one refused as sold out and one cancelled, all
+/// through `door`, none through `other`.
+#[track_caller]
+fn assert_one_of_each_counted(metrics: &str, door: &str, other: &str) {
+    for counter in ["created", "conflicted", "cancelled"] {
+        assert_has(
+            metrics,
+            &format!(r#"roombook_bookings_{counter}_total{{door="{door}"}} 1"#),
+        );
+    }
+    assert!(
+        !metrics.contains(&format!(r#"door="{other}""#)),
+        "{metrics}"
+    );
+}
+
+/// A room with a single unit (so a second booking is sold out) and a guest.
+async fn one_unit_room_and_guest(pool: &PgPool) -> (uuid::Uuid, TestUser) {
+    let room = seed_room(
+        pool,
+        RoomSeed {
+            units: 1,
+            ..RoomSeed::default()
+        },
+    )
+    .await;
+    (room, create_user(pool, "guest").await)
+}
+
+/// A server function's form post, as the browser's booking page sends it.
+fn server_function(path: &str, user: &TestUser, fields: &[(&str, &str)]) -> Request<Body> {
+    Request::post(path)
+        .header(header::COOKIE, format!("roombook_session={}", user.token))
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .header("sec-fetch-site", "same-origin")
+        .body(Body::from(form_body(fields.iter().copied())))
+        .expect("request")
+}
+
+#[sqlx::test(migrator = "server::MIGRATOR")]
+async fn bookings_through_the_browsers_server_functions_are_counted_too(pool: PgPool) {
+    let (room, guest) = one_unit_room_and_guest(&pool).await;
+    let room = room.to_string();
+    let app = Instance::new(pool.clone(), |config| {
+        config.rate_limit_per_minute = 1_000;
+    });
+    let (check_in, check_out) = (in_days(2).to_string(), in_days(4).to_string());
+    let stay = [
+        ("room_id", room.as_str()),
+        ("form[check_in]", check_in.as_str()),
+        ("form[check_out]", check_out.as_str()),
+        ("form[guests]", "1"),
+        ("form[units]", "1"),
+    ];
+    let booked = app
+        .send(server_function("/api/book", &guest, &stay), "203.0.113.6")
+        .await;
+    assert_eq!(booked.status, StatusCode::OK, "{}", booked.body);
+    // The only unit is taken now: sold out.
+    let sold_out = app
+        .send(server_function("/api/book", &guest, &stay), "203.0.113.6")
+        .await;
+    assert_ne!(sold_out.status, StatusCode::OK, "{}", sold_out.body);
+    let id: String = sqlx::query_scalar("select id::text from bookings where room_id = $1::uuid")
+        .bind(&room)
+        .fetch_one(&pool)
+        .await
+        .expect("the booking");
+    let cancelled = app
+        .send(
+            server_function("/api/cancel_booking", &guest, &[("id", id.as_str())]),
+            "203.0.113.6",
+        )
+        .await;
+    assert_eq!(cancelled.status, StatusCode::OK, "{}", cancelled.body);
+
+    assert_one_of_each_counted(&app.metrics(), "ui", "api");
 }
 
 #[sqlx::test(migrator = "server::MIGRATOR")]

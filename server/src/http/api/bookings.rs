@@ -20,6 +20,7 @@ use crate::{
         AppState,
         auth::AuthUser,
         extract::{AppJson, AppQuery, PathId},
+        metrics::Door,
         problem::{ApiError, Problem},
     },
 };
@@ -112,8 +113,9 @@ async fn create_booking(
         .transpose()?;
     let services = &state.services;
     let outcome =
-        bookings::create(&services.pool, &services.property, who, body, key.as_ref()).await?;
-    Ok(answer(outcome))
+        bookings::create(&services.pool, &services.property, who, body, key.as_ref()).await;
+    services.booking_counters.booking(Door::Api, &outcome);
+    Ok(answer(outcome?))
 }
 
 /// List bookings.
@@ -206,9 +208,9 @@ async fn cancel_booking(
     PathId(id): PathId,
 ) -> Result<AppJson<Booking>, ApiError> {
     let services = &state.services;
-    Ok(AppJson(
-        bookings::cancel(&services.pool, &services.property, who, id).await?,
-    ))
+    let result = bookings::cancel(&services.pool, &services.property, who, id).await;
+    services.booking_counters.cancellation(Door::Api, &result);
+    Ok(AppJson(result?))
 }
 
 /// A booking's outcome as HTTP: a replay is answered like the original,
