@@ -15,7 +15,9 @@ use shared_schema::{
     stay::BookingWindow,
 };
 
-use super::{Stay, book, book_path, room_calendar};
+use super::{
+    FORM_KEY, Stay, book, book_path, new_form_key, overlap::OverlapWarning, room_calendar,
+};
 use crate::{
     AppError,
     components::{Checks, ErrorAlert, FormFooter, Input, StayLimits},
@@ -174,7 +176,7 @@ pub(super) fn BookingPanel(
         Err(errors) => errors,
     });
     checks.show_now(from_address);
-    let action = Action::new(move |(): &()| book(room_id, stay.form()));
+    let action = Action::new(move |(): &()| book(room_id, stay.form(), stay.form_key.get()));
     let quotes = Quotes::new(stay, window, room_id, capacity);
     let navigate = use_navigate();
     Effect::new(move || match action.value().get() {
@@ -183,11 +185,16 @@ pub(super) fn BookingPanel(
             NavigateOptions::default(),
         ),
         // Nights went meanwhile: show the calendar and the stay as they are now.
-        Some(Err(AppError::Conflict(_))) => {
-            nights.refetch();
-            quotes.quote.refetch();
+        Some(Err(error)) => {
+            if let AppError::Conflict(_) = error {
+                nights.refetch();
+                quotes.quote.refetch();
+            }
+            // A refused post booked nothing: trying again is a new request,
+            // not a replay of this answer.
+            stay.form_key.set(new_form_key());
         }
-        _ => {}
+        None => {}
     });
     let on_submit = checks.submit(action);
     // The sold-out answer, for as long as the form still asks for that stay.
@@ -220,6 +227,7 @@ pub(super) fn BookingPanel(
             {posted}
             <form id=FORM_ID class="stack" method="post" action=book_path() novalidate on:submit=on_submit>
                 <input type="hidden" name="room_id" value=room_id.to_string() />
+                <input type="hidden" name=FORM_KEY value=stay.form_key.get_untracked() prop:value=stay.form_key />
                 <div class="form-grid">
                     <Input id="check_in" name="form[check_in]" label="Check-in" value=stay.check_in checks kind="date"
                         min=limits.first_check_in max=limits.last_check_in />
@@ -239,6 +247,7 @@ pub(super) fn BookingPanel(
                     }}
                 </div>
                 {move || sold_out().map(|conflict| view! { <SoldOut conflict form=stay.form() /> })}
+                <OverlapWarning stay window />
                 <Transition fallback=|| ()>
                     {move || Suspend::new(async move {
                         match user.0.await {
