@@ -189,7 +189,11 @@ mod tests {
         ] {
             assert!(ics.contains(line), "{line:?} missing from {ics}");
         }
-        assert!(ics.contains("Total 360.00 EUR."), "{ics}");
+        let unfolded = ics.replace("\r\n ", "");
+        assert!(
+            unfolded.contains("DESCRIPTION:Booking reference RB-7K3QX9TZ. 1 room\\, 2 guests. Total 360.00 EUR.\r\n"),
+            "{unfolded}"
+        );
         assert!(
             !ics.replace("\r\n", "").contains('\n'),
             "only CRLF line ends"
