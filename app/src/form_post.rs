@@ -82,6 +82,11 @@ impl FormPost {
         Self { plain }
     }
 
+    /// Whether the form was posted by the browser itself (no WASM).
+    pub(crate) fn is_plain(self) -> bool {
+        self.plain
+    }
+
     /// Answers a plain form post with a redirect: to `success(value)` on
     /// success (the referer when `None`), back to the form on failure
     /// (where the error status would stop the browser from following).

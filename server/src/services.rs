@@ -185,6 +185,17 @@ impl Backend for Services {
         Ok(self.signed_in_with(&session))
     }
 
+    fn typed_cookie(&self, typed: Option<&str>) -> String {
+        let cookie = self.cookies.typed_cookie(typed);
+        cookie.to_str().unwrap_or_default().to_owned()
+    }
+
+    fn typed_values(&self, caller: &Caller) -> Option<String> {
+        crate::http::auth::cookie_from_headers(&caller.0, crate::http::auth::TYPED_COOKIE)
+            .filter(|typed| !typed.is_empty())
+            .map(str::to_owned)
+    }
+
     async fn logout(&self, caller: &Caller) -> Result<String, AppError> {
         if let (Some(who), Some(token)) =
             (self.principal(caller).await?, self.cookies.token(&caller.0))

@@ -473,3 +473,64 @@ async fn the_calendar_shows_two_months_on_wide_screens_and_one_on_phones() -> an
     browser.close().await?;
     app.stop().await
 }
+
+#[tokio::test]
+async fn a_failed_post_without_javascript_brings_back_what_was_typed_but_the_password()
+-> anyhow::Result<()> {
+    let app = TestApp::spawn().await?;
+    let ada = app.account("Ada Lovelace", false).await?;
+    let browser = Browser::start_with(BrowserOptions {
+        javascript: false,
+        ..BrowserOptions::default()
+    })
+    .await?;
+    let value = |css: &'static str| {
+        let browser = &browser;
+        async move {
+            anyhow::Ok(
+                browser
+                    .wait_for(css)
+                    .await?
+                    .prop("value")
+                    .await?
+                    .unwrap_or_default(),
+            )
+        }
+    };
+
+    // Sign-up with a short password: name and e-mail come back, the
+    // password does not, and its message sits under it.
+    browser.client.goto(&app.url("/register")).await?;
+    browser.fill("#name", "Grace Hopper").await?;
+    browser.fill("#email", "grace@example.com").await?;
+    browser.fill("#password", "too short").await?;
+    browser.click("main button[type=submit]").await?;
+    browser
+        .wait_for_text(
+            "#password-error",
+            shared_schema::auth::MSG_PASSWORD_TOO_SHORT,
+        )
+        .await?;
+    assert_eq!(value("#name").await?, "Grace Hopper");
+    assert_eq!(value("#email").await?, "grace@example.com");
+    assert_eq!(value("#password").await?, "");
+    let url = browser.client.current_url().await?.to_string();
+    assert!(
+        !url.contains("grace"),
+        "what was typed is not in the address: {url}"
+    );
+
+    // A wrong password: the e-mail comes back.
+    browser.client.goto(&app.url("/login")).await?;
+    browser.fill("#email", &ada.email).await?;
+    browser.fill("#password", "not the password at all").await?;
+    browser.click("main button[type=submit]").await?;
+    browser.wait_for("main .alert.error").await?;
+    assert_eq!(value("#email").await?, ada.email);
+    assert_eq!(value("#password").await?, "");
+    // Read once: the page shown again starts empty.
+    browser.client.goto(&app.url("/login")).await?;
+    assert_eq!(value("#email").await?, "");
+    browser.close().await?;
+    app.stop().await
+}
