@@ -11,7 +11,7 @@ use chrono::NaiveDate;
 use leptos::prelude::*;
 use leptos_router::{NavigateOptions, components::A, hooks::use_navigate};
 use shared_schema::{
-    form::SearchForm, inventory::NightAvailability, rooms::Room, search::RoomSearch,
+    dto::Booking, form::SearchForm, inventory::NightAvailability, rooms::Room, search::RoomSearch,
     stay::BookingWindow,
 };
 
@@ -145,6 +145,33 @@ impl Quotes {
     }
 }
 
+/// After Confirm: the booking's page, or, refused, a new form key (a
+/// refused post booked nothing: trying again is a new request, not a
+/// replay of this answer) and, when nights went meanwhile, the calendar and
+/// the stay as they are now.
+fn after_booking(
+    action: Action<(), Result<Booking, AppError>>,
+    stay: Stay,
+    nights: Resource<Result<Vec<NightAvailability>, AppError>>,
+    quotes: Quotes,
+) {
+    let navigate = use_navigate();
+    Effect::new(move || match action.value().get() {
+        Some(Ok(booking)) => navigate(
+            &format!("/bookings/{}?new=1", booking.id),
+            NavigateOptions::default(),
+        ),
+        Some(Err(error)) => {
+            if let AppError::Conflict(_) = error {
+                nights.refetch();
+                quotes.quote.refetch();
+            }
+            stay.form_key.set(new_form_key());
+        }
+        None => {}
+    });
+}
+
 /// The booking form and its summary.
 #[component]
 pub(super) fn BookingPanel(
@@ -178,24 +205,7 @@ pub(super) fn BookingPanel(
     checks.show_now(from_address);
     let action = Action::new(move |(): &()| book(room_id, stay.form(), stay.form_key.get()));
     let quotes = Quotes::new(stay, window, room_id, capacity);
-    let navigate = use_navigate();
-    Effect::new(move || match action.value().get() {
-        Some(Ok(booking)) => navigate(
-            &format!("/bookings/{}?new=1", booking.id),
-            NavigateOptions::default(),
-        ),
-        // Nights went meanwhile: show the calendar and the stay as they are now.
-        Some(Err(error)) => {
-            if let AppError::Conflict(_) = error {
-                nights.refetch();
-                quotes.quote.refetch();
-            }
-            // A refused post booked nothing: trying again is a new request,
-            // not a replay of this answer.
-            stay.form_key.set(new_form_key());
-        }
-        None => {}
-    });
+    after_booking(action, stay, nights, quotes);
     let on_submit = checks.submit(action);
     // The sold-out answer, for as long as the form still asks for that stay.
     let refused_form = RwSignal::new(None::<SearchForm>);

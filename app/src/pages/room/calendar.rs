@@ -91,58 +91,8 @@ pub(super) fn Calendar(
                 <span class="keyboard-hint">" Arrow keys move between nights."</span>
             </p>
             <div class="months">
-                {[0_u32, 1]
-                    .into_iter()
-                    .map(|offset| {
-                        let shown = move || month.get() + Months::new(offset);
-                        let title_id = format!("month-title-{offset}");
-                        let currency = currency.clone();
-                        view! {
-                            <div class="month-block" class:second-month=offset == 1>
-                                <h3 class="month-name" id=title_id.clone()>{move || shown().format("%B %Y").to_string()}</h3>
-                                <table class="month" role="grid" aria-labelledby=title_id aria-describedby="calendar-hint"
-                                    on:keydown=on_keydown
-                                    aria-busy=move || loaded().is_none().to_string()>
-                                    <thead>
-                                        <tr>
-                                            {[Weekday::Mon, Weekday::Tue, Weekday::Wed, Weekday::Thu, Weekday::Fri, Weekday::Sat, Weekday::Sun]
-                                                .into_iter()
-                                                .map(|day| {
-                                                    let short = format!("{day}");
-                                                    view! { <th scope="col" abbr=weekday_name(day)>{short}</th> }
-                                                })
-                                                .collect_view()}
-                                        </tr>
-                                    </thead>
-                                    <tbody>
-                                        {move || {
-                                            let (nights, loading) = match loaded() {
-                                                Some(nights) => (nights, false),
-                                                None => (Vec::new(), true),
-                                            };
-                                            let currency = currency.clone();
-                                            weeks(shown())
-                                                .into_iter()
-                                                .map(|week| {
-                                                    let cells = week
-                                                        .into_iter()
-                                                        .map(|date| match date {
-                                                            None => view! { <td class="night empty"></td> }.into_any(),
-                                                            Some(date) => cell
-                                                                .view(date, night_on(&nights, date), loading, &currency)
-                                                                .into_any(),
-                                                        })
-                                                        .collect_view();
-                                                    view! { <tr>{cells}</tr> }
-                                                })
-                                                .collect_view()
-                                        }}
-                                    </tbody>
-                                </table>
-                            </div>
-                        }
-                    })
-                    .collect_view()}
+                {month_grid(0, month, loaded, cell, on_keydown, currency.clone())}
+                {month_grid(1, month, loaded, cell, on_keydown, currency)}
             </div>
             <p class="calendar-message" role="status" data-testid="calendar-message">
                 {move || refused.get().map(|text| view! { <span class="alert warning">{text}</span> })}
@@ -150,6 +100,63 @@ pub(super) fn Calendar(
             <Legend />
             {move || nights.get().and_then(Result::err).map(|error| view! { <ErrorAlert error /> })}
         </section>
+    }
+}
+
+/// The month `offset` months after the first one on show: its name and
+/// its grid of nights.
+fn month_grid(
+    offset: u32,
+    month: RwSignal<NaiveDate>,
+    loaded: impl Fn() -> Option<Vec<NightAvailability>> + Copy + Send + Sync + 'static,
+    cell: NightCell,
+    on_keydown: impl Fn(leptos::ev::KeyboardEvent) + Copy + 'static,
+    currency: String,
+) -> impl IntoView {
+    let shown = move || month.get() + Months::new(offset);
+    let title_id = format!("month-title-{offset}");
+    view! {
+        <div class="month-block" class:second-month=offset == 1>
+            <h3 class="month-name" id=title_id.clone()>{move || shown().format("%B %Y").to_string()}</h3>
+            <table class="month" role="grid" aria-labelledby=title_id aria-describedby="calendar-hint"
+                on:keydown=on_keydown
+                aria-busy=move || loaded().is_none().to_string()>
+                <thead>
+                    <tr>
+                        {[Weekday::Mon, Weekday::Tue, Weekday::Wed, Weekday::Thu, Weekday::Fri, Weekday::Sat, Weekday::Sun]
+                            .into_iter()
+                            .map(|day| {
+                                let short = format!("{day}");
+                                view! { <th scope="col" abbr=weekday_name(day)>{short}</th> }
+                            })
+                            .collect_view()}
+                    </tr>
+                </thead>
+                <tbody>
+                    {move || {
+                        let (nights, loading) = match loaded() {
+                            Some(nights) => (nights, false),
+                            None => (Vec::new(), true),
+                        };
+                        weeks(shown())
+                            .into_iter()
+                            .map(|week| {
+                                let cells = week
+                                    .into_iter()
+                                    .map(|date| match date {
+                                        None => view! { <td class="night empty"></td> }.into_any(),
+                                        Some(date) => cell
+                                            .view(date, night_on(&nights, date), loading, &currency)
+                                            .into_any(),
+                                    })
+                                    .collect_view();
+                                view! { <tr>{cells}</tr> }
+                            })
+                            .collect_view()
+                    }}
+                </tbody>
+            </table>
+        </div>
     }
 }
 
