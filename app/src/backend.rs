@@ -68,6 +68,10 @@ pub trait Backend: Send + Sync + 'static {
         options: SearchOptions,
     ) -> Result<SearchPage, AppError>;
 
+    /// Whether the property has any room yet, active or not (a new
+    /// install has none, and shows how to create the first admin).
+    async fn has_rooms(&self) -> Result<bool, AppError>;
+
     /// An active room (any room for an admin).
     async fn room(&self, caller: &Caller, id: Uuid) -> Result<Room, AppError>;
 
@@ -89,6 +93,14 @@ pub trait Backend: Send + Sync + 'static {
 
     /// Signs in with email and password.
     async fn login(&self, input: Login) -> Result<SignedIn, AppError>;
+
+    /// The `Set-Cookie` value that carries what was typed into a form
+    /// (URL-encoded fields, never a password) back to the form's page after
+    /// a failed plain post, or that removes it (`None`).
+    fn typed_cookie(&self, typed: Option<&str>) -> String;
+
+    /// What a failed plain post left in the caller's typed-values cookie.
+    fn typed_values(&self, caller: &Caller) -> Option<String>;
 
     /// Ends the caller's session; answers the `Set-Cookie` that clears it.
     async fn logout(&self, caller: &Caller) -> Result<String, AppError>;
@@ -115,8 +127,16 @@ pub trait Backend: Send + Sync + 'static {
     /// Revokes one of the caller's API tokens.
     async fn revoke_api_token(&self, caller: &Caller, id: Uuid) -> Result<(), AppError>;
 
-    /// Books a stay for the caller.
-    async fn book(&self, caller: &Caller, booking: NewBooking) -> Result<Booking, AppError>;
+    /// Books a stay for the caller. `form_key` is the booking form's own
+    /// key (made when the page showed the form): a form posted again (a
+    /// double click, Back then Confirm) answers the booking its first post
+    /// made instead of booking again, as the REST API's `Idempotency-Key`.
+    async fn book(
+        &self,
+        caller: &Caller,
+        booking: NewBooking,
+        form_key: Option<String>,
+    ) -> Result<Booking, AppError>;
 
     /// The caller's bookings (everyone's for an admin), filtered; only the
     /// caller's own, admin or not, when `mine`.

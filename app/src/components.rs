@@ -277,7 +277,7 @@ pub(crate) fn focus_by_id(id: &str) {
     use leptos::wasm_bindgen::JsCast;
     let element = document()
         .get_element_by_id(id)
-        .and_then(|element| element.dyn_into::<leptos::web_sys::HtmlElement>().ok());
+        .and_then(|element| element.dyn_into::<web_sys::HtmlElement>().ok());
     if let Some(element) = element {
         let _ = element.focus();
     }

@@ -82,6 +82,11 @@ impl FormPost {
         Self { plain }
     }
 
+    /// Whether the form was posted by the browser itself (no WASM).
+    pub(crate) fn is_plain(self) -> bool {
+        self.plain
+    }
+
     /// Answers a plain form post with a redirect: to `success(value)` on
     /// success (the referer when `None`), back to the form on failure
     /// (where the error status would stop the browser from following).
@@ -105,5 +110,34 @@ impl FormPost {
             }
         }
         result
+    }
+
+    /// As [`Self::answer`], but a failure goes back to `form` (a path and
+    /// query: the form's page with what was typed, which the referer does
+    /// not hold), with the error of the server function `fn_path` where
+    /// [`posted_error`] reads it.
+    pub(crate) fn answer_or_back_to<T>(
+        self,
+        result: Result<T, AppError>,
+        success: impl FnOnce(&T) -> Option<String>,
+        fn_path: &'static str,
+        form: impl FnOnce() -> String,
+    ) -> Result<T, AppError> {
+        use leptos::server_fn::error::ServerFnUrlError;
+        if let (true, Err(error)) = (self.plain, &result) {
+            // Any origin will do: only the path and query are kept.
+            let url = ServerFnUrlError::new(fn_path, error.clone())
+                .to_url(&format!("http://localhost{}", form()));
+            if let Ok(url) = url {
+                let location = crate::query::with_query(url.path(), url.query().unwrap_or(""));
+                // Replaces the referer that `server_fn` points the browser at.
+                leptos_axum::redirect(&location);
+                if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+                    response.set_status(http::StatusCode::FOUND);
+                }
+                return result;
+            }
+        }
+        self.answer(result, success)
     }
 }

@@ -47,13 +47,45 @@ pub async fn sign_in(
     #[server(default)] next: Option<String>,
 ) -> Result<User, AppError> {
     let post = crate::form_post::FormPost::current();
+    let typed = query_string([("email", input.email.as_str())]);
     let result = crate::backend::serve(|backend, _| async move {
-        let signed_in = backend.login(input).await?;
+        let signed_in = backend.login(input).await;
+        keep_typed(post, backend.as_ref(), signed_in.is_err(), &typed);
+        let signed_in = signed_in?;
         crate::backend::set_cookie(&signed_in.set_cookie);
         Ok(signed_in.user)
     })
     .await;
     post.answer(result, |_| Some(return_path(next)))
+}
+
+/// After a plain post of the sign-in or sign-up form: what was typed
+/// (`typed`, never the password) goes back to the form in a short-lived
+/// cookie when it failed, not in the address; a success removes it.
+#[cfg(feature = "ssr")]
+fn keep_typed(
+    post: crate::form_post::FormPost,
+    backend: &dyn crate::backend::Backend,
+    failed: bool,
+    typed: &str,
+) {
+    if post.is_plain() {
+        crate::backend::set_cookie(&backend.typed_cookie(failed.then_some(typed)));
+    }
+}
+
+/// What a failed plain post of this page's form left for it (see
+/// [`keep_typed`]), URL-encoded; read once.
+#[server(endpoint = "typed_values")]
+pub async fn typed_values() -> Result<Option<String>, AppError> {
+    crate::backend::serve(|backend, caller| async move {
+        let typed = backend.typed_values(&caller);
+        if typed.is_some() {
+            crate::backend::set_cookie(&backend.typed_cookie(None));
+        }
+        Ok(typed)
+    })
+    .await
 }
 
 /// Creates a guest account and signs it in; a plain form post is
@@ -64,8 +96,14 @@ pub async fn sign_up(
     #[server(default)] next: Option<String>,
 ) -> Result<User, AppError> {
     let post = crate::form_post::FormPost::current();
+    let typed = query_string([
+        ("name", input.name.as_str()),
+        ("email", input.email.as_str()),
+    ]);
     let result = crate::backend::serve(|backend, _| async move {
-        let signed_in = backend.register(input).await?;
+        let signed_in = backend.register(input).await;
+        keep_typed(post, backend.as_ref(), signed_in.is_err(), &typed);
+        let signed_in = signed_in?;
         crate::backend::set_cookie(&signed_in.set_cookie);
         Ok(signed_in.user)
     })

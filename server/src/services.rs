@@ -10,6 +10,7 @@ use app::{
 };
 use chrono::NaiveDate;
 use shared_schema::{
+    ConflictCode,
     account::{ApiToken, ChangePassword, CreatedApiToken, NewApiToken},
     auth::{Login, Register},
     booking::{BookingFilter, NewBooking},
@@ -24,7 +25,8 @@ use uuid::Uuid;
 
 use crate::{
     auth::{self, Principal, SessionSettings, session},
-    availability, bookings,
+    availability,
+    bookings::{self, IdempotencyKey, StoredOutcome},
     config::Config,
     error::Error,
     http::{
@@ -142,6 +144,10 @@ impl Backend for Services {
         Ok(rooms::search(&self.pool, self.index(), &self.property, search, options).await?)
     }
 
+    async fn has_rooms(&self) -> Result<bool, AppError> {
+        Ok(rooms::any(&self.pool).await?)
+    }
+
     async fn room(&self, caller: &Caller, id: Uuid) -> Result<Room, AppError> {
         let is_admin = self
             .principal(caller)
@@ -183,6 +189,17 @@ impl Backend for Services {
     async fn login(&self, input: Login) -> Result<SignedIn, AppError> {
         let session = auth::login(&self.pool, self.sessions, input).await?;
         Ok(self.signed_in_with(&session))
+    }
+
+    fn typed_cookie(&self, typed: Option<&str>) -> String {
+        let cookie = self.cookies.typed_cookie(typed);
+        cookie.to_str().unwrap_or_default().to_owned()
+    }
+
+    fn typed_values(&self, caller: &Caller) -> Option<String> {
+        crate::http::auth::cookie_from_headers(&caller.0, crate::http::auth::TYPED_COOKIE)
+            .filter(|typed| !typed.is_empty())
+            .map(str::to_owned)
     }
 
     async fn logout(&self, caller: &Caller) -> Result<String, AppError> {
@@ -235,14 +252,43 @@ impl Backend for Services {
         Ok(auth::tokens::revoke(&self.pool, who, id).await?)
     }
 
-    async fn book(&self, caller: &Caller, booking: NewBooking) -> Result<Booking, AppError> {
+    async fn book(
+        &self,
+        caller: &Caller,
+        booking: NewBooking,
+        form_key: Option<String>,
+    ) -> Result<Booking, AppError> {
         let who = self.signed_in(caller).await?;
-        let result = bookings::create(&self.pool, &self.property, who, booking, None).await;
-        self.booking_counters.booking(Door::Ui, &result);
-        match result? {
-            bookings::Outcome::Booked(booking) => Ok(booking),
-            // Only requests with an idempotency key are replayed.
-            other => Err(Error::Internal(anyhow::anyhow!("unexpected outcome {other:?}")).into()),
+        let key = form_key
+            .map(|form_key| form_idempotency_key(&form_key, &booking))
+            .transpose()?;
+        // A form posted twice at once (a double click without JavaScript:
+        // the browser shows only the second answer) finds the first post
+        // still booking: wait for its outcome rather than answer an error.
+        let deadline = tokio::time::Instant::now() + FORM_REPOST_WAIT;
+        let mut pause = std::time::Duration::from_millis(20);
+        loop {
+            let outcome = bookings::create(
+                &self.pool,
+                &self.property,
+                who,
+                booking.clone(),
+                key.as_ref(),
+            )
+            .await;
+            match outcome {
+                Err(Error::Conflict(conflict))
+                    if conflict.code == ConflictCode::IdempotencyInProgress
+                        && tokio::time::Instant::now() + pause < deadline =>
+                {
+                    tokio::time::sleep(pause).await;
+                    pause = (pause * 2).min(std::time::Duration::from_millis(250));
+                }
+                outcome => {
+                    self.booking_counters.booking(Door::Ui, &outcome);
+                    return Ok(form_outcome(outcome?)?);
+                }
+            }
         }
     }
 
@@ -318,6 +364,41 @@ impl Backend for Services {
     ) -> Result<Vec<RoomOccupancy>, AppError> {
         self.admin(caller).await?;
         Ok(availability::occupancy(&self.pool, &self.property, nights).await?)
+    }
+}
+
+/// How long a booking form's repeated post waits for its first post's
+/// outcome (which normally takes milliseconds).
+const FORM_REPOST_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// The idempotency key of a booking form's post: the form's key and the
+/// stay. One form books one stay once, however often it is posted, and a
+/// stay changed on the same page is a booking of its own (never a reused
+/// key).
+fn form_idempotency_key(form_key: &str, booking: &NewBooking) -> Result<IdempotencyKey, Error> {
+    let NewBooking {
+        room_id,
+        check_in,
+        check_out,
+        guests,
+        units,
+    } = booking;
+    IdempotencyKey::parse(&format!(
+        "form:{form_key}:{room_id}:{check_in}:{check_out}:{guests}:{units}"
+    ))
+}
+
+/// A booking form's outcome: a repeated post lands on the booking (or the
+/// refusal) its first post got.
+fn form_outcome(outcome: bookings::Outcome) -> Result<Booking, Error> {
+    match outcome {
+        bookings::Outcome::Booked(booking)
+        | bookings::Outcome::Replayed(StoredOutcome::Booked(booking)) => Ok(booking),
+        bookings::Outcome::Replayed(StoredOutcome::Refused(refusal)) => Err(refusal.into()),
+        // The key names the whole request, so it cannot come with another.
+        bookings::Outcome::KeyReused => Err(Error::Internal(anyhow::anyhow!(
+            "a booking form's key came with another request"
+        ))),
     }
 }
 

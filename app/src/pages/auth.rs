@@ -26,7 +26,9 @@ use crate::{
     AppError,
     components::{Checks, ErrorAlert, FormFooter, Input},
     form_post::posted_error,
-    session::{SignIn, SignUp, UserContext, next_href, return_path, sign_in, sign_up},
+    session::{
+        SignIn, SignUp, UserContext, next_href, return_path, sign_in, sign_up, typed_values,
+    },
 };
 
 /// The `next` of this page's address (where to go after signing in).
@@ -43,6 +45,33 @@ fn show_posted_error(path: &'static str, checks: Checks) -> Option<impl IntoView
         .field_errors()
         .is_none()
         .then(|| view! { <ErrorAlert error /> })
+}
+
+/// What a failed plain post of the form `path` typed (never the
+/// password), which the server kept in a cookie for the form page; only
+/// asked for when the address says that post failed.
+fn typed_after_failure(path: &'static str) -> Resource<Option<String>> {
+    let failed = posted_error(path).is_some();
+    Resource::new(
+        || (),
+        move |()| async move {
+            if failed {
+                typed_values().await.ok().flatten()
+            } else {
+                None
+            }
+        },
+    )
+}
+
+/// Fills the form's `fields` (posted name, value) with what was typed.
+fn refill(typed: Option<String>, fields: &[(&str, RwSignal<String>)]) {
+    let Some(typed) = typed else { return };
+    for (name, value) in form_urlencoded::parse(typed.as_bytes()) {
+        if let Some((_, field)) = fields.iter().find(|(field, _)| *field == name) {
+            field.set(value.into_owned());
+        }
+    }
 }
 
 /// After a successful sign-in: refresh the header and go back.
@@ -95,19 +124,30 @@ pub(crate) fn LoginPage() -> impl IntoView {
     )]
     let path = <SignIn as leptos::server_fn::ServerFn>::PATH;
     let posted = show_posted_error(path, checks);
+    let typed = typed_after_failure(path);
 
     view! {
         <Title text="Sign in" />
         <div class="page narrow">
             <h1>"Sign in"</h1>
             {posted}
-            <form class="stack" method="post" action=path novalidate on:submit=on_submit>
-                <input type="hidden" name="next" value=next.unwrap_or_default() />
-                <Input id="email" name="input[email]" label="Email" value=email checks kind="email" autocomplete="email" />
-                <Input id="password" name="input[password]" label="Password" value=password checks kind="password"
-                    autocomplete="current-password" />
-                <FormFooter action label="Sign in" />
-            </form>
+            <Suspense fallback=|| ()>
+                {move || {
+                    let next = next.clone().unwrap_or_default();
+                    Suspend::new(async move {
+                        refill(typed.await, &[("email", email)]);
+                        view! {
+                            <form class="stack" method="post" action=path novalidate on:submit=on_submit>
+                                <input type="hidden" name="next" value=next />
+                                <Input id="email" name="input[email]" label="Email" value=email checks kind="email" autocomplete="email" />
+                                <Input id="password" name="input[password]" label="Password" value=password checks kind="password"
+                                    autocomplete="current-password" />
+                                <FormFooter action label="Sign in" />
+                            </form>
+                        }
+                    })
+                }}
+            </Suspense>
             <p class="muted">"New here? " <A href=register_href>"Create an account"</A></p>
         </div>
     }
@@ -141,6 +181,7 @@ pub(crate) fn RegisterPage() -> impl IntoView {
     )]
     let path = <SignUp as leptos::server_fn::ServerFn>::PATH;
     let posted = show_posted_error(path, checks);
+    let typed = typed_after_failure(path);
 
     let login_href = keeping_next("/login");
     view! {
@@ -148,14 +189,24 @@ pub(crate) fn RegisterPage() -> impl IntoView {
         <div class="page narrow">
             <h1>"Create an account"</h1>
             {posted}
-            <form class="stack" method="post" action=path novalidate on:submit=on_submit>
-                <input type="hidden" name="next" value=next.unwrap_or_default() />
-                <Input id="name" name="input[name]" label="Name" value=name checks autocomplete="name" />
-                <Input id="email" name="input[email]" label="Email" value=email checks kind="email" autocomplete="email" />
-                <Input id="password" name="input[password]" label="Password" value=password checks kind="password"
-                    autocomplete="new-password" hint="At least 12 characters." />
-                <FormFooter action label="Create account" />
-            </form>
+            <Suspense fallback=|| ()>
+                {move || {
+                    let next = next.clone().unwrap_or_default();
+                    Suspend::new(async move {
+                        refill(typed.await, &[("name", name), ("email", email)]);
+                        view! {
+                            <form class="stack" method="post" action=path novalidate on:submit=on_submit>
+                                <input type="hidden" name="next" value=next />
+                                <Input id="name" name="input[name]" label="Name" value=name checks autocomplete="name" />
+                                <Input id="email" name="input[email]" label="Email" value=email checks kind="email" autocomplete="email" />
+                                <Input id="password" name="input[password]" label="Password" value=password checks kind="password"
+                                    autocomplete="new-password" hint="At least 12 characters." />
+                                <FormFooter action label="Create account" />
+                            </form>
+                        }
+                    })
+                }}
+            </Suspense>
             <p class="muted">"Already have an account? " <A href=login_href>"Sign in"</A></p>
         </div>
     }

@@ -400,6 +400,11 @@ fn BookingDetails(
                 <dd class="total-line">{money(booking.total_cents, &booking.currency)}</dd>
             </dl>
             {cancel}
+            <p>
+                // A file, not a page: the router must let the browser fetch it.
+                <a href=format!("/bookings/{}/calendar.ics", booking.id) download rel="external"
+                    data-testid="ics">"Add to my calendar (.ics)"</a>
+            </p>
             <p><A href="/bookings">"See all my bookings"</A></p>
         </section>
     }

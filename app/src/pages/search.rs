@@ -37,12 +37,58 @@ pub async fn get_booking_window() -> Result<BookingWindow, AppError> {
     crate::backend::serve(|backend, _| async move { Ok(backend.booking_window().await) }).await
 }
 
-/// A search's answer: one page of offers and, when nothing is free, the
-/// nearby stays of the same length that have rooms.
+/// Whether the property has any room yet (a new install has none).
+#[server(endpoint = "has_rooms")]
+pub async fn has_rooms() -> Result<bool, AppError> {
+    crate::backend::serve(|backend, _| async move { backend.has_rooms().await }).await
+}
+
+/// The command that makes the first admin, as it works from the checkout
+/// (README, "The first admin").
+const CREATE_ADMIN_COMMAND: &str = "ROOMBOOK_ADMIN_PASSWORD='at least 12 characters' \\\n  scripts/run.sh create-admin --email you@example.com --name 'Your Name'";
+
+/// A new install's home page: no rooms yet, so no search can find one;
+/// it says how to get in instead.
+#[component]
+fn FirstRun() -> impl IntoView {
+    view! {
+        <section class="first-run stack" aria-labelledby="first-run-title" data-testid="first-run">
+            <h2 id="first-run-title">"No rooms yet: this is a new install"</h2>
+            <p>
+                "To add rooms, create the first admin. Stop the server (Ctrl+C), then run this in the checkout:"
+            </p>
+            <pre><code>{CREATE_ADMIN_COMMAND}</code></pre>
+            <p>
+                "Start the server again with "<code>"scripts/run.sh"</code>", sign in with that e-mail and password, "
+                "and add rooms on the Admin page. To look around a ready-made property instead, start an empty "
+                "database with "<code>"scripts/run.sh --demo"</code>"."
+            </p>
+        </section>
+    }
+}
+
+/// A search's answer: one page of offers and, when nothing is free, why
+/// and the nearby stays of the same length that have rooms.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SearchResults {
     pub page: SearchPage,
     pub nearby: Vec<NearbyStay>,
+    /// Why nothing was found (first page only).
+    #[serde(default)]
+    pub empty_because: Option<EmptyBecause>,
+}
+
+/// Why a search found no room, as far as the server can tell.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum EmptyBecause {
+    /// The price range hid this many rooms free for the stay (at least:
+    /// one page of them).
+    PriceFilter { hidden: i64, more: bool },
+    /// Rooms are free, but none sleeps the party in this many rooms;
+    /// `units` rooms would.
+    PartySize { units: i32 },
+    /// No room is free for every night of the stay.
+    Dates,
 }
 
 /// A stay a few days earlier or later, with how many rooms it has.
@@ -79,7 +125,12 @@ pub async fn search_rooms(
             .search_rooms(search.clone(), options.clone())
             .await?;
         let mut nearby = Vec::new();
-        if page.offers.is_empty() && options.cursor.is_none() {
+        let empty_because = if page.offers.is_empty() && options.cursor.is_none() {
+            Some(why_empty(backend.as_ref(), &search, &options).await?)
+        } else {
+            None
+        };
+        if matches!(empty_because, Some(EmptyBecause::Dates)) {
             for shift in NEARBY_SHIFTS {
                 let moved = chrono::Duration::days(shift);
                 let stay = RoomSearch {
@@ -100,9 +151,53 @@ pub async fn search_rooms(
                 }
             }
         }
-        Ok(SearchResults { page, nearby })
+        Ok(SearchResults {
+            page,
+            nearby,
+            empty_because,
+        })
     })
     .await
+}
+
+/// Why `search` found nothing: first whether the price range hid rooms,
+/// then whether rooms are free but too small for the party (and how many
+/// would do), else the dates.
+#[cfg(feature = "ssr")]
+async fn why_empty(
+    backend: &dyn crate::backend::Backend,
+    search: &shared_schema::search::RoomSearch,
+    options: &shared_schema::search::SearchOptions,
+) -> Result<EmptyBecause, AppError> {
+    use shared_schema::search::{RoomSearch, SearchOptions};
+    if options.min_price.is_some() || options.max_price.is_some() {
+        let unfiltered = SearchOptions {
+            min_price: None,
+            max_price: None,
+            ..options.clone()
+        };
+        let found = backend.search_rooms(search.clone(), unfiltered).await?;
+        if !found.offers.is_empty() {
+            return Ok(EmptyBecause::PriceFilter {
+                hidden: i64::try_from(found.offers.len()).unwrap_or(i64::MAX),
+                more: found.next_cursor.is_some(),
+            });
+        }
+    }
+    let one_guest = RoomSearch {
+        guests: 1,
+        ..search.clone()
+    };
+    let found = backend.search_rooms(one_guest, options.clone()).await?;
+    if let Some(capacity) = found.offers.iter().map(|offer| offer.capacity).max()
+        && capacity > 0
+    {
+        let units = (search.guests + capacity - 1) / capacity;
+        if units > search.units && units <= shared_schema::stay::MAX_UNITS {
+            return Ok(EmptyBecause::PartySize { units });
+        }
+    }
+    Ok(EmptyBecause::Dates)
 }
 
 /// The search as the URL carries it; `None` until a search was submitted.
@@ -153,6 +248,7 @@ pub(crate) fn SearchPage() -> impl IntoView {
     let query = use_query_map();
     let submitted = Memo::new(move |_| query.with(search_from_query));
     let window = Resource::new(|| (), |()| get_booking_window());
+    let rooms_exist = Resource::new(|| (), |()| has_rooms());
     let results = Resource::new(
         move || submitted.get(),
         |search| async move {
@@ -174,6 +270,18 @@ pub(crate) fn SearchPage() -> impl IntoView {
             request_animation_frame(|| crate::components::focus_by_id("results-title"));
         }
     });
+    // Filters applied as they change navigate too, but the form already
+    // holds them: it is not rebuilt then (the focus stays where it is).
+    let applied_here = RwSignal::new(None::<(SearchForm, FilterForm)>);
+    let form_source = Memo::new(move |previous: Option<&Option<(SearchForm, FilterForm)>>| {
+        let now = submitted.get();
+        match previous {
+            Some(previous) if now.is_some() && now == applied_here.get_untracked() => {
+                previous.clone()
+            }
+            _ => now,
+        }
+    });
     let server_errors = Signal::derive(move || match results.get() {
         Some(Some(Err(AppError::Invalid(errors)))) => errors,
         _ => FieldErrors::default(),
@@ -189,14 +297,22 @@ pub(crate) fn SearchPage() -> impl IntoView {
                     match window.await {
                         Ok(window) => {
                             // Rebuilt when the URL changes (a suggestion, Back).
-                            let (initial, filters) = submitted.get().unwrap_or_default();
-                            view! { <SearchFormView window initial filters server_errors submitted_here /> }.into_any()
+                            let shown = form_source.get();
+                            let searched = shown.is_some();
+                            let (initial, filters) = shown.unwrap_or_default();
+                            view! { <SearchFormView window initial filters server_errors submitted_here searched applied_here /> }.into_any()
                         }
                         Err(error) => view! { <ErrorAlert error /> }.into_any(),
                     }
                 })}
             </Suspense>
         </section>
+        <Suspense fallback=|| ()>
+            {move || Suspend::new(async move {
+                let empty = matches!(rooms_exist.await, Ok(false));
+                (empty && submitted.get_untracked().is_none()).then(|| view! { <FirstRun /> })
+            })}
+        </Suspense>
         <section id="results" class="results" aria-live="polite" aria-busy=move || searching.get().to_string()>
             <Transition set_pending=set_searching fallback=|| view! { <p class="loading">"Searching…"</p> }>
                 {move || Suspend::new(async move {
@@ -226,6 +342,10 @@ fn SearchFormView(
     server_errors: Signal<FieldErrors>,
     /// Set when this form navigates to a search.
     submitted_here: RwSignal<bool>,
+    /// A search is on show: a changed filter or order applies at once.
+    searched: bool,
+    /// The search a changed filter navigated to.
+    applied_here: RwSignal<Option<(SearchForm, FilterForm)>>,
 ) -> impl IntoView {
     let or = |value: String, default: &str| {
         if value.is_empty() {
@@ -277,6 +397,25 @@ fn SearchFormView(
         }
     };
 
+    // With the WASM, sort and price apply as they change (a price once
+    // typed and left); before it, with the Search button.
+    let navigate = use_navigate();
+    let on_filter_change = move |_: leptos::ev::Event| {
+        if searched && checks.attempt() {
+            let (form, filters) = (form(), filters());
+            let query = search_and_filters_to_query(&form, &filters);
+            applied_here.set(Some((form, filters)));
+            navigate(
+                &with_query("/", &query),
+                NavigateOptions {
+                    replace: true,
+                    scroll: false,
+                    ..NavigateOptions::default()
+                },
+            );
+        }
+    };
+
     let limits = StayLimits::of(window);
     view! {
         <form class="search-form stack" method="get" action="/" novalidate on:submit=on_submit>
@@ -288,7 +427,8 @@ fn SearchFormView(
                 <Input id="guests" label="Guests" value=guests checks kind="number" inputmode="numeric" min="1" />
                 <Input id="units" label="Rooms" value=units checks kind="number" inputmode="numeric" min="1" />
             </div>
-            <details class="filters" open=!filters().min_price.is_empty() || !filters().max_price.is_empty()>
+            <details class="filters" open=!filters().min_price.is_empty() || !filters().max_price.is_empty()
+                on:change=on_filter_change>
                 <summary>"Sort and price"</summary>
                 <div class="form-grid toolbar">
                     <div class="field">
@@ -316,34 +456,13 @@ fn SearchFormView(
 
 #[component]
 fn Offers(results: SearchResults, form: SearchForm, filters: FilterForm) -> impl IntoView {
-    let SearchResults { page, nearby } = results;
+    let SearchResults {
+        page,
+        nearby,
+        empty_because,
+    } = results;
     if page.offers.is_empty() {
-        let suggestions = nearby
-            .into_iter()
-            .map(|stay| {
-                let moved = SearchForm {
-                    check_in: stay.check_in.to_string(),
-                    check_out: stay.check_out.to_string(),
-                    ..form.clone()
-                };
-                let href = format!("/?{}", search_to_query(&moved));
-                let text = format!(
-                    "{} – {}: {} free",
-                    short_date(stay.check_in),
-                    short_date(stay.check_out),
-                    plural(stay.rooms.try_into().unwrap_or(i64::MAX), "room", "rooms"),
-                );
-                view! { <li><A href=href>{text}</A></li> }
-            })
-            .collect_view();
-        return view! {
-            <div class="empty-state">
-                <h2 id="results-title" tabindex="-1">"No rooms are free for every night of that stay"</h2>
-                <p>"Try nearby dates, fewer rooms, or a wider price range."</p>
-                <ul class="suggestions" role="list" aria-label="Nearby dates with free rooms">{suggestions}</ul>
-            </div>
-        }
-        .into_any();
+        return view! { <NoOffers nearby empty_because form filters /> }.into_any();
     }
     let offers = RwSignal::new(page.offers);
     let cursor = RwSignal::new(page.next_cursor);
@@ -381,6 +500,90 @@ fn Offers(results: SearchResults, form: SearchForm, filters: FilterForm) -> impl
         </Show>
     }
     .into_any()
+}
+
+/// An empty result, with the reason and the way out: the price range
+/// that hid rooms, the number of rooms that would sleep the party, or
+/// nearby dates.
+#[component]
+fn NoOffers(
+    nearby: Vec<NearbyStay>,
+    empty_because: Option<EmptyBecause>,
+    form: SearchForm,
+    filters: FilterForm,
+) -> impl IntoView {
+    let href = |form: &SearchForm, filters: &FilterForm| {
+        with_query("/", &search_and_filters_to_query(form, filters))
+    };
+    let (title, advice) = match empty_because {
+        Some(EmptyBecause::PriceFilter { hidden, more }) => {
+            let count = plural(hidden, "room", "rooms");
+            let unfiltered = FilterForm {
+                min_price: String::new(),
+                max_price: String::new(),
+                ..filters.clone()
+            };
+            (
+                "No rooms in that price range".to_owned(),
+                view! {
+                    <p data-testid="empty-reason">
+                        {format!("The price filter hid {}{count} free for these dates. ", if more { "more than " } else { "" })}
+                        <A href=href(&form, &unfiltered)>"Show them (clear the price filter)"</A>
+                    </p>
+                }
+                .into_any(),
+            )
+        }
+        Some(EmptyBecause::PartySize { units }) => {
+            let more_rooms = SearchForm {
+                units: units.to_string(),
+                ..form.clone()
+            };
+            let guests = form.guests.trim().to_owned();
+            (
+                format!("No room sleeps {guests} guests"),
+                view! {
+                    <p data-testid="empty-reason">
+                        {format!("Rooms are free for these dates, but your party needs more than {}. ",
+                            plural(form.units.trim().parse().unwrap_or(1), "room", "rooms"))}
+                        <A href=href(&more_rooms, &filters)>{format!("Try {units} rooms")}</A>
+                    </p>
+                }
+                .into_any(),
+            )
+        }
+        Some(EmptyBecause::Dates) | None => (
+            "No rooms are free for every night of that stay".to_owned(),
+            view! {
+                <p data-testid="empty-reason">"Every room is sold out or closed on at least one of these nights. Try nearby dates or fewer rooms."</p>
+            }
+            .into_any(),
+        ),
+    };
+    let suggestions = nearby
+        .into_iter()
+        .map(|stay| {
+            let moved = SearchForm {
+                check_in: stay.check_in.to_string(),
+                check_out: stay.check_out.to_string(),
+                ..form.clone()
+            };
+            let text = format!(
+                "{} – {}: {} free",
+                short_date(stay.check_in),
+                short_date(stay.check_out),
+                plural(stay.rooms.try_into().unwrap_or(i64::MAX), "room", "rooms"),
+            );
+            view! { <li><A href=href(&moved, &filters)>{text}</A></li> }
+        })
+        .collect_view();
+    view! {
+        <div class="empty-state">
+            <h2 id="results-title" tabindex="-1">{title}</h2>
+            {advice}
+            <ul class="suggestions" role="list" aria-label="Nearby dates with free rooms">{suggestions}</ul>
+        </div>
+    }
 }
 
 #[component]

@@ -187,13 +187,19 @@ async fn an_admin_finds_a_booking_by_guest_or_reference_and_cancels_it_on_a_phon
     admin.wait_for(&row(&references[0])).await?;
     admin.wait_for(&row(&references[1])).await?;
 
-    // By name (any case), then by reference.
+    // By name (any case), by e-mail, then by reference.
     admin.fill("#filter-search", "grace").await?;
     admin
         .wait_for_text_containing("table.data tbody", "Grace Hopper")
         .await?;
     let shown = admin.text_content("table.data tbody").await?;
     assert!(!shown.contains("Alan Turing"), "{shown}");
+    admin.fill("#filter-search", "alan.turing@EXAMPLE").await?;
+    admin
+        .wait_for_text_containing("table.data tbody", "Alan Turing")
+        .await?;
+    let shown = admin.text_content("table.data tbody").await?;
+    assert!(!shown.contains("Grace Hopper"), "{shown}");
     admin.fill("#filter-search", references[1].trim()).await?;
     admin
         .wait_for_text_containing("table.data tbody", "Alan Turing")

@@ -4,6 +4,7 @@
 mod accessibility;
 mod admin;
 mod booking;
+mod journey;
 mod no_javascript;
 mod room;
 mod search;

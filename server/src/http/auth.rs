@@ -113,16 +113,40 @@ pub fn token_from_headers<'a>(headers: &'a HeaderMap, cookie_name: &str) -> Opti
             let (scheme, token) = value.split_once(' ')?;
             scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
         });
-    bearer.or_else(|| {
-        headers
-            .get_all(header::COOKIE)
-            .iter()
-            .filter_map(|value| value.to_str().ok())
-            .flat_map(Cookie::split_parse)
-            .filter_map(Result::ok)
-            .find(|cookie| cookie.name() == cookie_name)
-            .and_then(|cookie| cookie.value_raw())
-    })
+    bearer.or_else(|| cookie_from_headers(headers, cookie_name))
+}
+
+/// The value of the cookie `name` a request carries.
+pub fn cookie_from_headers<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(Cookie::split_parse)
+        .filter_map(Result::ok)
+        .find(|cookie| cookie.name() == name)
+        .and_then(|cookie| cookie.value_raw())
+}
+
+/// The cookie that carries what was typed into a form (never a password)
+/// from a failed plain post back to the form's page, for a few minutes.
+pub const TYPED_COOKIE: &str = "roombook_typed";
+
+impl CookiePolicy {
+    /// The `Set-Cookie` value that keeps `typed` (URL-encoded fields) for
+    /// the form page, or removes it (`None`).
+    pub fn typed_cookie(self, typed: Option<&str>) -> HeaderValue {
+        let cookie = Cookie::build((TYPED_COOKIE, typed.unwrap_or_default()))
+            .http_only(true)
+            .same_site(SameSite::Lax)
+            .path("/")
+            .max_age(Duration::seconds(if typed.is_some() { 300 } else { 0 }))
+            .secure(self.secure)
+            .build();
+        // URL-encoded text has no character a cookie value may not hold.
+        HeaderValue::try_from(cookie.to_string())
+            .unwrap_or_else(|_| HeaderValue::from_static("roombook_typed=; Max-Age=0; Path=/"))
+    }
 }
 
 /// A signed-in caller (401 otherwise).

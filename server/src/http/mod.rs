@@ -5,6 +5,7 @@ pub mod api;
 pub mod auth;
 pub mod extract;
 mod health;
+mod ics;
 pub mod metrics;
 mod middleware;
 pub mod problem;
@@ -191,6 +192,7 @@ pub fn router(state: AppState) -> Router {
     let limited = Router::new()
         .merge(api)
         .merge(credentials)
+        .route("/bookings/{id}/calendar.ics", get(ics::booking_ics))
         .leptos_routes_with_context(
             &state,
             generate_route_list_with_exclusions(app::App, Some(credential_paths)),

@@ -86,6 +86,11 @@ pub(crate) async fn list_all(pool: &PgPool) -> Result<Vec<Room>, Error> {
     Ok(repo::list_all(pool).await?)
 }
 
+/// Whether any room exists, active or not (a new install has none).
+pub(crate) async fn any(pool: &PgPool) -> Result<bool, Error> {
+    Ok(repo::any(pool).await?)
+}
+
 /// Creates a room with its nights for the whole booking window.
 #[tracing::instrument(skip_all)]
 pub(crate) async fn create(

@@ -116,6 +116,12 @@ pub(super) async fn list_all(pool: &PgPool) -> Result<Vec<Room>, sqlx::Error> {
     .await
 }
 
+pub(super) async fn any(pool: &PgPool) -> Result<bool, sqlx::Error> {
+    sqlx::query_scalar("select exists (select from rooms)")
+        .fetch_one(pool)
+        .await
+}
+
 pub(super) async fn lock(conn: &mut PgConnection, id: Uuid) -> Result<Option<Room>, sqlx::Error> {
     sqlx::query_as(&format!(
         "select {ROOM_COLUMNS} from rooms where id = $1 for update"

@@ -11,11 +11,13 @@ use chrono::NaiveDate;
 use leptos::prelude::*;
 use leptos_router::{NavigateOptions, components::A, hooks::use_navigate};
 use shared_schema::{
-    form::SearchForm, inventory::NightAvailability, rooms::Room, search::RoomSearch,
+    dto::Booking, form::SearchForm, inventory::NightAvailability, rooms::Room, search::RoomSearch,
     stay::BookingWindow,
 };
 
-use super::{Stay, book, book_path, room_calendar};
+use super::{
+    FORM_KEY, Stay, book, book_path, new_form_key, overlap::OverlapWarning, room_calendar,
+};
 use crate::{
     AppError,
     components::{Checks, ErrorAlert, FormFooter, Input, StayLimits},
@@ -143,6 +145,33 @@ impl Quotes {
     }
 }
 
+/// After Confirm: the booking's page, or, refused, a new form key (a
+/// refused post booked nothing: trying again is a new request, not a
+/// replay of this answer) and, when nights went meanwhile, the calendar and
+/// the stay as they are now.
+fn after_booking(
+    action: Action<(), Result<Booking, AppError>>,
+    stay: Stay,
+    nights: Resource<Result<Vec<NightAvailability>, AppError>>,
+    quotes: Quotes,
+) {
+    let navigate = use_navigate();
+    Effect::new(move || match action.value().get() {
+        Some(Ok(booking)) => navigate(
+            &format!("/bookings/{}?new=1", booking.id),
+            NavigateOptions::default(),
+        ),
+        Some(Err(error)) => {
+            if let AppError::Conflict(_) = error {
+                nights.refetch();
+                quotes.quote.refetch();
+            }
+            stay.form_key.set(new_form_key());
+        }
+        None => {}
+    });
+}
+
 /// The booking form and its summary.
 #[component]
 pub(super) fn BookingPanel(
@@ -174,21 +203,9 @@ pub(super) fn BookingPanel(
         Err(errors) => errors,
     });
     checks.show_now(from_address);
-    let action = Action::new(move |(): &()| book(room_id, stay.form()));
+    let action = Action::new(move |(): &()| book(room_id, stay.form(), stay.form_key.get()));
     let quotes = Quotes::new(stay, window, room_id, capacity);
-    let navigate = use_navigate();
-    Effect::new(move || match action.value().get() {
-        Some(Ok(booking)) => navigate(
-            &format!("/bookings/{}?new=1", booking.id),
-            NavigateOptions::default(),
-        ),
-        // Nights went meanwhile: show the calendar and the stay as they are now.
-        Some(Err(AppError::Conflict(_))) => {
-            nights.refetch();
-            quotes.quote.refetch();
-        }
-        _ => {}
-    });
+    after_booking(action, stay, nights, quotes);
     let on_submit = checks.submit(action);
     // The sold-out answer, for as long as the form still asks for that stay.
     let refused_form = RwSignal::new(None::<SearchForm>);
@@ -220,6 +237,7 @@ pub(super) fn BookingPanel(
             {posted}
             <form id=FORM_ID class="stack" method="post" action=book_path() novalidate on:submit=on_submit>
                 <input type="hidden" name="room_id" value=room_id.to_string() />
+                <input type="hidden" name=FORM_KEY value=stay.form_key.get_untracked() prop:value=stay.form_key />
                 <div class="form-grid">
                     <Input id="check_in" name="form[check_in]" label="Check-in" value=stay.check_in checks kind="date"
                         min=limits.first_check_in max=limits.last_check_in />
@@ -239,6 +257,7 @@ pub(super) fn BookingPanel(
                     }}
                 </div>
                 {move || sold_out().map(|conflict| view! { <SoldOut conflict form=stay.form() /> })}
+                <OverlapWarning stay window />
                 <Transition fallback=|| ()>
                     {move || Suspend::new(async move {
                         match user.0.await {

@@ -1,6 +1,7 @@
-//! The room's month calendar: an ARIA grid with one tab stop (the focused
-//! night); arrow keys move by day and week, Home/End to the week's ends,
-//! Page Up/Down by month. Each night's accessible name is its visible text
+//! The room's calendar: two months side by side on wide screens, one on
+//! phones, each an ARIA grid; one tab stop (the focused night) for both;
+//! arrow keys move by day and week, Home/End to the week's ends, Page
+//! Up/Down by month. Each night's accessible name is its visible text
 //! (day, price or state) completed by hidden words (weekday, month, what is
 //! left), so what a speech user reads out is part of the name.
 //!
@@ -50,7 +51,7 @@ pub(super) fn Calendar(
         current.then_some(nights)
     };
 
-    let on_keydown = grid_keys(focused, month, window);
+    let on_keydown = grid_keys(focused, month, window, last_month);
     let show_month = move |delta: i32| {
         let next = if delta < 0 {
             month.get_untracked() - Months::new(1)
@@ -75,7 +76,10 @@ pub(super) fn Calendar(
                     on:click=move |_| show_month(-1)>
                     <span aria-hidden="true">"‹"</span><span class="visually-hidden">"Previous month"</span>
                 </button>
-                <h2 id="calendar-title" aria-live="polite">{move || month.get().format("%B %Y").to_string()}</h2>
+                <h2 id="calendar-title" aria-live="polite">
+                    {move || month.get().format("%B %Y").to_string()}
+                    <span class="second-month">{move || format!(" – {}", (month.get() + Months::new(1)).format("%B %Y"))}</span>
+                </h2>
                 <button type="button" class="button secondary small"
                     disabled=move || { month.get() >= last_month }
                     on:click=move |_| show_month(1)>
@@ -86,7 +90,35 @@ pub(super) fn Calendar(
                 "Choose your check-in night, then your check-out day."
                 <span class="keyboard-hint">" Arrow keys move between nights."</span>
             </p>
-            <table class="month" role="grid" aria-labelledby="calendar-title" aria-describedby="calendar-hint"
+            <div class="months">
+                {month_grid(0, month, loaded, cell, on_keydown, currency.clone())}
+                {month_grid(1, month, loaded, cell, on_keydown, currency)}
+            </div>
+            <p class="calendar-message" role="status" data-testid="calendar-message">
+                {move || refused.get().map(|text| view! { <span class="alert warning">{text}</span> })}
+            </p>
+            <Legend />
+            {move || nights.get().and_then(Result::err).map(|error| view! { <ErrorAlert error /> })}
+        </section>
+    }
+}
+
+/// The month `offset` months after the first one on show: its name and
+/// its grid of nights.
+fn month_grid(
+    offset: u32,
+    month: RwSignal<NaiveDate>,
+    loaded: impl Fn() -> Option<Vec<NightAvailability>> + Copy + Send + Sync + 'static,
+    cell: NightCell,
+    on_keydown: impl Fn(leptos::ev::KeyboardEvent) + Copy + 'static,
+    currency: String,
+) -> impl IntoView {
+    let shown = move || month.get() + Months::new(offset);
+    let title_id = format!("month-title-{offset}");
+    view! {
+        <div class="month-block" class:second-month=offset == 1>
+            <h3 class="month-name" id=title_id.clone()>{move || shown().format("%B %Y").to_string()}</h3>
+            <table class="month" role="grid" aria-labelledby=title_id aria-describedby="calendar-hint"
                 on:keydown=on_keydown
                 aria-busy=move || loaded().is_none().to_string()>
                 <thead>
@@ -106,11 +138,9 @@ pub(super) fn Calendar(
                             Some(nights) => (nights, false),
                             None => (Vec::new(), true),
                         };
-                        let currency = currency.clone();
-                        weeks(month.get())
+                        weeks(shown())
                             .into_iter()
                             .map(|week| {
-                                let currency = currency.clone();
                                 let cells = week
                                     .into_iter()
                                     .map(|date| match date {
@@ -126,12 +156,7 @@ pub(super) fn Calendar(
                     }}
                 </tbody>
             </table>
-            <p class="calendar-message" role="status" data-testid="calendar-message">
-                {move || refused.get().map(|text| view! { <span class="alert warning">{text}</span> })}
-            </p>
-            <Legend />
-            {move || nights.get().and_then(Result::err).map(|error| view! { <ErrorAlert error /> })}
-        </section>
+        </div>
     }
 }
 
@@ -141,11 +166,21 @@ fn grid_keys(
     focused: RwSignal<NaiveDate>,
     month: RwSignal<NaiveDate>,
     window: BookingWindow,
+    last_month: NaiveDate,
 ) -> impl Fn(leptos::ev::KeyboardEvent) + Copy + 'static {
     let move_focus = move |date: NaiveDate| {
         let date = date.clamp(window.today, window.end());
         focused.set(date);
-        month.set(date.with_day(1).unwrap_or(date));
+        let date_month = date.with_day(1).unwrap_or(date);
+        let first_shown = month.get_untracked();
+        let shown = Months::new(months_on_show());
+        // The view moves only when the night leaves the months on show.
+        if date_month < first_shown {
+            month.set(date_month);
+        } else if date_month >= first_shown + shown {
+            let first = date_month - shown + Months::new(1);
+            month.set(first.min(last_month));
+        }
         focus_night(date);
     };
     move |event: leptos::ev::KeyboardEvent| {
@@ -371,6 +406,20 @@ fn weekday_name(day: Weekday) -> &'static str {
     }
 }
 
+/// Wide screens show two months side by side, phones one (the CSS
+/// breakpoint of `.second-month`).
+fn months_on_show() -> u32 {
+    let wide = window()
+        .match_media(TWO_MONTHS_MEDIA)
+        .ok()
+        .flatten()
+        .is_some_and(|query| query.matches());
+    if wide { 2 } else { 1 }
+}
+
+/// Where the second month shows (`style/main.css`, `.second-month`).
+const TWO_MONTHS_MEDIA: &str = "(min-width: 64rem)";
+
 /// Moves keyboard focus to a night's button once the grid shows it.
 fn focus_night(date: NaiveDate) {
     request_animation_frame(move || {
@@ -379,7 +428,7 @@ fn focus_night(date: NaiveDate) {
             .query_selector(&format!("button[data-date='{date}']"))
             .ok()
             .flatten()
-            .and_then(|element| element.dyn_into::<leptos::web_sys::HtmlElement>().ok());
+            .and_then(|element| element.dyn_into::<web_sys::HtmlElement>().ok());
         if let Some(button) = button {
             let _ = button.focus();
         }

@@ -8,6 +8,7 @@
 
 mod booking_panel;
 mod calendar;
+mod overlap;
 
 use chrono::{Datelike, Months, NaiveDate};
 use leptos::prelude::*;
@@ -51,12 +52,21 @@ pub async fn room_calendar(
 
 /// Books the stay in `form` for the signed-in user. The form is checked with
 /// the same parser the page uses, then as a `NewBooking` by the use case.
+/// `form_key` is the form's own key (see [`FORM_KEY`]): posted again, the
+/// same form and stay answer the booking the first post made.
 ///
 /// Posted by the plain form (before the WASM arrives), it redirects to the
-/// booking's page, or back to the room with the error.
+/// booking's page, or back to the room with the stay as typed, the error and
+/// a new form key (a refused post booked nothing: trying again is a new
+/// request).
 #[server(endpoint = "book")]
-pub async fn book(room_id: Uuid, form: SearchForm) -> Result<Booking, AppError> {
+pub async fn book(
+    room_id: Uuid,
+    form: SearchForm,
+    #[server(default)] form_key: String,
+) -> Result<Booking, AppError> {
     let post = crate::form_post::FormPost::current();
+    let typed = form.clone();
     let result = crate::backend::serve(|backend, caller| async move {
         let search = form
             .parse(&backend.booking_window().await)
@@ -68,12 +78,65 @@ pub async fn book(room_id: Uuid, form: SearchForm) -> Result<Booking, AppError> 
             guests: search.guests,
             units: search.units,
         };
-        backend.book(&caller, booking).await
+        let form_key = Some(form_key).filter(|key| !key.is_empty());
+        backend.book(&caller, booking, form_key).await
     })
     .await;
-    post.answer(result, |booking| {
-        Some(format!("/bookings/{}?new=1", booking.id))
-    })
+    post.answer_or_back_to(
+        result,
+        |booking| Some(format!("/bookings/{}?new=1", booking.id)),
+        book_path(),
+        || room_href(room_id, &typed, &new_form_key()),
+    )
+}
+
+/// The name of the booking form's key in the form and in the room page's
+/// address: kept there, Back to the page and Confirm again post the same
+/// key, so they land on the booking already made.
+pub(crate) const FORM_KEY: &str = "form_key";
+
+/// A room page's address with a stay and a form key.
+#[cfg(feature = "ssr")]
+fn room_href(room_id: Uuid, form: &SearchForm, form_key: &str) -> String {
+    room_href_at(&format!("/rooms/{room_id}"), form, form_key)
+}
+
+fn room_href_at(path: &str, form: &SearchForm, form_key: &str) -> String {
+    let query = search_to_query(form);
+    let key = crate::query::query_string([(FORM_KEY, form_key)]);
+    let query = [query, key]
+        .into_iter()
+        .filter(|part| !part.is_empty())
+        .collect::<Vec<_>>()
+        .join("&");
+    with_query(path, &query)
+}
+
+/// A new booking form key: 128 random bits (a UUID's text).
+pub(crate) fn new_form_key() -> String {
+    #[cfg(feature = "ssr")]
+    {
+        Uuid::new_v4().to_string()
+    }
+    #[cfg(feature = "hydrate")]
+    {
+        // No key (a booking without replays) rather than a guessable one.
+        let mut bytes = [0_u8; 16];
+        let random = web_sys::window()
+            .and_then(|window| window.crypto().ok())
+            .is_some_and(|crypto| crypto.get_random_values_with_u8_array(&mut bytes).is_ok());
+        if random {
+            uuid::Builder::from_random_bytes(bytes)
+                .into_uuid()
+                .to_string()
+        } else {
+            String::new()
+        }
+    }
+    #[cfg(not(any(feature = "ssr", feature = "hydrate")))]
+    {
+        String::new()
+    }
 }
 
 #[expect(
@@ -89,11 +152,17 @@ pub(crate) fn RoomPage() -> impl IntoView {
     let room = crate::pages::by_path_id(get_room);
     let window = Resource::new(|| (), |()| get_booking_window());
 
+    let user = crate::session::UserContext::get();
+
     view! {
         <Suspense fallback=|| view! { <p class="loading">"Loading the room…"</p> }>
             {move || Suspend::new(async move {
+                let signed_in = matches!(user.0.await, Ok(Some(_)));
                 match (room.await, window.await) {
-                    (Ok(room), Ok(window)) => view! { <RoomView room window /> }.into_any(),
+                    (Ok(room), Ok(window)) => {
+                        give_form_a_key(signed_in, room.id);
+                        view! { <RoomView room window /> }.into_any()
+                    }
                     (Err(AppError::NotFound), _) => view! { <crate::pages::NotFound /> }.into_any(),
                     (Err(error), _) | (_, Err(error)) => view! { <ErrorAlert error /> }.into_any(),
                 }
@@ -102,13 +171,39 @@ pub(crate) fn RoomPage() -> impl IntoView {
     }
 }
 
-/// The stay being chosen, shared by the calendar and the form.
+/// A signed-in guest's first request for the room page, without a form
+/// key in its address, is sent to the same address with a new one: that
+/// address is the history entry Back returns to, so the page shown again
+/// (the server renders it again: personal pages are not stored) posts the
+/// same key. In the browser, the page puts a key into the address itself
+/// (see [`RoomView`]).
+fn give_form_a_key(signed_in: bool, room_id: Uuid) {
+    #[cfg(feature = "ssr")]
+    {
+        let query = use_query_map().get_untracked();
+        if signed_in && query.get(FORM_KEY).is_none_or(|key| key.is_empty()) {
+            let form = SearchForm {
+                check_in: query.get("check_in").unwrap_or_default(),
+                check_out: query.get("check_out").unwrap_or_default(),
+                guests: query.get("guests").unwrap_or_default(),
+                units: query.get("units").unwrap_or_default(),
+            };
+            leptos_axum::redirect(&room_href(room_id, &form, &new_form_key()));
+        }
+    }
+    #[cfg(not(feature = "ssr"))]
+    let _ = (signed_in, room_id);
+}
+
+/// The stay being chosen, shared by the calendar and the form, and the
+/// form's key (see [`FORM_KEY`]).
 #[derive(Debug, Clone, Copy)]
 pub(super) struct Stay {
     check_in: RwSignal<String>,
     check_out: RwSignal<String>,
     guests: RwSignal<String>,
     units: RwSignal<String>,
+    form_key: RwSignal<String>,
 }
 
 impl Stay {
@@ -171,7 +266,15 @@ fn RoomView(room: Room, window: BookingWindow) -> impl IntoView {
         check_out: RwSignal::new(value("check_out")),
         guests: RwSignal::new(or(value("guests"), "1")),
         units: RwSignal::new(or(value("units"), "1")),
+        form_key: RwSignal::new(value(FORM_KEY)),
     };
+    // A page opened without a key (from a search result, in the browser)
+    // makes one; the address keeps it.
+    Effect::new(move || {
+        if stay.form_key.with(String::is_empty) {
+            stay.form_key.set(new_form_key());
+        }
+    });
     // Fields the address filled: a wrong value there (a past date) is
     // pointed out at once, not after the guest touches it.
     let from_address: Vec<&'static str> = ["check_in", "check_out", "guests", "units"]
@@ -191,7 +294,8 @@ fn RoomView(room: Room, window: BookingWindow) -> impl IntoView {
     let nights = Resource::new(
         move || month.get(),
         move |month| {
-            let to = month + Months::new(1);
+            // Two months: both show side by side on wide screens.
+            let to = month + Months::new(2);
             room_calendar(room_id, month.max(window.today), to)
         },
     );
@@ -225,10 +329,8 @@ fn keep_stay_in_address(stay: Stay) {
     let navigate = use_navigate();
     let location = use_location();
     Effect::new(move || {
-        let target = with_query(
-            &location.pathname.get_untracked(),
-            &search_to_query(&stay.form()),
-        );
+        let form_key = stay.form_key.get();
+        let target = room_href_at(&location.pathname.get_untracked(), &stay.form(), &form_key);
         let here = with_query(
             &location.pathname.get_untracked(),
             &location.search.get_untracked(),
