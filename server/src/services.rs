@@ -15,6 +15,7 @@ use shared_schema::{
     booking::{BookingFilter, NewBooking},
     dto::{Booking, Session, User},
     inventory::{InventoryEdit, NightAvailability, RoomOccupancy},
+    photos::{Photo, PhotoPatch},
     rooms::{Room, RoomInput, RoomPatch},
     search::{RoomSearch, SearchOptions, SearchPage},
     stay::BookingWindow,
@@ -28,6 +29,7 @@ use crate::{
     config::Config,
     error::Error,
     http::auth::CookiePolicy,
+    photos,
     property::Property,
     rooms,
 };
@@ -46,6 +48,8 @@ pub struct Services {
     /// attached (the application attaches one at start-up; without it,
     /// search asks SQL).
     index: OnceLock<Arc<availability::AvailabilityIndex>>,
+    /// Every room's first photo, for search results.
+    pub covers: photos::Covers,
 }
 
 impl Services {
@@ -56,6 +60,7 @@ impl Services {
             cookies: CookiePolicy::from_config(config),
             property: Property::from_config(config),
             index: OnceLock::new(),
+            covers: photos::Covers::default(),
         })
     }
 
@@ -133,7 +138,10 @@ impl Backend for Services {
         search: RoomSearch,
         options: SearchOptions,
     ) -> Result<SearchPage, AppError> {
-        Ok(rooms::search(&self.pool, self.index(), &self.property, search, options).await?)
+        let mut page =
+            rooms::search(&self.pool, self.index(), &self.property, search, options).await?;
+        self.covers.attach(&self.pool, &mut page.offers).await;
+        Ok(page)
     }
 
     async fn room(&self, caller: &Caller, id: Uuid) -> Result<Room, AppError> {
@@ -308,6 +316,35 @@ impl Backend for Services {
     ) -> Result<Vec<RoomOccupancy>, AppError> {
         self.admin(caller).await?;
         Ok(availability::occupancy(&self.pool, &self.property, nights).await?)
+    }
+
+    async fn room_photos(&self, caller: &Caller, room_id: Uuid) -> Result<Vec<Photo>, AppError> {
+        let is_admin = self
+            .principal(caller)
+            .await?
+            .is_some_and(|who| who.is_admin());
+        Ok(photos::list(&self.pool, room_id, is_admin).await?)
+    }
+
+    async fn update_photo(
+        &self,
+        caller: &Caller,
+        room_id: Uuid,
+        photo_id: Uuid,
+        patch: PhotoPatch,
+    ) -> Result<Photo, AppError> {
+        self.admin(caller).await?;
+        Ok(photos::patch(&self.pool, &self.covers, room_id, photo_id, patch).await?)
+    }
+
+    async fn delete_photo(
+        &self,
+        caller: &Caller,
+        room_id: Uuid,
+        photo_id: Uuid,
+    ) -> Result<(), AppError> {
+        self.admin(caller).await?;
+        Ok(photos::delete(&self.pool, &self.covers, room_id, photo_id).await?)
     }
 }
 

@@ -5,5 +5,6 @@ mod accessibility;
 mod admin;
 mod booking;
 mod no_javascript;
+mod photos;
 mod room;
 mod search;

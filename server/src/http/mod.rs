@@ -7,6 +7,7 @@ pub mod extract;
 mod health;
 pub mod metrics;
 mod middleware;
+pub mod photos;
 pub mod problem;
 pub mod rate_limit;
 pub mod serve;
@@ -188,6 +189,7 @@ pub fn router(state: AppState) -> Router {
     // health checks, the API docs and static files are not limited.
     let limited = Router::new()
         .merge(api)
+        .merge(photos::form_routes())
         .merge(credentials)
         .leptos_routes_with_context(
             &state,
@@ -203,6 +205,7 @@ pub fn router(state: AppState) -> Router {
     let routes = Router::new()
         .merge(limited)
         .nest_service("/pkg", ServeDir::new(pkg).precompressed_gzip())
+        .merge(photos::image_routes())
         .merge(SwaggerUi::new("/api-docs").url("/api-docs/openapi.json", api_doc))
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
