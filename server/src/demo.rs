@@ -237,9 +237,15 @@ enum RoomView {
 }
 
 /// Width and height of the drawn photos (3:2, as a camera's).
-const PHOTO_SIZE: (u32, u32) = (1200, 800);
+const PHOTO_SIZE: (u32, u32) = (960, 640);
 
 /// A JPEG of a room drawn in its own colours (`index` picks them).
+#[expect(
+    clippy::cast_precision_loss,
+    clippy::cast_possible_truncation,
+    clippy::cast_sign_loss,
+    reason = "pixel coordinates and colour channels: small numbers, clamped"
+)]
 fn drawn_photo(index: usize, view: RoomView) -> anyhow::Result<Vec<u8>> {
     use image::{Rgb, RgbImage, codecs::jpeg::JpegEncoder};
 
@@ -288,7 +294,7 @@ fn drawn_photo(index: usize, view: RoomView) -> anyhow::Result<Vec<u8>> {
             }
         } else if y > 0.78 {
             // Floorboards.
-            let board = ((x * 14.0 + (y * 9.0).floor() * 0.5).fract() < 0.03) as u8 as f32;
+            let board = f32::from(u8::from((x * 14.0 + (y * 9.0).floor() * 0.5).fract() < 0.03));
             lerp([176.0, 132.0, 92.0], [120.0, 86.0, 58.0], 0.2 + board * 0.6)
         } else {
             lerp(wall, wall_low, y / 0.78)
@@ -308,6 +314,11 @@ fn lerp(a: [f32; 3], b: [f32; 3], t: f32) -> [f32; 3] {
 }
 
 /// An RGB colour (0-255) from hue, saturation and lightness (0-1).
+#[expect(
+    clippy::cast_possible_truncation,
+    clippy::cast_sign_loss,
+    reason = "the sextant of a hue in [0, 1)"
+)]
 fn hsl(hue: f32, saturation: f32, lightness: f32) -> [f32; 3] {
     let chroma = (1.0 - (2.0 * lightness - 1.0).abs()) * saturation;
     let h = hue * 6.0;

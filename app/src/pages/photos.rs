@@ -130,7 +130,7 @@ pub(crate) fn RoomGallery(room_id: Uuid) -> impl IntoView {
                                 } else {
                                     "(min-width: 64rem) 20rem, 50vw"
                                 };
-                                view! { <li><PhotoImage photo sizes eager=i == 0 /></li> }
+                                view! { <li><PhotoImage photo sizes eager={i == 0} /></li> }
                             })
                             .collect_view();
                         Some(view! {

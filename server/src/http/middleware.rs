@@ -138,7 +138,7 @@ async fn limit_body(request: Request<axum::body::Body>, next: axum::middleware::
         .get(header::CONTENT_LENGTH)
         .and_then(|value| value.to_str().ok())
         .and_then(|value| value.parse::<u64>().ok());
-    if declared.is_some_and(|length| length > limit as u64) {
+    if declared.is_some_and(|length| length > u64::try_from(limit).unwrap_or(u64::MAX)) {
         return ApiError::PayloadTooLarge.into_response();
     }
     let request =
@@ -193,7 +193,8 @@ async fn content_security_policy(
 }
 
 /// Answers to a signed-in caller (API and pages alike) are theirs alone:
-/// no shared or browser cache may keep them. Static files stay cacheable.
+/// no shared or browser cache may keep them. Static files and room photos
+/// (the same for everyone) stay cacheable.
 async fn personal_answers_not_stored(
     request: Request<axum::body::Body>,
     next: axum::middleware::Next,
@@ -202,7 +203,9 @@ async fn personal_answers_not_stored(
     let personal = [SESSION_COOKIE, SECURE_SESSION_COOKIE]
         .iter()
         .any(|name| token_from_headers(headers, name).is_some())
-        && !request.uri().path().starts_with("/pkg/");
+        && !["/pkg/", "/photos/"]
+            .iter()
+            .any(|public| request.uri().path().starts_with(public));
     let mut response = next.run(request).await;
     if personal {
         response

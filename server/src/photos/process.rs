@@ -150,11 +150,38 @@ fn sniff(upload: &[u8]) -> Result<ImageFormat, Refusal> {
     }
 }
 
+/// Whether the file holds its format's end: decoders fill a truncated
+/// JPEG's missing rows with grey rather than fail, so a cut-off upload
+/// would be stored half grey. A JPEG ends its last scan with EOI (`FF D9`;
+/// entropy-coded data never holds it, and an EXIF thumbnail's comes
+/// before the main image's scans); a PNG has its `IEND` chunk; a WebP's
+/// RIFF header gives its length.
+fn is_complete(format: ImageFormat, upload: &[u8]) -> bool {
+    let find_last = |marker: &[u8]| upload.windows(marker.len()).rposition(|w| w == marker);
+    match format {
+        ImageFormat::Jpeg => match (find_last(&[0xFF, 0xDA]), find_last(&[0xFF, 0xD9])) {
+            (Some(scan), Some(end)) => end > scan,
+            _ => false,
+        },
+        ImageFormat::Png => find_last(b"IEND").is_some(),
+        ImageFormat::WebP => upload
+            .get(4..8)
+            .and_then(|size| size.try_into().ok())
+            .map(u32::from_le_bytes)
+            .and_then(|size| usize::try_from(size).ok())
+            .is_some_and(|size| size.saturating_add(8) <= upload.len()),
+        _ => false,
+    }
+}
+
 /// Decodes with [`limits`], checks the pixel buffer against
 /// [`MAX_DECODED_BYTES`] before allocating it, and turns the pixels upright
 /// by the file's orientation tag (which re-encoding drops).
 pub fn decode(upload: &[u8]) -> Result<DynamicImage, Refusal> {
     let format = sniff(upload)?;
+    if !is_complete(format, upload) {
+        return Err(Refusal::Damaged);
+    }
     let mut reader = ImageReader::with_format(Cursor::new(upload), format);
     reader.limits(limits());
     let mut decoder = reader.into_decoder()?;
@@ -322,6 +349,21 @@ mod tests {
             Err(Refusal::Damaged)
         );
         assert_eq!(process_blocking(&whole[..4]), Err(Refusal::Damaged));
+        // A bigger photo cut in half: the decoder alone would fill it in.
+        let big = jpeg(800, 600);
+        assert_eq!(
+            process_blocking(&big[..big.len() / 2]),
+            Err(Refusal::Damaged)
+        );
+        let mut png = Vec::new();
+        PngEncoder::new(&mut png)
+            .write_image(&[7; 3 * 64 * 64], 64, 64, image::ExtendedColorType::Rgb8)
+            .expect("encodes");
+        assert!(process_blocking(&png).is_ok());
+        assert_eq!(
+            process_blocking(&png[..png.len() - 20]),
+            Err(Refusal::Damaged)
+        );
     }
 
     /// CRC-32 (ISO-HDLC) of a PNG chunk's type and data.

@@ -159,6 +159,12 @@ async fn an_admins_upload_is_stored_at_three_widths_without_metadata_and_served_
         image.header("cache-control"),
         "public, max-age=31536000, immutable"
     );
+    let signed_in = app.get_with_session(url, &admin).await;
+    assert_eq!(
+        signed_in.header("cache-control"),
+        "public, max-age=31536000, immutable",
+        "the same image for everyone: cacheable for signed-in guests too"
+    );
     let etag = image.header("etag").to_owned();
     assert!(etag.starts_with('"') && etag.len() > 10, "{etag}");
     let decoded = image::load_from_memory(&image.bytes).expect("a JPEG");

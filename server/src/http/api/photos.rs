@@ -95,7 +95,8 @@ async fn list_photos(
 /// The photo is decoded and re-encoded as JPEG (its metadata, such as the
 /// camera's EXIF and location, is not kept) at widths of 320, 640 and 1280
 /// pixels, never wider than the upload, and goes after the room's other
-/// photos. A room has at most 20 photos.
+/// photos. A room has at most 20 photos. While every image decoder is busy
+/// for over a second, the answer is 503 with `Retry-After`.
 #[utoipa::path(
     post,
     path = "/rooms/{id}/photos",
@@ -111,7 +112,6 @@ async fn list_photos(
         (status = 409, description = "The room has 20 photos already (`too_many_photos`)", body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "The file is over 10 MiB (`payload_too_large`)", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "No alt text, or a file that is not a JPEG, PNG or WebP image we can read: another format, damaged or truncated, or over 12,000 pixels a side or about 16 megapixels", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Every image decoder is busy; retry after `Retry-After` seconds", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = []), ("cookie" = []))
 )]
