@@ -154,19 +154,7 @@ pub async fn seed(
         room_ids.push((room.id, *price_cents));
     }
 
-    // Two photos a room, through the upload's own path (decode, re-encode).
-    let covers = photos::Covers::default();
-    for (index, ((room, _), (name, ..))) in room_ids.iter().zip(ROOMS).enumerate() {
-        for (view, alt) in [
-            (RoomView::Bedroom, format!("{name}: the bed beside a bright window")),
-            (RoomView::Window, format!("{name}: the view from the window")),
-        ] {
-            let upload = drawn_photo(index, view)?;
-            photos::add(pool, &covers, *room, &alt, upload)
-                .await
-                .context("a demo photo")?;
-        }
-    }
+    seed_photos(pool, &room_ids).await?;
 
     // Friday and Saturday nights cost a quarter more: one edit a weekend.
     let mut night = window.today;
@@ -229,6 +217,29 @@ pub async fn seed(
     Ok(accounts)
 }
 
+/// Two photos a room, through the upload's own path (decode, re-encode).
+async fn seed_photos(pool: &PgPool, room_ids: &[(uuid::Uuid, i64)]) -> anyhow::Result<()> {
+    let covers = photos::Covers::default();
+    for (index, ((room, _), (name, ..))) in room_ids.iter().zip(ROOMS).enumerate() {
+        for (view, alt) in [
+            (
+                RoomView::Bedroom,
+                format!("{name}: the bed beside a bright window"),
+            ),
+            (
+                RoomView::Window,
+                format!("{name}: the view from the window"),
+            ),
+        ] {
+            let upload = drawn_photo(index, view)?;
+            photos::add(pool, &covers, *room, &alt, upload)
+                .await
+                .context("a demo photo")?;
+        }
+    }
+    Ok(())
+}
+
 /// What a demo photo shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum RoomView {
@@ -267,8 +278,11 @@ fn drawn_photo(index: usize, view: RoomView) -> anyhow::Result<Vec<u8>> {
         let (wx0, wy0, wx1, wy1) = window;
         let colour = if inside(window, x, y) {
             let frame = 0.012;
-            if x - wx0 < frame || wx1 - x < frame || y - wy0 < frame || wy1 - y < frame
-                || ((x - (wx0 + wx1) / 2.0).abs() < frame / 2.0)
+            if x - wx0 < frame
+                || wx1 - x < frame
+                || y - wy0 < frame
+                || wy1 - y < frame
+                || ((x - f32::midpoint(wx0, wx1)).abs() < frame / 2.0)
             {
                 [245.0, 245.0, 240.0]
             } else {
@@ -290,11 +304,17 @@ fn drawn_photo(index: usize, view: RoomView) -> anyhow::Result<Vec<u8>> {
             } else if y < by0 + 0.12 || x > bx1 - 0.01 {
                 lerp(accent, [40.0, 40.0, 40.0], 0.3) // headboard and side
             } else {
-                lerp([245.0, 243.0, 238.0], accent, 0.25 + 0.1 * ((x * 40.0).sin() + 1.0) / 2.0)
+                lerp(
+                    [245.0, 243.0, 238.0],
+                    accent,
+                    0.25 + 0.1 * ((x * 40.0).sin() + 1.0) / 2.0,
+                )
             }
         } else if y > 0.78 {
             // Floorboards.
-            let board = f32::from(u8::from((x * 14.0 + (y * 9.0).floor() * 0.5).fract() < 0.03));
+            let board = f32::from(u8::from(
+                (x * 14.0 + (y * 9.0).floor() * 0.5).fract() < 0.03,
+            ));
             lerp([176.0, 132.0, 92.0], [120.0, 86.0, 58.0], 0.2 + board * 0.6)
         } else {
             lerp(wall, wall_low, y / 0.78)
@@ -321,18 +341,18 @@ fn lerp(a: [f32; 3], b: [f32; 3], t: f32) -> [f32; 3] {
 )]
 fn hsl(hue: f32, saturation: f32, lightness: f32) -> [f32; 3] {
     let chroma = (1.0 - (2.0 * lightness - 1.0).abs()) * saturation;
-    let h = hue * 6.0;
-    let x = chroma * (1.0 - (h % 2.0 - 1.0).abs());
-    let (r, g, b) = match h as u32 {
-        0 => (chroma, x, 0.0),
-        1 => (x, chroma, 0.0),
-        2 => (0.0, chroma, x),
-        3 => (0.0, x, chroma),
-        4 => (x, 0.0, chroma),
-        _ => (chroma, 0.0, x),
+    let sextant = hue * 6.0;
+    let second = chroma * (1.0 - (sextant % 2.0 - 1.0).abs());
+    let (red, green, blue) = match sextant as u32 {
+        0 => (chroma, second, 0.0),
+        1 => (second, chroma, 0.0),
+        2 => (0.0, chroma, second),
+        3 => (0.0, second, chroma),
+        4 => (second, 0.0, chroma),
+        _ => (chroma, 0.0, second),
     };
-    let m = lightness - chroma / 2.0;
-    [r, g, b].map(|c| (c + m) * 255.0)
+    let lift = lightness - chroma / 2.0;
+    [red, green, blue].map(|channel| (channel + lift) * 255.0)
 }
 
 /// 20 random letters and digits: easy to copy, hard to guess.

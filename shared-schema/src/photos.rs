@@ -122,7 +122,14 @@ pub struct PhotoPatch {
         deserialize_with = "crate::text::deserialize_trimmed_option",
         skip_serializing_if = "Option::is_none"
     )]
-    #[cfg_attr(feature = "ssr", schema(example = "Double bed by a sunny window", min_length = 1, max_length = 250))]
+    #[cfg_attr(
+        feature = "ssr",
+        schema(
+            example = "Double bed by a sunny window",
+            min_length = 1,
+            max_length = 250
+        )
+    )]
     #[garde(custom(rule::optional_text(validate_alt)))]
     pub alt: Option<String>,
     /// New place in the order, from 0; past the end means last. The other

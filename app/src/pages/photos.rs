@@ -18,8 +18,10 @@ use crate::AppError;
 /// A room's photos in order (an inactive room's for admins only).
 #[server(endpoint = "room_photos")]
 pub async fn room_photos(room_id: Uuid) -> Result<Vec<Photo>, AppError> {
-    crate::backend::serve(|backend, caller| async move { backend.room_photos(&caller, room_id).await })
-        .await
+    crate::backend::serve(
+        |backend, caller| async move { backend.room_photos(&caller, room_id).await },
+    )
+    .await
 }
 
 /// Admin: moves a photo to `position` (0 is first).
@@ -31,7 +33,9 @@ pub async fn move_photo(room_id: Uuid, photo_id: Uuid, position: i32) -> Result<
         position: Some(position),
     };
     let result = crate::backend::serve(|backend, caller| async move {
-        backend.update_photo(&caller, room_id, photo_id, patch).await
+        backend
+            .update_photo(&caller, room_id, photo_id, patch)
+            .await
     })
     .await;
     post.answer(result, |_| None)
@@ -46,7 +50,9 @@ pub async fn describe_photo(room_id: Uuid, photo_id: Uuid, alt: String) -> Resul
         position: None,
     };
     let result = crate::backend::serve(|backend, caller| async move {
-        backend.update_photo(&caller, room_id, photo_id, patch).await
+        backend
+            .update_photo(&caller, room_id, photo_id, patch)
+            .await
     })
     .await;
     post.answer(result, |_| None)
@@ -91,10 +97,11 @@ pub(crate) fn PhotoImage(
 ) -> impl IntoView {
     let srcset = photo.srcset();
     let fallback = photo.at_least(640).cloned();
-    fallback.map(|variant| {
+    let alt = photo.alt;
+    fallback.map(move |variant| {
         view! {
             <img src=variant.url srcset=srcset sizes=sizes
-                width=variant.width height=variant.height alt=photo.alt.clone()
+                width=variant.width height=variant.height alt=alt
                 loading=if eager { "eager" } else { "lazy" } decoding="async" />
         }
     })

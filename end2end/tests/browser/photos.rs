@@ -40,7 +40,9 @@ async fn an_admin_uploads_a_photo_and_guests_see_it_on_the_room_page() -> anyhow
         .open_hydrated(&app.url(&format!("/admin/rooms/{room}")))
         .await?;
     admin.wait_for("#photos-title").await?;
-    admin.fill("#photo-alt", "Sunny double bed by the window").await?;
+    admin
+        .fill("#photo-alt", "Sunny double bed by the window")
+        .await?;
     admin
         .wait_for("#photo-file")
         .await?
@@ -53,7 +55,9 @@ async fn an_admin_uploads_a_photo_and_guests_see_it_on_the_room_page() -> anyhow
     admin
         .wait_for(".admin-photo img[alt='Sunny double bed by the window']")
         .await?;
-    admin.assert_accessible("admin room page with a photo").await?;
+    admin
+        .assert_accessible("admin room page with a photo")
+        .await?;
     std::fs::remove_file(&file).ok();
 
     let guest = Browser::start().await?;
@@ -84,7 +88,10 @@ async fn an_admin_uploads_a_photo_and_guests_see_it_on_the_room_page() -> anyhow
             vec![],
         )
         .await?;
-    assert!(width.as_u64().unwrap_or(0) >= 320, "the gallery's image loaded: {width}");
+    assert!(
+        width.as_u64().unwrap_or(0) >= 320,
+        "the gallery's image loaded: {width}"
+    );
     guest.assert_accessible("room page with a photo").await?;
     guest.screenshot("room-photos").await?;
 

@@ -15,25 +15,19 @@ use axum::{
     response::{IntoResponse, Redirect, Response},
     routing::{get, post},
 };
-use shared_schema::photos::{MAX_ALT_CHARS, MAX_UPLOAD_BYTES};
+use shared_schema::photos::MAX_UPLOAD_BYTES;
 use uuid::Uuid;
 
-use super::{
-    AppState,
-    auth::AdminUser,
-    problem::ApiError,
-};
+use super::{AppState, auth::AdminUser, problem::ApiError};
 use crate::{error::Error, photos};
 
 /// Largest request body of an upload: the file, its alt text and the
 /// multipart framing.
+/// ([`MAX_UPLOAD_BYTES`] and 64 KiB.)
 pub const UPLOAD_BODY_LIMIT_BYTES: usize = 10 * 1024 * 1024 + 64 * 1024;
 
 /// Longest alt field read, in bytes: four bytes for each allowed character.
 const MAX_ALT_FIELD_BYTES: usize = 4 * 250;
-
-const _: () = assert!(MAX_UPLOAD_BYTES as usize + 64 * 1024 == UPLOAD_BODY_LIMIT_BYTES);
-const _: () = assert!(MAX_ALT_CHARS as usize * 4 == MAX_ALT_FIELD_BYTES);
 
 /// What the body limit middleware asks: does this request upload a photo
 /// (and may it carry [`UPLOAD_BODY_LIMIT_BYTES`])?
@@ -41,12 +35,10 @@ pub fn is_upload(method: &Method, path: &str) -> bool {
     if method != Method::POST {
         return false;
     }
-    let room = path
-        .strip_suffix("/photos")
-        .and_then(|rest| {
-            rest.strip_prefix("/api/v1/rooms/")
-                .or_else(|| rest.strip_prefix("/admin/rooms/"))
-        });
+    let room = path.strip_suffix("/photos").and_then(|rest| {
+        rest.strip_prefix("/api/v1/rooms/")
+            .or_else(|| rest.strip_prefix("/admin/rooms/"))
+    });
     room.is_some_and(|id| !id.is_empty() && !id.contains('/'))
 }
 
@@ -88,7 +80,11 @@ pub async fn read_upload(request: Request, state: &AppState) -> Result<Upload, A
         .await
         .map_err(|_| not_multipart())?;
     let mut upload = Upload::default();
-    while let Some(mut field) = multipart.next_field().await.map_err(broken)? {
+    while let Some(mut field) = multipart
+        .next_field()
+        .await
+        .map_err(|error| broken(&error))?
+    {
         let limit = match field.name() {
             Some("alt") => MAX_ALT_FIELD_BYTES,
             Some("file") => usize::try_from(MAX_UPLOAD_BYTES).unwrap_or(usize::MAX),
@@ -96,7 +92,7 @@ pub async fn read_upload(request: Request, state: &AppState) -> Result<Upload, A
         };
         let is_file = field.name() == Some("file");
         let mut bytes = Vec::new();
-        while let Some(chunk) = field.chunk().await.map_err(broken)? {
+        while let Some(chunk) = field.chunk().await.map_err(|error| broken(&error))? {
             if bytes.len() + chunk.len() > limit {
                 return Err(if is_file {
                     ApiError::PayloadTooLarge
@@ -124,7 +120,7 @@ fn not_multipart() -> ApiError {
 
 /// A multipart stream that breaks off: over the body limit (413), or not
 /// multipart at all (400).
-fn broken(error: axum::extract::multipart::MultipartError) -> ApiError {
+fn broken(error: &axum::extract::multipart::MultipartError) -> ApiError {
     if error.status() == StatusCode::PAYLOAD_TOO_LARGE {
         ApiError::PayloadTooLarge
     } else {
@@ -155,7 +151,7 @@ impl<S: Send + Sync> FromRequestParts<S> for ImagePath {
 
 /// An image of a photo. Its bytes never change (a new upload is a new
 /// photo), so any cache may keep it for a year; `If-None-Match` with its
-/// ETag answers 304 without reading the bytes.
+/// `ETag` answers 304 without reading the bytes.
 async fn image(State(state): State<AppState>, path: ImagePath, headers: HeaderMap) -> Response {
     let known = headers
         .get(header::IF_NONE_MATCH)
@@ -227,7 +223,9 @@ async fn upload_form(
         Err(ApiError::Domain(Error::NotFound)) => Err(Error::NotFound.into()),
         Err(error) => {
             let shown = match &error {
-                ApiError::Domain(Error::Validation(errors)) => app::AppError::Invalid(errors.clone()),
+                ApiError::Domain(Error::Validation(errors)) => {
+                    app::AppError::Invalid(errors.clone())
+                }
                 ApiError::Domain(Error::Conflict(conflict)) => {
                     app::AppError::Invalid(field_message(&conflict.detail))
                 }
@@ -271,11 +269,32 @@ mod tests {
     use super::*;
 
     #[test]
+    fn the_body_limits_follow_the_rules() {
+        assert_eq!(
+            i64::try_from(UPLOAD_BODY_LIMIT_BYTES).ok(),
+            Some(MAX_UPLOAD_BYTES + 64 * 1024)
+        );
+        assert_eq!(
+            i32::try_from(MAX_ALT_FIELD_BYTES).ok(),
+            Some(shared_schema::photos::MAX_ALT_CHARS * 4)
+        );
+    }
+
+    #[test]
     fn only_posts_to_a_rooms_photos_are_uploads() {
         let id = "0f8e2c4a-5d1b-4c3e-9a7f-2b6d8e1f3a5c";
-        assert!(is_upload(&Method::POST, &format!("/api/v1/rooms/{id}/photos")));
-        assert!(is_upload(&Method::POST, &format!("/admin/rooms/{id}/photos")));
-        assert!(!is_upload(&Method::PATCH, &format!("/api/v1/rooms/{id}/photos")));
+        assert!(is_upload(
+            &Method::POST,
+            &format!("/api/v1/rooms/{id}/photos")
+        ));
+        assert!(is_upload(
+            &Method::POST,
+            &format!("/admin/rooms/{id}/photos")
+        ));
+        assert!(!is_upload(
+            &Method::PATCH,
+            &format!("/api/v1/rooms/{id}/photos")
+        ));
         assert!(!is_upload(&Method::POST, "/api/v1/rooms//photos"));
         assert!(!is_upload(&Method::POST, "/api/v1/rooms/a/b/photos"));
         assert!(!is_upload(&Method::POST, "/api/v1/bookings"));

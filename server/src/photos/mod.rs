@@ -61,7 +61,11 @@ fn photos_of(rows: Vec<repo::VariantRow>) -> Vec<Photo> {
 
 /// A room's photos in order; the room must be one the caller may see
 /// (inactive rooms: admins only).
-pub async fn list(pool: &PgPool, room_id: Uuid, include_inactive: bool) -> Result<Vec<Photo>, Error> {
+pub async fn list(
+    pool: &PgPool,
+    room_id: Uuid,
+    include_inactive: bool,
+) -> Result<Vec<Photo>, Error> {
     rooms::get(pool, room_id, include_inactive).await?;
     Ok(photos_of(repo::list(pool, room_id).await?))
 }
@@ -117,7 +121,9 @@ pub async fn add(
 fn too_many() -> Error {
     Conflict::new(
         ConflictCode::TooManyPhotos,
-        format!("A room has at most {MAX_PHOTOS_PER_ROOM} photos: delete one before adding another."),
+        format!(
+            "A room has at most {MAX_PHOTOS_PER_ROOM} photos: delete one before adding another."
+        ),
     )
     .into()
 }
@@ -190,12 +196,12 @@ pub async fn delete(
 pub struct Image {
     pub content_type: String,
     pub etag: String,
-    /// `None` when the caller already has these bytes (its ETag matched).
+    /// `None` when the caller already has these bytes (its `ETag` matched).
     pub bytes: Option<Vec<u8>>,
 }
 
 /// The image of `photo_id` at `width` (one of its stored widths). The
-/// bytes are not read when `known_etag` is its ETag.
+/// bytes are not read when `known_etag` is its `ETag`.
 pub async fn image(
     pool: &PgPool,
     photo_id: Uuid,

@@ -14,12 +14,7 @@
 //! a decompression bomb, even a decoder panic) is the file's fault: a 422
 //! with a sentence, never a 500.
 
-use std::{
-    io::Cursor,
-    panic::AssertUnwindSafe,
-    sync::LazyLock,
-    time::Duration,
-};
+use std::{io::Cursor, panic::AssertUnwindSafe, sync::LazyLock, time::Duration};
 
 use image::{
     DynamicImage, ImageDecoder, ImageError, ImageFormat, ImageReader, Limits,
@@ -89,11 +84,12 @@ impl std::fmt::Debug for Encoded {
 pub async fn process(upload: Vec<u8>) -> Result<Vec<Encoded>, Error> {
     let outcome = crate::blocking::bounded(&DECODING, PERMIT_WAIT, "photo decoding", move || {
         // A decoder that panics on a hostile file is refusing the file.
-        std::panic::catch_unwind(AssertUnwindSafe(|| process_blocking(&upload)))
-            .unwrap_or_else(|_| {
+        std::panic::catch_unwind(AssertUnwindSafe(|| process_blocking(&upload))).unwrap_or_else(
+            |_| {
                 tracing::warn!("an image decoder panicked: refusing the file");
                 Err(Refusal::Damaged)
-            })
+            },
+        )
     })
     .await?;
     outcome.map_err(|refusal| Error::invalid(FILE_FIELD, refusal.message()))
@@ -221,7 +217,8 @@ pub fn target_sizes(width: u32, height: u32) -> Vec<(u32, u32)> {
 }
 
 fn scaled_height(width: u32, height: u32, to_width: u32) -> u32 {
-    let scaled = (u64::from(height) * u64::from(to_width) + u64::from(width) / 2) / u64::from(width);
+    let scaled =
+        (u64::from(height) * u64::from(to_width) + u64::from(width) / 2) / u64::from(width);
     u32::try_from(scaled).unwrap_or(u32::MAX).max(1)
 }
 
@@ -251,12 +248,13 @@ pub fn encode_jpeg(image: &DynamicImage) -> Result<Encoded, Refusal> {
     let rgb = if image.color().has_alpha() {
         let mut rgba = image.to_rgba8();
         for pixel in rgba.pixels_mut() {
-            let [r, g, b, a] = pixel.0;
-            let over_white = |c: u8| {
-                let (c, a) = (u16::from(c), u16::from(a));
-                u8::try_from((c * a + 255 * (255 - a) + 127) / 255).unwrap_or(u8::MAX)
+            let [red, green, blue, alpha] = pixel.0;
+            let alpha = u16::from(alpha);
+            let over_white = |channel: u8| {
+                let channel = u16::from(channel);
+                u8::try_from((channel * alpha + 255 * (255 - alpha) + 127) / 255).unwrap_or(u8::MAX)
             };
-            pixel.0 = [over_white(r), over_white(g), over_white(b), 255];
+            pixel.0 = [over_white(red), over_white(green), over_white(blue), 255];
         }
         DynamicImage::ImageRgba8(rgba).to_rgb8()
     } else {
@@ -278,11 +276,19 @@ pub fn encode_jpeg(image: &DynamicImage) -> Result<Encoded, Refusal> {
     })
 }
 
+const HEX: &[u8; 16] = b"0123456789abcdef";
+
 /// A strong `ETag` for `bytes`: the first 128 bits of their SHA-256, in hex.
 pub fn etag_of(bytes: &[u8]) -> String {
     let digest = Sha256::digest(bytes);
-    let hex: String = digest[..16].iter().map(|b| format!("{b:02x}")).collect();
-    format!("\"{hex}\"")
+    let mut etag = String::with_capacity(34);
+    etag.push('"');
+    for byte in &digest[..16] {
+        etag.push(char::from(HEX[usize::from(byte >> 4)]));
+        etag.push(char::from(HEX[usize::from(byte & 0x0F)]));
+    }
+    etag.push('"');
+    etag
 }
 
 #[cfg(test)]
@@ -293,7 +299,11 @@ mod tests {
 
     fn jpeg(width: u32, height: u32) -> Vec<u8> {
         let image = RgbImage::from_fn(width, height, |x, y| {
-            Rgb([u8::try_from(x % 256).unwrap_or(0), u8::try_from(y % 256).unwrap_or(0), 90])
+            Rgb([
+                u8::try_from(x % 256).unwrap_or(0),
+                u8::try_from(y % 256).unwrap_or(0),
+                90,
+            ])
         });
         encode_jpeg(&DynamicImage::ImageRgb8(image))
             .expect("encodes")
@@ -306,9 +316,15 @@ mod tests {
             target_sizes(4000, 3000),
             [(320, 240), (640, 480), (1280, 960)]
         );
-        assert_eq!(target_sizes(1000, 500), [(320, 160), (640, 320), (1000, 500)]);
+        assert_eq!(
+            target_sizes(1000, 500),
+            [(320, 160), (640, 320), (1000, 500)]
+        );
         assert_eq!(target_sizes(200, 300), [(200, 300)]);
-        assert_eq!(target_sizes(1280, 720), [(320, 180), (640, 360), (1280, 720)]);
+        assert_eq!(
+            target_sizes(1280, 720),
+            [(320, 180), (640, 360), (1280, 720)]
+        );
         assert_eq!(target_sizes(12_000, 1), [(320, 1), (640, 1), (1280, 1)]);
     }
 
@@ -372,7 +388,11 @@ mod tests {
         for &byte in bytes {
             crc ^= u32::from(byte);
             for _ in 0..8 {
-                crc = if crc & 1 == 1 { (crc >> 1) ^ 0xEDB8_8320 } else { crc >> 1 };
+                crc = if crc & 1 == 1 {
+                    (crc >> 1) ^ 0xEDB8_8320
+                } else {
+                    crc >> 1
+                };
             }
         }
         !crc
@@ -414,12 +434,20 @@ mod tests {
     fn transparency_is_flattened_on_white() {
         let mut png = Vec::new();
         PngEncoder::new(&mut png)
-            .write_image(&[0, 0, 0, 0].repeat(16), 4, 4, image::ExtendedColorType::Rgba8)
+            .write_image(
+                &[0, 0, 0, 0].repeat(16),
+                4,
+                4,
+                image::ExtendedColorType::Rgba8,
+            )
             .expect("encodes");
         let stored = process_blocking(&png).expect("processed");
         let decoded = image::load_from_memory(&stored[0].bytes)
             .expect("decodes")
             .to_rgb8();
-        assert!(decoded.pixels().all(|p| p.0.iter().all(|&c| c > 240)), "white");
+        assert!(
+            decoded.pixels().all(|p| p.0.iter().all(|&c| c > 240)),
+            "white"
+        );
     }
 }

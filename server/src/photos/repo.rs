@@ -138,7 +138,7 @@ pub(super) async fn delete(tx: &mut PgConnection, id: Uuid) -> Result<(), sqlx::
     Ok(())
 }
 
-/// One stored image; `bytes` is `None` when its ETag is `known` (the
+/// One stored image; `bytes` is `None` when its `ETag` is `known` (the
 /// bytes are then never read from storage).
 #[derive(Debug, sqlx::FromRow)]
 pub(super) struct ImageRow {

@@ -1,6 +1,6 @@
 //! Room photos: uploads (multipart) by admins only, decoded and stored at
 //! a few widths; bad files refused with a sentence; big ones refused
-//! without being read; images served with ETags and a year-long cache
+//! without being read; images served with an `ETag` and a year-long cache
 //! lifetime; order, alt text and delete; the cover on search results.
 
 use std::sync::{
@@ -37,7 +37,12 @@ fn photo(width: u32, height: u32) -> Vec<u8> {
         .set_exif_metadata(b"MM\0*\0\0\0\x08SecretCam 3000".to_vec())
         .expect("exif");
     encoder
-        .write_image(image.as_raw(), width, height, image::ExtendedColorType::Rgb8)
+        .write_image(
+            image.as_raw(),
+            width,
+            height,
+            image::ExtendedColorType::Rgb8,
+        )
         .expect("encodes");
     jpeg
 }
@@ -69,13 +74,10 @@ fn multipart(alt: Option<&str>, file: Option<&[u8]>) -> Vec<u8> {
 }
 
 fn upload_request(uri: &str, user: Option<&TestUser>, body: Body) -> Request<Body> {
-    let mut request = Request::builder()
-        .method(Method::POST)
-        .uri(uri)
-        .header(
-            header::CONTENT_TYPE,
-            format!("multipart/form-data; boundary={BOUNDARY}"),
-        );
+    let mut request = Request::builder().method(Method::POST).uri(uri).header(
+        header::CONTENT_TYPE,
+        format!("multipart/form-data; boundary={BOUNDARY}"),
+    );
     if let Some(user) = user {
         request = request.header(header::AUTHORIZATION, format!("Bearer {}", user.token));
     }
@@ -146,10 +148,15 @@ async fn an_admins_upload_is_stored_at_three_widths_without_metadata_and_served_
         .as_array()
         .expect("variants")
         .iter()
-        .map(|v| (v["width"].as_i64().unwrap_or(0), v["height"].as_i64().unwrap_or(0)))
+        .map(|v| {
+            (
+                v["width"].as_i64().unwrap_or(0),
+                v["height"].as_i64().unwrap_or(0),
+            )
+        })
         .collect();
     assert_eq!(sizes, [(320, 240), (640, 480), (1280, 960)]);
-    assert_eq!(list(&app, room).await, [created.clone()]);
+    assert_eq!(list(&app, room).await, std::slice::from_ref(&created));
 
     let url = created["variants"][1]["url"].as_str().expect("url");
     let image = app.get(url).await;
@@ -211,7 +218,14 @@ async fn a_small_photo_is_never_upscaled(pool: PgPool) {
     let app = TestApp::new(pool.clone());
     let admin = create_user(&pool, "admin").await;
     let room = seed_room(&pool, RoomSeed::default()).await;
-    let response = upload(&app, room, Some(&admin), Some("A lamp"), Some(&photo(500, 300))).await;
+    let response = upload(
+        &app,
+        room,
+        Some(&admin),
+        Some("A lamp"),
+        Some(&photo(500, 300)),
+    )
+    .await;
     assert_eq!(response.status, 201, "{}", response.body);
     let widths: Vec<i64> = response.json()["variants"]
         .as_array()
@@ -253,22 +267,47 @@ async fn only_admins_upload_change_and_delete_photos(pool: PgPool) {
 
     let created = upload(&app, room, Some(&admin), Some("A bed"), Some(&file)).await;
     assert_eq!(created.status, 201, "{}", created.body);
-    let photo_uri = format!("{}/{}", photos_uri(room), created.json()["id"].as_str().expect("id"));
+    let photo_uri = format!(
+        "{}/{}",
+        photos_uri(room),
+        created.json()["id"].as_str().expect("id")
+    );
     for user in [None, Some(&guest)] {
         let patch = app
-            .json(Method::PATCH, &photo_uri, user, Some(json!({ "alt": "Mine now" })))
+            .json(
+                Method::PATCH,
+                &photo_uri,
+                user,
+                Some(json!({ "alt": "Mine now" })),
+            )
             .await;
         assert!(matches!(patch.status.as_u16(), 401 | 404), "{}", patch.body);
         let delete = app.json(Method::DELETE, &photo_uri, user, None).await;
-        assert!(matches!(delete.status.as_u16(), 401 | 404), "{}", delete.body);
+        assert!(
+            matches!(delete.status.as_u16(), 401 | 404),
+            "{}",
+            delete.body
+        );
     }
     assert_eq!(list(&app, room).await[0]["alt"], "A bed");
     // Another room's path does not reach this photo.
-    let other = seed_room(&pool, RoomSeed { name: "Other", ..RoomSeed::default() }).await;
+    let other = seed_room(
+        &pool,
+        RoomSeed {
+            name: "Other",
+            ..RoomSeed::default()
+        },
+    )
+    .await;
     let elsewhere = photo_uri.replace(&room.to_string(), &other.to_string());
-    let response = app.json(Method::DELETE, &elsewhere, Some(&admin), None).await;
+    let response = app
+        .json(Method::DELETE, &elsewhere, Some(&admin), None)
+        .await;
     assert_refused(&response, 404, None);
 }
+
+/// A refused upload: its name, alt text, file and the field it is about.
+type Case<'a> = (&'a str, Option<&'a str>, Option<&'a [u8]>, &'a str);
 
 #[sqlx::test(migrator = "server::MIGRATOR")]
 async fn bad_files_and_missing_alt_text_are_422_with_a_sentence(pool: PgPool) {
@@ -287,15 +326,34 @@ async fn bad_files_and_missing_alt_text_are_422_with_a_sentence(pool: PgPool) {
     for &byte in &bomb[12..29] {
         crc ^= u32::from(byte);
         for _ in 0..8 {
-            crc = if crc & 1 == 1 { (crc >> 1) ^ 0xEDB8_8320 } else { crc >> 1 };
+            crc = if crc & 1 == 1 {
+                (crc >> 1) ^ 0xEDB8_8320
+            } else {
+                crc >> 1
+            };
         }
     }
     bomb[29..33].copy_from_slice(&(!crc).to_be_bytes());
 
-    let cases: [(&str, Option<&str>, Option<&[u8]>, &str); 8] = [
-        ("text", Some("A bed"), Some(b"just some text, not a photo"), "file"),
-        ("a GIF", Some("A bed"), Some(b"GIF89a\x01\x00\x01\x00\x00\x00\x00;"), "file"),
-        ("a truncated JPEG", Some("A bed"), Some(&good[..good.len() / 2]), "file"),
+    let cases: [Case; 8] = [
+        (
+            "text",
+            Some("A bed"),
+            Some(b"just some text, not a photo"),
+            "file",
+        ),
+        (
+            "a GIF",
+            Some("A bed"),
+            Some(b"GIF89a\x01\x00\x01\x00\x00\x00\x00;"),
+            "file",
+        ),
+        (
+            "a truncated JPEG",
+            Some("A bed"),
+            Some(&good[..good.len() / 2]),
+            "file",
+        ),
         ("a bomb", Some("A bed"), Some(&bomb), "file"),
         ("an empty file", Some("A bed"), Some(b""), "file"),
         ("no file", Some("A bed"), None, "file"),
@@ -312,7 +370,12 @@ async fn bad_files_and_missing_alt_text_are_422_with_a_sentence(pool: PgPool) {
     assert_refused(&response, 422, Some("alt"));
 
     let not_multipart = app
-        .json(Method::POST, &photos_uri(room), Some(&admin), Some(json!({ "alt": "A bed" })))
+        .json(
+            Method::POST,
+            &photos_uri(room),
+            Some(&admin),
+            Some(json!({ "alt": "A bed" })),
+        )
         .await;
     assert_refused(&not_multipart, 400, None);
     assert!(list(&app, room).await.is_empty(), "nothing was stored");
@@ -329,7 +392,10 @@ async fn an_oversized_upload_is_413_without_being_read_whole(pool: PgPool) {
         .method(Method::POST)
         .uri(photos_uri(room))
         .header(header::AUTHORIZATION, format!("Bearer {}", admin.token))
-        .header(header::CONTENT_TYPE, format!("multipart/form-data; boundary={BOUNDARY}"))
+        .header(
+            header::CONTENT_TYPE,
+            format!("multipart/form-data; boundary={BOUNDARY}"),
+        )
         .header(header::CONTENT_LENGTH, 50 * 1024 * 1024)
         .body(Body::empty())
         .expect("request");
@@ -361,7 +427,10 @@ async fn an_oversized_upload_is_413_without_being_read_whole(pool: PgPool) {
     let response = app.request(streamed).await;
     assert_refused(&response, 413, None);
     let read = sent.load(Ordering::SeqCst);
-    assert!(read < 12 * 1024 * 1024, "read {read} bytes of a 50 MiB upload");
+    assert!(
+        read < 12 * 1024 * 1024,
+        "read {read} bytes of a 50 MiB upload"
+    );
     assert!(list(&app, room).await.is_empty());
 }
 
@@ -380,7 +449,10 @@ async fn photos_are_ordered_described_and_deleted_and_the_first_is_the_cover_on_
         ids.push(response.json()["id"].as_str().expect("id").to_owned());
     }
     let order = |photos: Vec<Value>| -> Vec<String> {
-        photos.iter().map(|p| p["alt"].as_str().unwrap_or_default().to_owned()).collect()
+        photos
+            .iter()
+            .map(|p| p["alt"].as_str().unwrap_or_default().to_owned())
+            .collect()
     };
     let search = format!(
         "/api/v1/rooms?check_in={}&check_out={}&guests=1",
@@ -392,19 +464,42 @@ async fn photos_are_ordered_described_and_deleted_and_the_first_is_the_cover_on_
 
     let third = format!("{}/{}", photos_uri(room), ids[2]);
     let moved = app
-        .json(Method::PATCH, &third, Some(&admin), Some(json!({ "position": 0, "alt": "Now first" })))
+        .json(
+            Method::PATCH,
+            &third,
+            Some(&admin),
+            Some(json!({ "position": 0, "alt": "Now first" })),
+        )
         .await;
     assert_eq!(moved.status, 200, "{}", moved.body);
     assert_eq!(moved.json()["position"], 0);
-    assert_eq!(order(list(&app, room).await), ["Now first", "First", "Second"]);
-    assert_eq!(cover(app.get(&search).await), "Now first", "the cover follows at once");
+    assert_eq!(
+        order(list(&app, room).await),
+        ["Now first", "First", "Second"]
+    );
+    assert_eq!(
+        cover(app.get(&search).await),
+        "Now first",
+        "the cover follows at once"
+    );
 
     let past_the_end = app
-        .json(Method::PATCH, &third, Some(&admin), Some(json!({ "position": 99 })))
+        .json(
+            Method::PATCH,
+            &third,
+            Some(&admin),
+            Some(json!({ "position": 99 })),
+        )
         .await;
     assert_eq!(past_the_end.json()["position"], 2);
-    for invalid in [json!({ "position": -1 }), json!({ "alt": "" }), json!({ "size": 1 })] {
-        let response = app.json(Method::PATCH, &third, Some(&admin), Some(invalid)).await;
+    for invalid in [
+        json!({ "position": -1 }),
+        json!({ "alt": "" }),
+        json!({ "size": 1 }),
+    ] {
+        let response = app
+            .json(Method::PATCH, &third, Some(&admin), Some(invalid))
+            .await;
         assert_refused(&response, 422, None);
     }
 
@@ -413,9 +508,15 @@ async fn photos_are_ordered_described_and_deleted_and_the_first_is_the_cover_on_
     assert_eq!(deleted.status, 204, "{}", deleted.body);
     let photos = list(&app, room).await;
     assert_eq!(order(photos.clone()), ["Second", "Now first"]);
-    let positions: Vec<i64> = photos.iter().map(|p| p["position"].as_i64().unwrap_or(-1)).collect();
+    let positions: Vec<i64> = photos
+        .iter()
+        .map(|p| p["position"].as_i64().unwrap_or(-1))
+        .collect();
     assert_eq!(positions, [0, 1], "positions stay dense");
-    assert_eq!(app.get(&format!("/photos/{}/330", ids[0])).await.status, 404);
+    assert_eq!(
+        app.get(&format!("/photos/{}/330", ids[0])).await.status,
+        404
+    );
     let again = app.json(Method::DELETE, &first, Some(&admin), None).await;
     assert_refused(&again, 404, None);
 }
@@ -446,13 +547,19 @@ async fn the_admin_pages_upload_form_redirects_back_with_the_outcome(pool: PgPoo
             .uri(format!("/admin/rooms/{room}/photos"))
             .header(header::COOKIE, format!("roombook_session={}", admin.token))
             .header("sec-fetch-site", "same-origin")
-            .header(header::CONTENT_TYPE, format!("multipart/form-data; boundary={BOUNDARY}"))
+            .header(
+                header::CONTENT_TYPE,
+                format!("multipart/form-data; boundary={BOUNDARY}"),
+            )
             .body(Body::from(multipart(Some(alt), Some(file))))
             .expect("request")
     };
     let stored = app.request(form("A bed", &photo(400, 300))).await;
     assert_eq!(stored.status, 303, "{}", stored.body);
-    assert_eq!(stored.header("location"), format!("/admin/rooms/{room}#photos"));
+    assert_eq!(
+        stored.header("location"),
+        format!("/admin/rooms/{room}#photos")
+    );
     assert_eq!(list(&app, room).await.len(), 1);
 
     let refused = app.request(form("A bed", b"not a photo")).await;
@@ -485,18 +592,35 @@ async fn the_room_page_and_search_results_show_the_photos(pool: PgPool) {
     let app = TestApp::new(pool.clone());
     let admin = create_user(&pool, "admin").await;
     let room = seed_room(&pool, RoomSeed::default()).await;
-    let response = upload(&app, room, Some(&admin), Some("Bed by the window"), Some(&photo(1400, 933))).await;
+    let response = upload(
+        &app,
+        room,
+        Some(&admin),
+        Some("Bed by the window"),
+        Some(&photo(1400, 933)),
+    )
+    .await;
     assert_eq!(response.status, 201, "{}", response.body);
     let id = response.json()["id"].as_str().expect("id").to_owned();
 
     let page = app.get(&format!("/rooms/{room}")).await;
     assert_eq!(page.status, 200);
-    assert!(page.body.contains(&format!("/photos/{id}/1280 1280w")), "srcset");
+    assert!(
+        page.body.contains(&format!("/photos/{id}/1280 1280w")),
+        "srcset"
+    );
     assert!(page.body.contains("alt=\"Bed by the window\""));
     let search = app
-        .get(&format!("/?check_in={}&check_out={}&guests=1", in_days(2), in_days(4)))
+        .get(&format!(
+            "/?check_in={}&check_out={}&guests=1",
+            in_days(2),
+            in_days(4)
+        ))
         .await;
-    assert!(search.body.contains(&format!("/photos/{id}/320 320w")), "the card's cover");
+    assert!(
+        search.body.contains(&format!("/photos/{id}/320 320w")),
+        "the card's cover"
+    );
     assert!(search.body.contains("loading=\"lazy\""));
 }
 

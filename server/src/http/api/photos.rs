@@ -123,7 +123,14 @@ async fn upload_photo(
 ) -> Result<(StatusCode, HeaderMap, AppJson<Photo>), ApiError> {
     let upload = read_upload(request, &state).await?;
     let services = &state.services;
-    let photo = photos::add(&services.pool, &services.covers, id, &upload.alt, upload.file).await?;
+    let photo = photos::add(
+        &services.pool,
+        &services.covers,
+        id,
+        &upload.alt,
+        upload.file,
+    )
+    .await?;
     let mut headers = HeaderMap::new();
     if let Ok(location) = HeaderValue::from_str(&format!("{PREFIX}/rooms/{id}/photos")) {
         headers.insert(header::LOCATION, location);
@@ -155,7 +162,7 @@ async fn upload_photo(
 async fn update_photo(
     State(state): State<AppState>,
     AdminUser(_admin): AdminUser,
-    path: PhotoPath,
+    ids: PhotoPath,
     AppJson(patch): AppJson<PhotoPatch>,
 ) -> Result<AppJson<Photo>, ApiError> {
     let services = &state.services;
@@ -163,8 +170,8 @@ async fn update_photo(
         photos::patch(
             &services.pool,
             &services.covers,
-            path.room_id,
-            path.photo_id,
+            ids.room_id,
+            ids.photo_id,
             patch,
         )
         .await?,
@@ -190,9 +197,9 @@ async fn update_photo(
 async fn delete_photo(
     State(state): State<AppState>,
     AdminUser(_admin): AdminUser,
-    path: PhotoPath,
+    ids: PhotoPath,
 ) -> Result<StatusCode, ApiError> {
     let services = &state.services;
-    photos::delete(&services.pool, &services.covers, path.room_id, path.photo_id).await?;
+    photos::delete(&services.pool, &services.covers, ids.room_id, ids.photo_id).await?;
     Ok(StatusCode::NO_CONTENT)
 }

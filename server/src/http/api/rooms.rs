@@ -82,7 +82,10 @@ async fn search_rooms(
         options,
     )
     .await?;
-    services.covers.attach(&services.pool, &mut page.offers).await;
+    services
+        .covers
+        .attach(&services.pool, &mut page.offers)
+        .await;
     Ok(AppJson(page))
 }
 
