@@ -108,6 +108,14 @@ impl Services {
         self.principal(caller).await?.ok_or(Error::Unauthenticated)
     }
 
+    /// Whether the caller is a signed-in admin (who may see inactive rooms).
+    async fn is_admin(&self, caller: &Caller) -> Result<bool, Error> {
+        Ok(self
+            .principal(caller)
+            .await?
+            .is_some_and(|who| who.is_admin()))
+    }
+
     async fn admin(&self, caller: &Caller) -> Result<Principal, Error> {
         self.signed_in(caller).await?.require_admin()
     }
@@ -145,10 +153,7 @@ impl Backend for Services {
     }
 
     async fn room(&self, caller: &Caller, id: Uuid) -> Result<Room, AppError> {
-        let is_admin = self
-            .principal(caller)
-            .await?
-            .is_some_and(|who| who.is_admin());
+        let is_admin = self.is_admin(caller).await?;
         Ok(rooms::get(&self.pool, id, is_admin).await?)
     }
 
@@ -159,10 +164,7 @@ impl Backend for Services {
         from: NaiveDate,
         to: NaiveDate,
     ) -> Result<Vec<NightAvailability>, AppError> {
-        let is_admin = self
-            .principal(caller)
-            .await?
-            .is_some_and(|who| who.is_admin());
+        let is_admin = self.is_admin(caller).await?;
         let range = availability::CalendarRange {
             from: Some(from),
             to: Some(to),
@@ -319,10 +321,7 @@ impl Backend for Services {
     }
 
     async fn room_photos(&self, caller: &Caller, room_id: Uuid) -> Result<Vec<Photo>, AppError> {
-        let is_admin = self
-            .principal(caller)
-            .await?
-            .is_some_and(|who| who.is_admin());
+        let is_admin = self.is_admin(caller).await?;
         Ok(photos::list(&self.pool, room_id, is_admin).await?)
     }
 

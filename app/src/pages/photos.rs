@@ -27,28 +27,31 @@ pub async fn room_photos(room_id: Uuid) -> Result<Vec<Photo>, AppError> {
 /// Admin: moves a photo to `position` (0 is first).
 #[server(endpoint = "move_photo")]
 pub async fn move_photo(room_id: Uuid, photo_id: Uuid, position: i32) -> Result<Photo, AppError> {
-    let post = crate::form_post::FormPost::current();
     let patch = shared_schema::photos::PhotoPatch {
         alt: None,
         position: Some(position),
     };
-    let result = crate::backend::serve(|backend, caller| async move {
-        backend
-            .update_photo(&caller, room_id, photo_id, patch)
-            .await
-    })
-    .await;
-    post.answer(result, |_| None)
+    change_photo(room_id, photo_id, patch).await
 }
 
 /// Admin: replaces a photo's alt text.
 #[server(endpoint = "describe_photo")]
 pub async fn describe_photo(room_id: Uuid, photo_id: Uuid, alt: String) -> Result<Photo, AppError> {
-    let post = crate::form_post::FormPost::current();
     let patch = shared_schema::photos::PhotoPatch {
         alt: Some(alt),
         position: None,
     };
+    change_photo(room_id, photo_id, patch).await
+}
+
+/// What both changes do: the patch, answered as a form post or as data.
+#[cfg(feature = "ssr")]
+async fn change_photo(
+    room_id: Uuid,
+    photo_id: Uuid,
+    patch: shared_schema::photos::PhotoPatch,
+) -> Result<Photo, AppError> {
+    let post = crate::form_post::FormPost::current();
     let result = crate::backend::serve(|backend, caller| async move {
         backend
             .update_photo(&caller, room_id, photo_id, patch)

@@ -138,15 +138,25 @@ impl<S: Send + Sync> FromRequestParts<S> for ImagePath {
     type Rejection = Response;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Response> {
-        let not_found = || StatusCode::NOT_FOUND.into_response();
-        let Path((photo_id, width)) = Path::<(String, String)>::from_request_parts(parts, state)
+        path_pair(parts, state)
             .await
-            .map_err(|_| not_found())?;
-        match (Uuid::parse_str(&photo_id), width.parse::<i32>()) {
-            (Ok(photo_id), Ok(width)) => Ok(Self { photo_id, width }),
-            _ => Err(not_found()),
-        }
+            .map(|(photo_id, width)| Self { photo_id, width })
+            .ok_or_else(|| StatusCode::NOT_FOUND.into_response())
     }
+}
+
+/// The two parameters of a path, each parsed; `None` when either does
+/// not parse (such a path names nothing).
+pub(crate) async fn path_pair<S, A, B>(parts: &mut Parts, state: &S) -> Option<(A, B)>
+where
+    S: Send + Sync,
+    A: std::str::FromStr,
+    B: std::str::FromStr,
+{
+    let Path((first, second)) = Path::<(String, String)>::from_request_parts(parts, state)
+        .await
+        .ok()?;
+    Some((first.parse().ok()?, second.parse().ok()?))
 }
 
 /// An image of a photo. Its bytes never change (a new upload is a new

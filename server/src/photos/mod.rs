@@ -140,14 +140,7 @@ pub async fn patch(
 ) -> Result<Photo, Error> {
     let patch = validated(patch.normalized(), &())?;
     let mut tx = pool.begin().await?;
-    if !repo::lock_room(&mut tx, room_id).await? {
-        return Err(Error::NotFound);
-    }
-    let mut ids = repo::ids_in_order(&mut tx, room_id).await?;
-    let from = ids
-        .iter()
-        .position(|id| *id == photo_id)
-        .ok_or(Error::NotFound)?;
+    let (mut ids, from) = locked_order(&mut tx, room_id, photo_id).await?;
     if let Some(alt) = &patch.alt {
         repo::update_alt(&mut tx, photo_id, alt).await?;
     }
@@ -165,6 +158,24 @@ pub async fn patch(
         .ok_or(Error::NotFound)
 }
 
+/// The room's photo ids in order and where `photo_id` stands among them,
+/// with the room locked for the rest of the transaction.
+async fn locked_order(
+    tx: &mut sqlx::PgConnection,
+    room_id: Uuid,
+    photo_id: Uuid,
+) -> Result<(Vec<Uuid>, usize), Error> {
+    if !repo::lock_room(tx, room_id).await? {
+        return Err(Error::NotFound);
+    }
+    let ids = repo::ids_in_order(tx, room_id).await?;
+    let at = ids
+        .iter()
+        .position(|id| *id == photo_id)
+        .ok_or(Error::NotFound)?;
+    Ok((ids, at))
+}
+
 /// Removes a photo and its images; the ones after it move up.
 #[tracing::instrument(skip(pool, covers), err(Debug))]
 pub async fn delete(
@@ -174,14 +185,7 @@ pub async fn delete(
     photo_id: Uuid,
 ) -> Result<(), Error> {
     let mut tx = pool.begin().await?;
-    if !repo::lock_room(&mut tx, room_id).await? {
-        return Err(Error::NotFound);
-    }
-    let mut ids = repo::ids_in_order(&mut tx, room_id).await?;
-    let at = ids
-        .iter()
-        .position(|id| *id == photo_id)
-        .ok_or(Error::NotFound)?;
+    let (mut ids, at) = locked_order(&mut tx, room_id, photo_id).await?;
     ids.remove(at);
     repo::delete(&mut tx, photo_id).await?;
     repo::set_positions(&mut tx, &ids).await?;

@@ -84,6 +84,21 @@ fn upload_request(uri: &str, user: Option<&TestUser>, body: Body) -> Request<Bod
     request.body(body).expect("request")
 }
 
+/// The app, an admin and a room, as every test here starts.
+async fn setup(pool: &PgPool) -> (TestApp, TestUser, Uuid) {
+    let app = TestApp::new(pool.clone());
+    let admin = create_user(pool, "admin").await;
+    let room = seed_room(pool, RoomSeed::default()).await;
+    (app, admin, room)
+}
+
+/// An admin's upload that must succeed: the stored photo.
+async fn stored(app: &TestApp, room: Uuid, admin: &TestUser, alt: &str, file: &[u8]) -> Value {
+    let response = upload(app, room, Some(admin), Some(alt), Some(file)).await;
+    assert_eq!(response.status, 201, "{}", response.body);
+    response.json()
+}
+
 fn photos_uri(room: Uuid) -> String {
     format!("/api/v1/rooms/{room}/photos")
 }
@@ -128,20 +143,16 @@ fn assert_refused(response: &TestResponse, status: u16, field: Option<&str>) {
 async fn an_admins_upload_is_stored_at_three_widths_without_metadata_and_served_with_an_etag(
     pool: PgPool,
 ) {
-    let app = TestApp::new(pool.clone());
-    let admin = create_user(&pool, "admin").await;
-    let room = seed_room(&pool, RoomSeed::default()).await;
+    let (app, admin, room) = setup(&pool).await;
 
-    let response = upload(
+    let created = stored(
         &app,
         room,
-        Some(&admin),
-        Some("  Double bed by a sunny window "),
-        Some(&photo(1600, 1200)),
+        &admin,
+        "  Double bed by a sunny window ",
+        &photo(1600, 1200),
     )
     .await;
-    assert_eq!(response.status, 201, "{}", response.body);
-    let created = response.json();
     assert_eq!(created["alt"], "Double bed by a sunny window");
     assert_eq!(created["position"], 0);
     let sizes: Vec<(i64, i64)> = created["variants"]
@@ -215,19 +226,9 @@ async fn an_admins_upload_is_stored_at_three_widths_without_metadata_and_served_
 
 #[sqlx::test(migrator = "server::MIGRATOR")]
 async fn a_small_photo_is_never_upscaled(pool: PgPool) {
-    let app = TestApp::new(pool.clone());
-    let admin = create_user(&pool, "admin").await;
-    let room = seed_room(&pool, RoomSeed::default()).await;
-    let response = upload(
-        &app,
-        room,
-        Some(&admin),
-        Some("A lamp"),
-        Some(&photo(500, 300)),
-    )
-    .await;
-    assert_eq!(response.status, 201, "{}", response.body);
-    let widths: Vec<i64> = response.json()["variants"]
+    let (app, admin, room) = setup(&pool).await;
+    let lamp = stored(&app, room, &admin, "A lamp", &photo(500, 300)).await;
+    let widths: Vec<i64> = lamp["variants"]
         .as_array()
         .expect("variants")
         .iter()
@@ -265,12 +266,11 @@ async fn only_admins_upload_change_and_delete_photos(pool: PgPool) {
     assert_refused(&narrow, 403, None);
     assert!(list(&app, room).await.is_empty());
 
-    let created = upload(&app, room, Some(&admin), Some("A bed"), Some(&file)).await;
-    assert_eq!(created.status, 201, "{}", created.body);
+    let created = stored(&app, room, &admin, "A bed", &file).await;
     let photo_uri = format!(
         "{}/{}",
         photos_uri(room),
-        created.json()["id"].as_str().expect("id")
+        created["id"].as_str().expect("id")
     );
     for user in [None, Some(&guest)] {
         let patch = app
@@ -311,29 +311,18 @@ type Case<'a> = (&'a str, Option<&'a str>, Option<&'a [u8]>, &'a str);
 
 #[sqlx::test(migrator = "server::MIGRATOR")]
 async fn bad_files_and_missing_alt_text_are_422_with_a_sentence(pool: PgPool) {
-    let app = TestApp::new(pool.clone());
-    let admin = create_user(&pool, "admin").await;
-    let room = seed_room(&pool, RoomSeed::default()).await;
+    let (app, admin, room) = setup(&pool).await;
     let good = photo(800, 600);
 
-    // A PNG whose header claims 20,000 x 20,000 pixels: a decompression bomb.
-    let mut bomb = Vec::new();
-    image::codecs::png::PngEncoder::new(&mut bomb)
-        .write_image(&[0; 3], 1, 1, image::ExtendedColorType::Rgb8)
-        .expect("encodes");
-    bomb[16..24].copy_from_slice(&[0, 0, 0x4E, 0x20, 0, 0, 0x4E, 0x20]);
-    let mut crc = u32::MAX;
-    for &byte in &bomb[12..29] {
-        crc ^= u32::from(byte);
-        for _ in 0..8 {
-            crc = if crc & 1 == 1 {
-                (crc >> 1) ^ 0xEDB8_8320
-            } else {
-                crc >> 1
-            };
-        }
-    }
-    bomb[29..33].copy_from_slice(&(!crc).to_be_bytes());
+    // A small JPEG whose frame header claims 20,000 x 20,000 pixels: a
+    // decompression bomb.
+    let mut bomb = photo(16, 16);
+    let frame = bomb
+        .windows(2)
+        .position(|w| w == [0xFF, 0xC0])
+        .expect("a baseline frame header");
+    // Marker (2), length (2), precision (1), height (2), width (2).
+    bomb[frame + 5..frame + 9].copy_from_slice(&[0x4E, 0x20, 0x4E, 0x20]);
 
     let cases: [Case; 8] = [
         (
@@ -383,9 +372,7 @@ async fn bad_files_and_missing_alt_text_are_422_with_a_sentence(pool: PgPool) {
 
 #[sqlx::test(migrator = "server::MIGRATOR")]
 async fn an_oversized_upload_is_413_without_being_read_whole(pool: PgPool) {
-    let app = TestApp::new(pool.clone());
-    let admin = create_user(&pool, "admin").await;
-    let room = seed_room(&pool, RoomSeed::default()).await;
+    let (app, admin, room) = setup(&pool).await;
 
     // Declared too long: refused before a byte is read.
     let declared = Request::builder()
@@ -438,15 +425,12 @@ async fn an_oversized_upload_is_413_without_being_read_whole(pool: PgPool) {
 async fn photos_are_ordered_described_and_deleted_and_the_first_is_the_cover_on_search(
     pool: PgPool,
 ) {
-    let app = TestApp::new(pool.clone());
-    let admin = create_user(&pool, "admin").await;
-    let room = seed_room(&pool, RoomSeed::default()).await;
+    let (app, admin, room) = setup(&pool).await;
     let mut ids = Vec::new();
     for alt in ["First", "Second", "Third"] {
-        let response = upload(&app, room, Some(&admin), Some(alt), Some(&photo(330, 220))).await;
-        assert_eq!(response.status, 201, "{}", response.body);
-        assert_eq!(response.json()["position"], ids.len());
-        ids.push(response.json()["id"].as_str().expect("id").to_owned());
+        let photo = stored(&app, room, &admin, alt, &photo(330, 220)).await;
+        assert_eq!(photo["position"], ids.len());
+        ids.push(photo["id"].as_str().expect("id").to_owned());
     }
     let order = |photos: Vec<Value>| -> Vec<String> {
         photos
@@ -523,13 +507,10 @@ async fn photos_are_ordered_described_and_deleted_and_the_first_is_the_cover_on_
 
 #[sqlx::test(migrator = "server::MIGRATOR")]
 async fn a_room_holds_at_most_twenty_photos(pool: PgPool) {
-    let app = TestApp::new(pool.clone());
-    let admin = create_user(&pool, "admin").await;
-    let room = seed_room(&pool, RoomSeed::default()).await;
+    let (app, admin, room) = setup(&pool).await;
     let file = photo(40, 30);
     for _ in 0..20 {
-        let response = upload(&app, room, Some(&admin), Some("A corner"), Some(&file)).await;
-        assert_eq!(response.status, 201, "{}", response.body);
+        stored(&app, room, &admin, "A corner", &file).await;
     }
     let response = upload(&app, room, Some(&admin), Some("One more"), Some(&file)).await;
     assert_refused(&response, 409, None);
@@ -538,9 +519,7 @@ async fn a_room_holds_at_most_twenty_photos(pool: PgPool) {
 
 #[sqlx::test(migrator = "server::MIGRATOR")]
 async fn the_admin_pages_upload_form_redirects_back_with_the_outcome(pool: PgPool) {
-    let app = TestApp::new(pool.clone());
-    let admin = create_user(&pool, "admin").await;
-    let room = seed_room(&pool, RoomSeed::default()).await;
+    let (app, admin, room) = setup(&pool).await;
     let form = |alt: &str, file: &[u8]| {
         Request::builder()
             .method(Method::POST)
@@ -589,19 +568,9 @@ async fn the_admin_pages_upload_form_redirects_back_with_the_outcome(pool: PgPoo
 
 #[sqlx::test(migrator = "server::MIGRATOR")]
 async fn the_room_page_and_search_results_show_the_photos(pool: PgPool) {
-    let app = TestApp::new(pool.clone());
-    let admin = create_user(&pool, "admin").await;
-    let room = seed_room(&pool, RoomSeed::default()).await;
-    let response = upload(
-        &app,
-        room,
-        Some(&admin),
-        Some("Bed by the window"),
-        Some(&photo(1400, 933)),
-    )
-    .await;
-    assert_eq!(response.status, 201, "{}", response.body);
-    let id = response.json()["id"].as_str().expect("id").to_owned();
+    let (app, admin, room) = setup(&pool).await;
+    let bed = stored(&app, room, &admin, "Bed by the window", &photo(1400, 933)).await;
+    let id = bed["id"].as_str().expect("id").to_owned();
 
     let page = app.get(&format!("/rooms/{room}")).await;
     assert_eq!(page.status, 200);

@@ -5,7 +5,7 @@
 //! variant (`/photos/{photo_id}/{width}`: public, `ETag`, cached for a year).
 
 use axum::{
-    extract::{DefaultBodyLimit, FromRequestParts, Path, Request, State},
+    extract::{DefaultBodyLimit, FromRequestParts, Request, State},
     http::{HeaderMap, HeaderValue, StatusCode, header, request::Parts},
 };
 use shared_schema::photos::{Photo, PhotoPatch};
@@ -19,7 +19,7 @@ use crate::{
         AppState,
         auth::{AdminUser, MaybeAuthUser},
         extract::{AppJson, PathId},
-        photos::read_upload,
+        photos::{path_pair, read_upload},
         problem::{ApiError, Problem},
     },
     photos,
@@ -57,13 +57,10 @@ impl<S: Send + Sync> FromRequestParts<S> for PhotoPath {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
-        let Path((room, photo)) = Path::<(String, String)>::from_request_parts(parts, state)
+        path_pair(parts, state)
             .await
-            .map_err(|_| Error::NotFound)?;
-        match (Uuid::parse_str(&room), Uuid::parse_str(&photo)) {
-            (Ok(room_id), Ok(photo_id)) => Ok(Self { room_id, photo_id }),
-            _ => Err(Error::NotFound.into()),
-        }
+            .map(|(room_id, photo_id)| Self { room_id, photo_id })
+            .ok_or_else(|| Error::NotFound.into())
     }
 }
 
