@@ -15,6 +15,7 @@ use shared_schema::{
     booking::{BookingFilter, NewBooking},
     dto::{Booking, User},
     inventory::{InventoryEdit, NightAvailability, RoomOccupancy},
+    photos::{Photo, PhotoPatch},
     rooms::{Room, RoomInput, RoomPatch},
     search::{RoomSearch, SearchOptions, SearchPage},
     stay::BookingWindow,
@@ -181,6 +182,26 @@ pub trait Backend: Send + Sync + 'static {
     /// Admin: booked/total per room for `nights` nights from today.
     async fn occupancy(&self, caller: &Caller, nights: u16)
     -> Result<Vec<RoomOccupancy>, AppError>;
+
+    /// The photos of an active room (any room for an admin), in order.
+    async fn room_photos(&self, caller: &Caller, room_id: Uuid) -> Result<Vec<Photo>, AppError>;
+
+    /// Admin: changes a photo's alt text or place in the order.
+    async fn update_photo(
+        &self,
+        caller: &Caller,
+        room_id: Uuid,
+        photo_id: Uuid,
+        patch: PhotoPatch,
+    ) -> Result<Photo, AppError>;
+
+    /// Admin: deletes a photo.
+    async fn delete_photo(
+        &self,
+        caller: &Caller,
+        room_id: Uuid,
+        photo_id: Uuid,
+    ) -> Result<(), AppError>;
 }
 
 /// The backend the server put into context for this request.

@@ -1,7 +1,11 @@
 //! `--demo`: a small property for a first look, seeded through the same use
 //! cases an admin and a guest would call: room types with descriptions,
-//! capacities and prices, dearer weekend nights, a few closed nights, some
-//! bookings, and a demo admin and guest with random passwords.
+//! photos, capacities and prices, dearer weekend nights, a few closed
+//! nights, some bookings, and a demo admin and guest with random passwords.
+//!
+//! The photos are drawn here, in code (a room in its own colours: wall,
+//! floor, window, bed; and its window's view), and uploaded as an admin
+//! would: nothing is downloaded.
 //!
 //! Only ever into an empty database: a product with data of its own is
 //! never touched.
@@ -16,7 +20,7 @@ use sqlx::PgPool;
 
 use crate::{
     auth::{self, Principal, Role, SessionSettings},
-    availability, bookings,
+    availability, bookings, photos,
     property::Property,
     rooms,
 };
@@ -150,6 +154,8 @@ pub async fn seed(
         room_ids.push((room.id, *price_cents));
     }
 
+    seed_photos(pool, &room_ids).await?;
+
     // Friday and Saturday nights cost a quarter more: one edit a weekend.
     let mut night = window.today;
     while night < window.end() {
@@ -209,6 +215,144 @@ pub async fn seed(
             .context("a demo booking")?;
     }
     Ok(accounts)
+}
+
+/// Two photos a room, through the upload's own path (decode, re-encode).
+async fn seed_photos(pool: &PgPool, room_ids: &[(uuid::Uuid, i64)]) -> anyhow::Result<()> {
+    let covers = photos::Covers::default();
+    for (index, ((room, _), (name, ..))) in room_ids.iter().zip(ROOMS).enumerate() {
+        for (view, alt) in [
+            (
+                RoomView::Bedroom,
+                format!("{name}: the bed beside a bright window"),
+            ),
+            (
+                RoomView::Window,
+                format!("{name}: the view from the window"),
+            ),
+        ] {
+            let upload = drawn_photo(index, view)?;
+            photos::add(pool, &covers, *room, &alt, upload)
+                .await
+                .context("a demo photo")?;
+        }
+    }
+    Ok(())
+}
+
+/// What a demo photo shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum RoomView {
+    Bedroom,
+    Window,
+}
+
+/// Width and height of the drawn photos (3:2, as a camera's).
+const PHOTO_SIZE: (u32, u32) = (960, 640);
+
+/// A JPEG of a room drawn in its own colours (`index` picks them).
+#[expect(
+    clippy::cast_precision_loss,
+    clippy::cast_possible_truncation,
+    clippy::cast_sign_loss,
+    reason = "pixel coordinates and colour channels: small numbers, clamped"
+)]
+fn drawn_photo(index: usize, view: RoomView) -> anyhow::Result<Vec<u8>> {
+    use image::{Rgb, RgbImage, codecs::jpeg::JpegEncoder};
+
+    let (width, height) = PHOTO_SIZE;
+    // Hues spread around the colour wheel, one per room.
+    let hue = (index as f32 * 0.381_966).fract();
+    let wall = hsl(hue, 0.35, 0.78);
+    let wall_low = hsl(hue, 0.30, 0.66);
+    let accent = hsl((hue + 0.5).fract(), 0.45, 0.45);
+    let (window, bed) = match view {
+        RoomView::Bedroom => ((0.58, 0.12, 0.88, 0.52), Some((0.08, 0.52, 0.56, 0.82))),
+        RoomView::Window => ((0.15, 0.08, 0.85, 0.68), None),
+    };
+    let inside = |(x0, y0, x1, y1): (f32, f32, f32, f32), x: f32, y: f32| {
+        x >= x0 && x < x1 && y >= y0 && y < y1
+    };
+    let image = RgbImage::from_fn(width, height, |px, py| {
+        let (x, y) = (px as f32 / width as f32, py as f32 / height as f32);
+        let (wx0, wy0, wx1, wy1) = window;
+        let colour = if inside(window, x, y) {
+            let frame = 0.012;
+            if x - wx0 < frame
+                || wx1 - x < frame
+                || y - wy0 < frame
+                || wy1 - y < frame
+                || ((x - f32::midpoint(wx0, wx1)).abs() < frame / 2.0)
+            {
+                [245.0, 245.0, 240.0]
+            } else {
+                let sky = (y - wy0) / (wy1 - wy0);
+                let sun = ((x - wx1 + 0.08).powi(2) + (y - wy0 - 0.1).powi(2)).sqrt();
+                if sun < 0.045 {
+                    [255.0, 236.0, 170.0]
+                } else if sky > 0.75 {
+                    // Hills in the distance.
+                    lerp([90.0, 140.0, 90.0], [60.0, 110.0, 70.0], (sky - 0.75) * 4.0)
+                } else {
+                    lerp([110.0, 170.0, 230.0], [200.0, 225.0, 245.0], sky)
+                }
+            }
+        } else if bed.is_some_and(|bed| inside(bed, x, y)) {
+            let (bx0, by0, bx1, _) = bed.unwrap_or_default();
+            if y < by0 + 0.08 && (x < bx0 + 0.14 || (x > bx0 + 0.17 && x < bx0 + 0.31)) {
+                [250.0, 250.0, 250.0] // pillows
+            } else if y < by0 + 0.12 || x > bx1 - 0.01 {
+                lerp(accent, [40.0, 40.0, 40.0], 0.3) // headboard and side
+            } else {
+                lerp(
+                    [245.0, 243.0, 238.0],
+                    accent,
+                    0.25 + 0.1 * ((x * 40.0).sin() + 1.0) / 2.0,
+                )
+            }
+        } else if y > 0.78 {
+            // Floorboards.
+            let board = f32::from(u8::from(
+                (x * 14.0 + (y * 9.0).floor() * 0.5).fract() < 0.03,
+            ));
+            lerp([176.0, 132.0, 92.0], [120.0, 86.0, 58.0], 0.2 + board * 0.6)
+        } else {
+            lerp(wall, wall_low, y / 0.78)
+        };
+        Rgb(colour.map(|c| c.clamp(0.0, 255.0) as u8))
+    });
+    let mut jpeg = Vec::new();
+    JpegEncoder::new_with_quality(&mut jpeg, 90)
+        .encode_image(&image)
+        .context("drawing a demo photo")?;
+    Ok(jpeg)
+}
+
+fn lerp(a: [f32; 3], b: [f32; 3], t: f32) -> [f32; 3] {
+    let t = t.clamp(0.0, 1.0);
+    [0, 1, 2].map(|i| a[i] + (b[i] - a[i]) * t)
+}
+
+/// An RGB colour (0-255) from hue, saturation and lightness (0-1).
+#[expect(
+    clippy::cast_possible_truncation,
+    clippy::cast_sign_loss,
+    reason = "the sextant of a hue in [0, 1)"
+)]
+fn hsl(hue: f32, saturation: f32, lightness: f32) -> [f32; 3] {
+    let chroma = (1.0 - (2.0 * lightness - 1.0).abs()) * saturation;
+    let sextant = hue * 6.0;
+    let second = chroma * (1.0 - (sextant % 2.0 - 1.0).abs());
+    let (red, green, blue) = match sextant as u32 {
+        0 => (chroma, second, 0.0),
+        1 => (second, chroma, 0.0),
+        2 => (0.0, chroma, second),
+        3 => (0.0, second, chroma),
+        4 => (second, 0.0, chroma),
+        _ => (chroma, 0.0, second),
+    };
+    let lift = lightness - chroma / 2.0;
+    [red, green, blue].map(|channel| (channel + lift) * 255.0)
 }
 
 /// 20 random letters and digits: easy to copy, hard to guess.

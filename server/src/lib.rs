@@ -5,12 +5,14 @@
 
 pub mod auth;
 pub mod availability;
+mod blocking;
 pub mod bookings;
 pub mod config;
 pub mod db;
 pub mod demo;
 pub mod error;
 pub mod http;
+pub mod photos;
 pub mod property;
 mod rooms;
 pub mod services;

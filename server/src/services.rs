@@ -16,6 +16,7 @@ use shared_schema::{
     booking::{BookingFilter, NewBooking},
     dto::{Booking, Session, User},
     inventory::{InventoryEdit, NightAvailability, RoomOccupancy},
+    photos::{Photo, PhotoPatch},
     rooms::{Room, RoomInput, RoomPatch},
     search::{RoomSearch, SearchOptions, SearchPage},
     stay::BookingWindow,
@@ -33,6 +34,7 @@ use crate::{
         auth::CookiePolicy,
         metrics::{BookingCounters, Door},
     },
+    photos,
     property::Property,
     rooms,
 };
@@ -53,6 +55,8 @@ pub struct Services {
     index: OnceLock<Arc<availability::AvailabilityIndex>>,
     /// Bookings made and cancelled through either door (`/metrics`).
     pub booking_counters: BookingCounters,
+    /// Every room's first photo, for search results.
+    pub covers: photos::Covers,
 }
 
 impl Services {
@@ -64,6 +68,7 @@ impl Services {
             property: Property::from_config(config),
             index: OnceLock::new(),
             booking_counters: BookingCounters::default(),
+            covers: photos::Covers::default(),
         })
     }
 
@@ -111,6 +116,14 @@ impl Services {
         self.principal(caller).await?.ok_or(Error::Unauthenticated)
     }
 
+    /// Whether the caller is a signed-in admin (who may see inactive rooms).
+    async fn is_admin(&self, caller: &Caller) -> Result<bool, Error> {
+        Ok(self
+            .principal(caller)
+            .await?
+            .is_some_and(|who| who.is_admin()))
+    }
+
     async fn admin(&self, caller: &Caller) -> Result<Principal, Error> {
         self.signed_in(caller).await?.require_admin()
     }
@@ -141,7 +154,10 @@ impl Backend for Services {
         search: RoomSearch,
         options: SearchOptions,
     ) -> Result<SearchPage, AppError> {
-        Ok(rooms::search(&self.pool, self.index(), &self.property, search, options).await?)
+        let mut page =
+            rooms::search(&self.pool, self.index(), &self.property, search, options).await?;
+        self.covers.attach(&self.pool, &mut page.offers).await;
+        Ok(page)
     }
 
     async fn has_rooms(&self) -> Result<bool, AppError> {
@@ -149,10 +165,7 @@ impl Backend for Services {
     }
 
     async fn room(&self, caller: &Caller, id: Uuid) -> Result<Room, AppError> {
-        let is_admin = self
-            .principal(caller)
-            .await?
-            .is_some_and(|who| who.is_admin());
+        let is_admin = self.is_admin(caller).await?;
         Ok(rooms::get(&self.pool, id, is_admin).await?)
     }
 
@@ -163,10 +176,7 @@ impl Backend for Services {
         from: NaiveDate,
         to: NaiveDate,
     ) -> Result<Vec<NightAvailability>, AppError> {
-        let is_admin = self
-            .principal(caller)
-            .await?
-            .is_some_and(|who| who.is_admin());
+        let is_admin = self.is_admin(caller).await?;
         let range = availability::CalendarRange {
             from: Some(from),
             to: Some(to),
@@ -364,6 +374,32 @@ impl Backend for Services {
     ) -> Result<Vec<RoomOccupancy>, AppError> {
         self.admin(caller).await?;
         Ok(availability::occupancy(&self.pool, &self.property, nights).await?)
+    }
+
+    async fn room_photos(&self, caller: &Caller, room_id: Uuid) -> Result<Vec<Photo>, AppError> {
+        let is_admin = self.is_admin(caller).await?;
+        Ok(photos::list(&self.pool, room_id, is_admin).await?)
+    }
+
+    async fn update_photo(
+        &self,
+        caller: &Caller,
+        room_id: Uuid,
+        photo_id: Uuid,
+        patch: PhotoPatch,
+    ) -> Result<Photo, AppError> {
+        self.admin(caller).await?;
+        Ok(photos::patch(&self.pool, &self.covers, room_id, photo_id, patch).await?)
+    }
+
+    async fn delete_photo(
+        &self,
+        caller: &Caller,
+        room_id: Uuid,
+        photo_id: Uuid,
+    ) -> Result<(), AppError> {
+        self.admin(caller).await?;
+        Ok(photos::delete(&self.pool, &self.covers, room_id, photo_id).await?)
     }
 }
 

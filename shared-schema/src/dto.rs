@@ -29,6 +29,10 @@ pub struct RoomOffer {
     pub total_cents: i64,
     /// The fewest units free on any night of the stay.
     pub min_free: i32,
+    /// The room's first photo, if it has any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ssr", sqlx(skip))]
+    pub cover: Option<crate::photos::Photo>,
 }
 
 /// What a user may do: book as a guest, or also manage rooms as an admin.

@@ -203,6 +203,8 @@ pub enum ConflictCode {
     IdempotencyInProgress,
     /// The account holds as many API tokens as it may.
     TooManyTokens,
+    /// The room has as many photos as it may.
+    TooManyPhotos,
 }
 
 impl ConflictCode {
@@ -215,6 +217,7 @@ impl ConflictCode {
             Self::AlreadyStarted => "already_started",
             Self::IdempotencyInProgress => "idempotency_in_progress",
             Self::TooManyTokens => "too_many_tokens",
+            Self::TooManyPhotos => "too_many_photos",
         }
     }
 }

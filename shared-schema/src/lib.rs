@@ -20,6 +20,7 @@ pub mod dto;
 pub mod errors;
 pub mod form;
 pub mod inventory;
+pub mod photos;
 pub mod rooms;
 pub mod search;
 pub mod stay;

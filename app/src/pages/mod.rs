@@ -5,6 +5,7 @@ pub(crate) mod admin;
 mod auth;
 pub(crate) mod bookings;
 mod not_found;
+pub(crate) mod photos;
 pub(crate) mod room;
 pub(crate) mod search;
 

@@ -595,6 +595,7 @@ fn OfferCard(offer: RoomOffer, room_query: String) -> impl IntoView {
     let href = format!("/rooms/{}?{room_query}", offer.id);
     view! {
         <li class="card offer">
+            <crate::pages::photos::CoverPhoto photo=offer.cover.clone() />
             <h3><A href=href>{offer.name}</A></h3>
             <p class="capacity muted">{format!("Sleeps {}", offer.capacity)}</p>
             <p class="description">{offer.description}</p>

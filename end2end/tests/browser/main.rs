@@ -6,5 +6,6 @@ mod admin;
 mod booking;
 mod journey;
 mod no_javascript;
+mod photos;
 mod room;
 mod search;

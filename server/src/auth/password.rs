@@ -90,21 +90,7 @@ where
     T: Send + 'static,
     F: FnOnce() -> T + Send + 'static,
 {
-    let Ok(permit) = tokio::time::timeout(wait, permits.acquire()).await else {
-        tracing::warn!(
-            wait_ms = wait.as_millis(),
-            "password hashing saturated: answering 503"
-        );
-        return Err(Error::Unavailable);
-    };
-    let permit = permit.context("the password hashing semaphore is closed")?;
-    let done = tokio::task::spawn_blocking(move || {
-        let _permit = permit;
-        work()
-    })
-    .await
-    .context("password hashing task failed")?;
-    Ok(done)
+    crate::blocking::bounded(permits, wait, "password hashing", work).await
 }
 
 fn hash_blocking(password: &[u8]) -> Result<String, argon2::password_hash::Error> {

@@ -15,7 +15,6 @@ use axum::{
 };
 use tower_http::{
     catch_panic::CatchPanicLayer,
-    limit::RequestBodyLimitLayer,
     request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer},
     set_header::SetResponseHeaderLayer,
     timeout::TimeoutLayer,
@@ -77,7 +76,7 @@ pub(super) fn apply(router: Router, request_timeout: Duration) -> Router {
     ];
     let mut router = router
         .layer(axum::middleware::from_fn(refuse_cross_site_writes))
-        .layer(RequestBodyLimitLayer::new(BODY_LIMIT_BYTES))
+        .layer(axum::middleware::from_fn(limit_body))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::SERVICE_UNAVAILABLE,
             request_timeout,
@@ -122,6 +121,29 @@ pub(super) fn apply(router: Router, request_timeout: Duration) -> Router {
         .layer(PropagateRequestIdLayer::new(REQUEST_ID))
         .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
         .layer(axum::middleware::from_fn(take_client_request_id))
+}
+
+/// Bodies are bounded: [`BODY_LIMIT_BYTES`] everywhere but photo uploads
+/// ([`super::photos::UPLOAD_BODY_LIMIT_BYTES`]). A declared length over
+/// the limit is refused before any byte is read; a body that runs past it
+/// stops there (the reading extractor answers 413).
+async fn limit_body(request: Request<axum::body::Body>, next: axum::middleware::Next) -> Response {
+    let limit = if super::photos::is_upload(request.method(), request.uri().path()) {
+        super::photos::UPLOAD_BODY_LIMIT_BYTES
+    } else {
+        BODY_LIMIT_BYTES
+    };
+    let declared = request
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.parse::<u64>().ok());
+    if declared.is_some_and(|length| length > u64::try_from(limit).unwrap_or(u64::MAX)) {
+        return ApiError::PayloadTooLarge.into_response();
+    }
+    let request =
+        request.map(|body| axum::body::Body::new(http_body_util::Limited::new(body, limit)));
+    next.run(request).await
 }
 
 /// Request ids are ours: a client's `X-Request-Id` is moved aside (capped,
@@ -171,7 +193,8 @@ async fn content_security_policy(
 }
 
 /// Answers to a signed-in caller (API and pages alike) are theirs alone:
-/// no shared or browser cache may keep them. Static files stay cacheable.
+/// no shared or browser cache may keep them. Static files and room photos
+/// (the same for everyone) stay cacheable.
 async fn personal_answers_not_stored(
     request: Request<axum::body::Body>,
     next: axum::middleware::Next,
@@ -180,7 +203,9 @@ async fn personal_answers_not_stored(
     let personal = [SESSION_COOKIE, SECURE_SESSION_COOKIE]
         .iter()
         .any(|name| token_from_headers(headers, name).is_some())
-        && !request.uri().path().starts_with("/pkg/");
+        && !["/pkg/", "/photos/"]
+            .iter()
+            .any(|public| request.uri().path().starts_with(public));
     let mut response = next.run(request).await;
     if personal {
         response

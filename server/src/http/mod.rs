@@ -8,6 +8,7 @@ mod health;
 mod ics;
 pub mod metrics;
 mod middleware;
+pub mod photos;
 pub mod problem;
 pub mod rate_limit;
 pub mod serve;
@@ -191,6 +192,7 @@ pub fn router(state: AppState) -> Router {
     // health checks, the API docs and static files are not limited.
     let limited = Router::new()
         .merge(api)
+        .merge(photos::form_routes())
         .merge(credentials)
         .route("/bookings/{id}/calendar.ics", get(ics::booking_ics))
         .leptos_routes_with_context(
@@ -207,6 +209,7 @@ pub fn router(state: AppState) -> Router {
     let routes = Router::new()
         .merge(limited)
         .nest_service("/pkg", ServeDir::new(pkg).precompressed_gzip())
+        .merge(photos::image_routes())
         .merge(SwaggerUi::new("/api-docs").url("/api-docs/openapi.json", api_doc))
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))

@@ -59,6 +59,7 @@ mod tests {
             nightly_from_cents: total_cents,
             total_cents,
             min_free: 1,
+            cover: None,
         }
     }
 

@@ -98,6 +98,7 @@ pub(super) fn search(
                 nightly_from_cents: offer.nightly_from_cents,
                 total_cents: offer.total_cents,
                 min_free: offer.min_free,
+                cover: None,
             })
             .collect(),
     )

@@ -22,6 +22,17 @@ async fn the_demo_fills_an_empty_database_and_refuses_a_second_time(pool: PgPool
     .await
     .expect("counts");
     assert!((8..=12).contains(&rooms), "{rooms} rooms");
+    let (photos, rooms_with_photos, distinct_images): (i64, i64, i64) = sqlx::query_as(
+        "select count(*), count(distinct room_id),
+                (select count(distinct etag) from room_photo_variants where width = 320)
+           from room_photos",
+    )
+    .fetch_one(&pool)
+    .await
+    .expect("photo counts");
+    assert_eq!(rooms_with_photos, rooms, "every room has photos");
+    assert_eq!(photos, rooms * 2);
+    assert_eq!(distinct_images, photos, "each photo drawn differently");
     assert_eq!(bookings, 2);
     assert_eq!(closed, 7);
     let dearer_weekends: bool = sqlx::query_scalar(

@@ -19,6 +19,8 @@ pub struct TestResponse {
     pub status: StatusCode,
     pub headers: HeaderMap,
     pub body: String,
+    /// The body as sent (`body` is its lossy text).
+    pub bytes: Vec<u8>,
 }
 
 impl TestResponse {
@@ -81,6 +83,7 @@ impl TestApp {
             status,
             headers,
             body: String::from_utf8_lossy(&bytes).into_owned(),
+            bytes: bytes.to_vec(),
         }
     }
 

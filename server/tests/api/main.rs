@@ -18,6 +18,7 @@ mod health;
 mod metrics;
 mod openapi;
 mod pages;
+mod photos;
 mod rate_limits;
 mod rooms;
 mod search;

@@ -309,6 +309,7 @@ fn RoomView(room: Room, window: BookingWindow) -> impl IntoView {
                     {format!("Sleeps {} · from {} a night", room.capacity, money(room.price_cents, &room.currency))}
                 </p>
             </div>
+            <crate::pages::photos::RoomGallery room_id=room.id />
             <p class="description">{room.description.clone()}</p>
             // Its own boundary: a month's nights loading again (another month
             // shown, or after a refused booking) keeps the page as it is

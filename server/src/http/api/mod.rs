@@ -10,6 +10,7 @@ mod auth;
 mod availability;
 mod bookings;
 mod contract;
+mod photos;
 mod rooms;
 mod tokens;
 
@@ -54,6 +55,7 @@ pub const PREFIX: &str = "/api/v1";
         (name = "availability", description = "Per-night inventory: calendar and admin edits"),
         (name = "auth", description = "Accounts and sessions: sign up, sign in, sign out, who am I"),
         (name = "bookings", description = "Book, list, read and cancel stays; idempotent retries with `Idempotency-Key`"),
+        (name = "photos", description = "Room photos: list, and for admins upload (multipart), reorder, describe and delete"),
         (name = "tokens", description = "Personal API tokens for third parties: create (shown once), list, revoke"),
     )
 )]
@@ -111,7 +113,8 @@ pub fn api(settings: &HttpSettings) -> OpenApiRouter<AppState> {
             .merge(auth::routes())
             .merge(auth::credential_routes().layer(settings.auth_limit()))
             .merge(bookings::routes())
-            .merge(tokens::routes()),
+            .merge(tokens::routes())
+            .merge(photos::routes()),
     )
 }
 

@@ -74,16 +74,19 @@ async fn search_rooms(
             return Err(errors.into());
         }
     };
-    Ok(AppJson(
-        rooms::search(
-            &services.pool,
-            services.index(),
-            &services.property,
-            search,
-            options,
-        )
-        .await?,
-    ))
+    let mut page = rooms::search(
+        &services.pool,
+        services.index(),
+        &services.property,
+        search,
+        options,
+    )
+    .await?;
+    services
+        .covers
+        .attach(&services.pool, &mut page.offers)
+        .await;
+    Ok(AppJson(page))
 }
 
 /// One room type.

@@ -180,6 +180,12 @@ pub(super) fn refine_field(component: &str, name: &str, field: &mut Object) {
         ("RoomInput" | "RoomPatch", "total_inventory") => {
             bound(field, 1, rooms::MAX_TOTAL_INVENTORY);
         }
+        ("PhotoUpload" | "PhotoPatch", "alt") => text(
+            field,
+            Some(1),
+            shared_schema::photos::MAX_ALT_CHARS,
+            Some(TRIMMED_TEXT),
+        ),
         ("InventoryEdit", "total") => bound(field, 0, inventory::MAX_EDIT_TOTAL),
         ("InventoryEdit", "from") => {
             field.description = Some(
