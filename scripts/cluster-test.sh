@@ -451,6 +451,8 @@ _ct_product_requests() {
         --data-binary '{"description":"Drop your bags at reception; update your booking online; it'"'"'s the '"'"'Union'"'"' room -- select it.","price_cents":13900}'
     expect_passes "admin PATCH /api/v1/admin/rooms/{id} with prose" 200
 
+    _ct_photo_upload "$room_id" "$admin_token"
+
     local from to
     from="$(date -u -d '+30 days' +%F)"
     to="$(date -u -d '+37 days' +%F)"
@@ -523,6 +525,41 @@ _ct_product_requests() {
 }
 
 # --- free text the WAF must not mistake for attacks --------------------------
+
+# A photo upload through nginx and the WAF: multipart (allowed on this
+# route only), a body above the 64 KiB limit of every other route, alt text
+# in prose; the stored image is then served through nginx, cacheable.
+_ct_photo_upload() { # room id, admin token
+    local png="$T/photo.png"
+    # A 600 x 400 PNG of noise (about 700 KiB): too large for any other
+    # route, and it does not compress to nothing.
+    python3 - "$png" <<'PY'
+import os, struct, sys, zlib
+w, h = 600, 400
+raw = b"".join(b"\0" + os.urandom(w * 3) for _ in range(h))
+def chunk(kind, data):
+    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+with open(sys.argv[1], "wb") as f:
+    f.write(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 2, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
+PY
+    req -X POST "$URL/api/v1/rooms/$1/photos" -H "Authorization: Bearer $2" \
+        -F "alt=The bed; select your pillow -- it's the 'Union' room" -F "file=@$png;type=image/png"
+    expect_passes "admin uploads a 700 KiB photo (multipart) through nginx and the WAF" 201
+    local image
+    image="$(json '.variants[0].url')"
+    req "$URL$image"
+    if [ "$STATUS" = 200 ] && [ "$(header content-type)" = image/jpeg ] &&
+        [[ "$(header cache-control)" == *immutable* ]]; then
+        pass "the photo is served through nginx as a cacheable JPEG"
+    else
+        fail "the photo is served through nginx as a cacheable JPEG" \
+            "status $STATUS, $(header content-type), $(header cache-control)"
+    fi
+    req -X POST "$URL/api/v1/admin/rooms" -H "Authorization: Bearer $2" \
+        -H 'Content-Type: application/json' --data-binary "@$png"
+    expect_status "the same body elsewhere is refused by nginx's 64 KiB limit" 413
+}
 
 _ct_free_text() {
     local i=0 text failures=0
