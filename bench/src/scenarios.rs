@@ -110,23 +110,28 @@ impl Stays {
     }
 }
 
-/// The stays searched for: random check-in, 1 to 7 nights, 2 guests.
+/// The stays searched for: random check-in, `min_nights` to `max_nights`
+/// nights, 2 guests.
 #[derive(Debug, Clone, Copy)]
 pub struct Searches {
     pub first: NaiveDate,
     /// The last night a stay may include.
     pub last_night: NaiveDate,
+    pub min_nights: u64,
+    pub max_nights: u64,
 }
 
 impl Searches {
-    const MAX_NIGHTS: u64 = 7;
+    /// Check-in nights are `first + 0..=span()`.
+    pub fn span(self) -> u64 {
+        u64::try_from((self.last_night - self.first).num_days())
+            .unwrap_or(0)
+            .saturating_sub(self.max_nights - 1)
+    }
 
     fn draw_path(self, rng: &mut StdRng) -> String {
-        let nights = rng.gen_range(1..=Self::MAX_NIGHTS);
-        let span = u64::try_from((self.last_night - self.first).num_days())
-            .unwrap_or(0)
-            .saturating_sub(Self::MAX_NIGHTS - 1);
-        let check_in = self.first + Days::new(rng.gen_range(0..=span));
+        let nights = rng.gen_range(self.min_nights..=self.max_nights);
+        let check_in = self.first + Days::new(rng.gen_range(0..=self.span()));
         let check_out = check_in + Days::new(nights);
         format!("/api/v1/rooms?check_in={check_in}&check_out={check_out}&guests=2")
     }
@@ -272,6 +277,41 @@ pub async fn booking_five_statement(
                     Ok(Ok(five_statement::Booked::Refused)) => Outcome::Conflict,
                     Ok(Err(error)) => Outcome::Error(format!("{error:#}")),
                     Err(_) => Outcome::Error(format!("no answer within {ANSWER_LIMIT:?}")),
+                };
+                if window.counts(started) {
+                    stats.record(outcome, started.elapsed());
+                }
+            }
+            Ok(stats)
+        });
+    }
+    gather(workers).await
+}
+
+/// `clients` connections searching as fast as they get answers.
+pub async fn search_closed_loop(
+    address: SocketAddr,
+    searches: Searches,
+    clients: usize,
+    timing: Timing,
+) -> anyhow::Result<Stats> {
+    let window = Window::starting_now(timing);
+    let mut workers = JoinSet::new();
+    for client in 0..clients {
+        workers.spawn(async move {
+            let mut connection = Connection::open(address).await?;
+            let mut rng = StdRng::seed_from_u64(client as u64 + 2000);
+            let mut stats = Stats::default();
+            while window.open() {
+                let path = searches.draw_path(&mut rng);
+                let started = Instant::now();
+                let outcome = match connection.send(Method::GET, &path, None, None).await {
+                    Ok(reply) => outcome_of(reply.status, &reply.body),
+                    Err(error) => {
+                        let outcome = Outcome::Error(format!("{error:#}"));
+                        connection = Connection::open(address).await?;
+                        outcome
+                    }
                 };
                 if window.counts(started) {
                     stats.record(outcome, started.elapsed());
