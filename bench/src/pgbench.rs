@@ -88,8 +88,7 @@ pub async fn run(
 ) -> anyhow::Result<Run> {
     let seconds = duration.as_secs().max(1);
     let path = script_path();
-    std::fs::write(&path, script)
-        .with_context(|| format!("cannot write {}", path.display()))?;
+    std::fs::write(&path, script).with_context(|| format!("cannot write {}", path.display()))?;
     let output = Command::new("pgbench")
         .args(["--no-vacuum", "--protocol=prepared", "--jobs=2"])
         .arg(format!("--client={clients}"))
@@ -124,7 +123,10 @@ pub async fn run(
 }
 
 fn script_path() -> PathBuf {
-    std::env::temp_dir().join(format!("roombook-bench-{}.sql", uuid::Uuid::new_v4().simple()))
+    std::env::temp_dir().join(format!(
+        "roombook-bench-{}.sql",
+        uuid::Uuid::new_v4().simple()
+    ))
 }
 
 #[cfg(test)]

@@ -107,8 +107,13 @@ impl Bench<'_> {
                 );
             } else {
                 raw.merge(
-                    pgbench::run(&self.database.url, &script, THROUGHPUT_CLIENTS, half.measure)
-                        .await?,
+                    pgbench::run(
+                        &self.database.url,
+                        &script,
+                        THROUGHPUT_CLIENTS,
+                        half.measure,
+                    )
+                    .await?,
                 );
             }
         }
@@ -164,15 +169,8 @@ impl Bench<'_> {
         seed::reset(&self.admin).await?;
         let http = scenarios::booking_http(self.address, users, stays, clients, timing).await?;
         seed::reset(&self.admin).await?;
-        let raw = scenarios::booking_raw(
-            raw_pool,
-            &self.property,
-            users,
-            stays,
-            clients,
-            timing,
-        )
-        .await?;
+        let raw =
+            scenarios::booking_raw(raw_pool, &self.property, users, stays, clients, timing).await?;
         let row = |way: &str, stats| Row {
             name: format!("booking, {case}, {clients} clients, {way}"),
             stats,
@@ -340,10 +338,16 @@ async fn grid_cells(
             ..search_workload(seeded)
         };
         if searches.span() == 0 {
-            bail!("{nights}-night stays do not fit {} seeded nights", seeded.nights);
+            bail!(
+                "{nights}-night stays do not fit {} seeded nights",
+                seeded.nights
+            );
         }
         let row = |way: &str, stats| Row {
-            name: format!("search, {} rooms, {nights} nights, {way}", seeded.rooms.len()),
+            name: format!(
+                "search, {} rooms, {nights} nights, {way}",
+                seeded.rooms.len()
+            ),
             stats,
             window: timing.measure,
         };
@@ -436,9 +440,12 @@ impl Results {
                     cell(&row.spread.1)
                 );
             }
-            errors(&mut out, self.clients.iter().flat_map(|row| {
-                [&row.hot.0, &row.hot.1, &row.spread.0, &row.spread.1]
-            }));
+            errors(
+                &mut out,
+                self.clients
+                    .iter()
+                    .flat_map(|row| [&row.hot.0, &row.hot.1, &row.spread.0, &row.spread.1]),
+            );
         }
         if !self.notify.is_empty() {
             let _ = writeln!(out);
@@ -458,7 +465,10 @@ impl Results {
                     percent(row.on.per_second(), row.off.per_second())
                 );
             }
-            errors(&mut out, self.notify.iter().flat_map(|row| [&row.on, &row.off]));
+            errors(
+                &mut out,
+                self.notify.iter().flat_map(|row| [&row.on, &row.off]),
+            );
         }
         if let Some(visibility) = &self.visibility {
             let upper = &visibility.from_send;
@@ -517,7 +527,10 @@ impl Results {
                     memory::mib(row.index_rss_kib),
                 );
             }
-            errors(&mut out, self.growth.iter().flat_map(|row| [&row.index, &row.sql]));
+            errors(
+                &mut out,
+                self.growth.iter().flat_map(|row| [&row.index, &row.sql]),
+            );
         }
         out
     }

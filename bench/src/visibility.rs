@@ -110,11 +110,7 @@ pub async fn measure(
 }
 
 /// The free units of `room` in the first offer of `search`.
-async fn free_units(
-    connection: &mut Connection,
-    search: &str,
-    room: Uuid,
-) -> anyhow::Result<i64> {
+async fn free_units(connection: &mut Connection, search: &str, room: Uuid) -> anyhow::Result<i64> {
     let reply = connection.send(Method::GET, search, None, None).await?;
     if reply.status != StatusCode::OK {
         bail!(
