@@ -206,6 +206,10 @@ async fn run(args: &Args) -> anyhow::Result<()> {
     outcome.and(dropped)
 }
 
+#[expect(
+    clippy::too_many_lines,
+    reason = "one run's phases in the order they run, each a call; read top to bottom"
+)]
 async fn benchmark(args: &Args, database: &BenchDatabase) -> anyhow::Result<()> {
     let run_started = Instant::now();
     if args.server_bin.is_none() && (args.runs(Scenario::Visibility) || args.runs(Scenario::Growth))

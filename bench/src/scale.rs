@@ -382,6 +382,15 @@ impl Results {
 
     fn render(&self) -> String {
         let mut out = String::new();
+        self.render_throughput(&mut out);
+        self.render_clients(&mut out);
+        self.render_notify(&mut out);
+        self.render_visibility(&mut out);
+        self.render_growth(&mut out);
+        out
+    }
+
+    fn render_throughput(&self, out: &mut String) {
         if let Some(throughput) = &self.throughput {
             let http = throughput.http.per_second();
             let sql = throughput.pgbench.per_second();
@@ -418,6 +427,9 @@ impl Results {
                     .map_or(String::new(), |error| format!(" (first: {error})")),
             );
         }
+    }
+
+    fn render_clients(&self, out: &mut String) {
         if !self.clients.is_empty() {
             let _ = writeln!(out);
             let _ = writeln!(
@@ -441,12 +453,15 @@ impl Results {
                 );
             }
             errors(
-                &mut out,
+                out,
                 self.clients
                     .iter()
                     .flat_map(|row| [&row.hot.0, &row.hot.1, &row.spread.0, &row.spread.1]),
             );
         }
+    }
+
+    fn render_notify(&self, out: &mut String) {
         if !self.notify.is_empty() {
             let _ = writeln!(out);
             let _ = writeln!(
@@ -465,11 +480,11 @@ impl Results {
                     percent(row.on.per_second(), row.off.per_second())
                 );
             }
-            errors(
-                &mut out,
-                self.notify.iter().flat_map(|row| [&row.on, &row.off]),
-            );
+            errors(out, self.notify.iter().flat_map(|row| [&row.on, &row.off]));
         }
+    }
+
+    fn render_visibility(&self, out: &mut String) {
         if let Some(visibility) = &self.visibility {
             let upper = &visibility.from_send;
             let lower = &visibility.from_reply;
@@ -501,6 +516,9 @@ impl Results {
                 verdict(p99.is_some_and(|p99| p99 <= TARGET_VISIBILITY_P99_US))
             );
         }
+    }
+
+    fn render_growth(&self, out: &mut String) {
         if !self.growth.is_empty() {
             let _ = writeln!(out);
             let _ = writeln!(
@@ -528,11 +546,10 @@ impl Results {
                 );
             }
             errors(
-                &mut out,
+                out,
                 self.growth.iter().flat_map(|row| [&row.index, &row.sql]),
             );
         }
-        out
     }
 }
 

@@ -160,28 +160,45 @@ async fn gather(mut workers: JoinSet<anyhow::Result<Stats>>) -> anyhow::Result<S
     Ok(total)
 }
 
-/// `clients` connections booking as fast as they get answers.
-pub async fn booking_http(
+/// One request of a closed-loop client.
+struct Request {
+    method: Method,
+    path: String,
+    bearer: Option<String>,
+    body: Option<Bytes>,
+}
+
+/// `clients` connections, each sending the request `draw` makes for it
+/// (client number, its random numbers) as soon as the previous one is
+/// answered, until the window closes.
+async fn closed_loop<F>(
     address: SocketAddr,
-    users: &[BenchUser],
-    workload: &Arc<Stays>,
     clients: usize,
     timing: Timing,
-) -> anyhow::Result<Stats> {
+    seed: u64,
+    draw: F,
+) -> anyhow::Result<Stats>
+where
+    F: Fn(usize, &mut StdRng) -> anyhow::Result<Request> + Clone + Send + 'static,
+{
     let window = Window::starting_now(timing);
     let mut workers = JoinSet::new();
     for client in 0..clients {
-        let token = users[client % users.len()].token.clone();
-        let workload = Arc::clone(workload);
+        let draw = draw.clone();
         workers.spawn(async move {
             let mut connection = Connection::open(address).await?;
-            let mut rng = StdRng::seed_from_u64(client as u64);
+            let mut rng = StdRng::seed_from_u64(seed + client as u64);
             let mut stats = Stats::default();
             while window.open() {
-                let body = Bytes::from(serde_json::to_vec(&workload.draw(&mut rng))?);
+                let request = draw(client, &mut rng)?;
                 let started = Instant::now();
                 let outcome = match connection
-                    .send(Method::POST, BOOKINGS_PATH, Some(&token), Some(body))
+                    .send(
+                        request.method,
+                        &request.path,
+                        request.bearer.as_deref(),
+                        request.body,
+                    )
                     .await
                 {
                     Ok(reply) => outcome_of(reply.status, &reply.body),
@@ -199,6 +216,45 @@ pub async fn booking_http(
         });
     }
     gather(workers).await
+}
+
+/// `clients` connections booking as fast as they get answers.
+pub async fn booking_http(
+    address: SocketAddr,
+    users: &[BenchUser],
+    workload: &Arc<Stays>,
+    clients: usize,
+    timing: Timing,
+) -> anyhow::Result<Stats> {
+    let tokens: Arc<[String]> = users.iter().map(|user| user.token.clone()).collect();
+    let workload = Arc::clone(workload);
+    closed_loop(address, clients, timing, 0, move |client, rng| {
+        Ok(Request {
+            method: Method::POST,
+            path: BOOKINGS_PATH.to_owned(),
+            bearer: Some(tokens[client % tokens.len()].clone()),
+            body: Some(Bytes::from(serde_json::to_vec(&workload.draw(rng))?)),
+        })
+    })
+    .await
+}
+
+/// `clients` connections searching as fast as they get answers.
+pub async fn search_closed_loop(
+    address: SocketAddr,
+    searches: Searches,
+    clients: usize,
+    timing: Timing,
+) -> anyhow::Result<Stats> {
+    closed_loop(address, clients, timing, 2000, move |_, rng| {
+        Ok(Request {
+            method: Method::GET,
+            path: searches.draw_path(rng),
+            bearer: None,
+            body: None,
+        })
+    })
+    .await
 }
 
 /// The same booking use case, called directly on a pool of `clients`
@@ -277,41 +333,6 @@ pub async fn booking_five_statement(
                     Ok(Ok(five_statement::Booked::Refused)) => Outcome::Conflict,
                     Ok(Err(error)) => Outcome::Error(format!("{error:#}")),
                     Err(_) => Outcome::Error(format!("no answer within {ANSWER_LIMIT:?}")),
-                };
-                if window.counts(started) {
-                    stats.record(outcome, started.elapsed());
-                }
-            }
-            Ok(stats)
-        });
-    }
-    gather(workers).await
-}
-
-/// `clients` connections searching as fast as they get answers.
-pub async fn search_closed_loop(
-    address: SocketAddr,
-    searches: Searches,
-    clients: usize,
-    timing: Timing,
-) -> anyhow::Result<Stats> {
-    let window = Window::starting_now(timing);
-    let mut workers = JoinSet::new();
-    for client in 0..clients {
-        workers.spawn(async move {
-            let mut connection = Connection::open(address).await?;
-            let mut rng = StdRng::seed_from_u64(client as u64 + 2000);
-            let mut stats = Stats::default();
-            while window.open() {
-                let path = searches.draw_path(&mut rng);
-                let started = Instant::now();
-                let outcome = match connection.send(Method::GET, &path, None, None).await {
-                    Ok(reply) => outcome_of(reply.status, &reply.body),
-                    Err(error) => {
-                        let outcome = Outcome::Error(format!("{error:#}"));
-                        connection = Connection::open(address).await?;
-                        outcome
-                    }
                 };
                 if window.counts(started) {
                     stats.record(outcome, started.elapsed());
@@ -424,14 +445,6 @@ pub async fn check_booking(
 pub async fn check_search(address: SocketAddr, searches: Searches) -> anyhow::Result<usize> {
     let mut connection = Connection::open(address).await?;
     let path = searches.draw_path(&mut StdRng::seed_from_u64(0));
-    let reply = connection.send(Method::GET, &path, None, None).await?;
-    if reply.status != StatusCode::OK {
-        bail!(
-            "a search answered {}: {}",
-            reply.status,
-            String::from_utf8_lossy(&reply.body)
-        );
-    }
-    let page: serde_json::Value = serde_json::from_slice(&reply.body)?;
+    let page = connection.get_json(&path).await?;
     Ok(page["offers"].as_array().map_or(0, Vec::len))
 }

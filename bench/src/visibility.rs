@@ -111,15 +111,7 @@ pub async fn measure(
 
 /// The free units of `room` in the first offer of `search`.
 async fn free_units(connection: &mut Connection, search: &str, room: Uuid) -> anyhow::Result<i64> {
-    let reply = connection.send(Method::GET, search, None, None).await?;
-    if reply.status != StatusCode::OK {
-        bail!(
-            "a search answered {}: {}",
-            reply.status,
-            String::from_utf8_lossy(&reply.body)
-        );
-    }
-    let page: serde_json::Value = serde_json::from_slice(&reply.body)?;
+    let page = connection.get_json(search).await?;
     let offer = &page["offers"][0];
     if offer["id"].as_str() != Some(room.to_string().as_str()) {
         bail!("the hot room is not the first offer by name: {offer}");
