@@ -15,7 +15,11 @@ use std::{
 
 use anyhow::{Context, bail};
 use hyper::{Method, StatusCode};
-use tokio::process::{Child, Command};
+use tokio::{
+    io::{AsyncBufReadExt, BufReader},
+    process::{Child, Command},
+    sync::watch,
+};
 
 use crate::http_client::Connection;
 
@@ -25,52 +29,91 @@ const UNLIMITED: &str = "1000000000";
 /// How long the server may take to migrate, extend its horizon and listen.
 const READY_WITHIN: Duration = Duration::from_mins(1);
 
+/// The log line the availability index writes once its first snapshot
+/// is loaded (`server::availability::index`).
+const INDEX_LOADED: &str = "availability index loaded";
+
+/// How one server process is started.
+#[derive(Debug, Clone, Copy)]
+pub struct Settings<'a> {
+    pub database_url: &'a str,
+    pub pool_size: u32,
+    pub horizon_days: i32,
+    pub log_filter: &'a str,
+    /// Search from the availability index (`--search-index on`), or
+    /// always from SQL.
+    pub search_index: bool,
+}
+
 /// A server running in its own process.
 #[derive(Debug)]
 pub struct ExternalServer {
     pub address: SocketAddr,
     pub pid: u32,
     child: Child,
+    /// Set once the index has logged its first load (never without one).
+    index_loaded: watch::Receiver<bool>,
 }
 
 impl ExternalServer {
     /// Starts `binary` on a free loopback port and waits until `/readyz`
-    /// answers 200.
-    pub async fn spawn(
-        binary: &Path,
-        database_url: &str,
-        pool_size: u32,
-        horizon_days: i32,
-        log_filter: &str,
-    ) -> anyhow::Result<Self> {
+    /// answers 200 and, with the index on, until the index has loaded its
+    /// snapshot (search answers from SQL before that).
+    pub async fn spawn(binary: &Path, settings: Settings<'_>) -> anyhow::Result<Self> {
         // A port the kernel just handed out and released: free, barring a
         // race with another program on this machine.
         let address = TcpListener::bind("127.0.0.1:0")?.local_addr()?;
-        let child = Command::new(binary)
+        // The index's load is logged at `info`; everything else keeps the
+        // filter asked for.
+        let log_filter = format!("{},server::availability=info", settings.log_filter);
+        let mut child = Command::new(binary)
             .arg("--listen")
             .arg(address.to_string())
             .arg("--db-max-connections")
-            .arg(pool_size.to_string())
+            .arg(settings.pool_size.to_string())
             .arg("--horizon-days")
-            .arg(horizon_days.to_string())
+            .arg(settings.horizon_days.to_string())
             .arg("--rate-limit-per-minute")
             .arg(UNLIMITED)
             .arg("--auth-rate-limit-per-15-min")
             .arg(UNLIMITED)
-            .env("DATABASE_URL", database_url)
+            .arg("--search-index")
+            .arg(if settings.search_index { "on" } else { "off" })
+            .env("DATABASE_URL", settings.database_url)
             .env("RUST_LOG", log_filter)
             .stdin(Stdio::null())
-            .stdout(Stdio::null())
+            .stdout(Stdio::piped())
             .kill_on_drop(true)
             .spawn()
             .with_context(|| format!("cannot start {}", binary.display()))?;
         let pid = child.id().context("the server exited at once")?;
+        let stdout = child.stdout.take().context("no stdout pipe")?;
+        let (loaded, index_loaded) = watch::channel(false);
+        // Reads the server's log to its end, so the pipe never fills; warns
+        // and errors go on to this process's standard error.
+        tokio::spawn(async move {
+            let mut lines = BufReader::new(stdout).lines();
+            while let Ok(Some(line)) = lines.next_line().await {
+                if line.contains(INDEX_LOADED) {
+                    loaded.send_replace(true);
+                } else if !line.contains(" INFO ") {
+                    eprintln!("server {pid}: {line}");
+                }
+            }
+        });
         let mut server = Self {
             address,
             pid,
             child,
+            index_loaded,
         };
         server.wait_until_ready().await?;
+        if settings.search_index {
+            tokio::time::timeout(READY_WITHIN, server.index_loaded.wait_for(|loaded| *loaded))
+                .await
+                .context("the availability index did not load within a minute")?
+                .context("the server's log ended before the index loaded")?;
+        }
         Ok(server)
     }
 

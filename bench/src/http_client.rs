@@ -102,6 +102,19 @@ impl Connection {
             .await
             .with_context(|| format!("no answer within {ANSWER_LIMIT:?}"))?
     }
+
+    /// `GET path`, which must answer 200 with JSON.
+    pub async fn get_json(&mut self, path: &str) -> anyhow::Result<serde_json::Value> {
+        let reply = self.send(Method::GET, path, None, None).await?;
+        if reply.status != StatusCode::OK {
+            anyhow::bail!(
+                "GET {path} answered {}: {}",
+                reply.status,
+                String::from_utf8_lossy(&reply.body)
+            );
+        }
+        Ok(serde_json::from_slice(&reply.body)?)
+    }
 }
 
 impl Drop for Connection {

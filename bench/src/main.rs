@@ -15,9 +15,12 @@ mod http_client;
 mod in_process;
 mod machine;
 mod memory;
+mod pgbench;
 mod report;
+mod scale;
 mod scenarios;
 mod seed;
+mod visibility;
 
 use std::{
     net::SocketAddr,
@@ -33,7 +36,7 @@ use clap::Parser;
 use sqlx::PgPool;
 
 use crate::{
-    external::ExternalServer,
+    external::{ExternalServer, Settings},
     in_process::InProcessServer,
     machine::Machine,
     report::{Pair, Row, SearchRow, Stats},
@@ -67,9 +70,9 @@ struct Args {
     #[arg(long, default_value_t = 16, value_parser = clap::value_parser!(u32).range(1..=64))]
     clients: u32,
 
-    /// Connections of the server's pool and of the raw pool; default the
-    /// client count, at most 32 (PostgreSQL's 100 connections are shared
-    /// by the whole machine).
+    /// Connections of the server's pool and of the raw pool; default 32
+    /// (64 clients share them: PostgreSQL's 100 connections are shared by
+    /// the whole machine, and pgbench needs 64 of them).
     #[arg(long, value_parser = clap::value_parser!(u32).range(1..=40))]
     pool: Option<u32>,
 
@@ -105,9 +108,24 @@ struct Args {
     #[arg(long)]
     keep_database: bool,
 
-    /// Which scenarios to run (comma-separated).
+    /// Which scenarios to run (comma-separated); `all` for every one
+    /// (needs --server-bin).
     #[arg(long, value_enum, value_delimiter = ',', default_values_t = [Scenario::Memory, Scenario::Bookings, Scenario::Search])]
     scenarios: Vec<Scenario>,
+
+    /// Room counts of the cost-growth table (a database of their own each).
+    #[arg(long, value_delimiter = ',', default_values_t = [100, 1000, 10_000],
+          value_parser = clap::value_parser!(u32).range(1..=20_000))]
+    grid_rooms: Vec<u32>,
+
+    /// Seconds each cell of the cost-growth table is measured (after 0.5 s
+    /// of warm-up), per path.
+    #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u64).range(1..=60))]
+    grid_secs: u64,
+
+    /// Bookings in the visibility scenario.
+    #[arg(long, default_value_t = 200, value_parser = clap::value_parser!(u32).range(1..=10_000))]
+    visibility_samples: u32,
 
     /// Run this server binary (e.g. `target/release/server`) in its own
     /// process instead of the server inside the benchmark's process: the
@@ -122,7 +140,12 @@ struct Args {
 
 impl Args {
     fn pool(&self) -> u32 {
-        self.pool.unwrap_or(self.clients.min(32))
+        self.pool.unwrap_or(32)
+    }
+
+    /// Whether `scenario` runs (`all` means every one).
+    fn runs(&self, scenario: Scenario) -> bool {
+        self.scenarios.contains(&Scenario::All) || self.scenarios.contains(&scenario)
     }
 }
 
@@ -137,6 +160,21 @@ enum Scenario {
     Bookings,
     /// Search latency at a fixed rate.
     Search,
+    /// Search throughput, 64 HTTP connections closed loop, against the SQL
+    /// path's query through pgbench (needs --server-bin).
+    Throughput,
+    /// Booking throughput for 1, 4, 16 and 64 clients.
+    Clients,
+    /// Booking with the NOTIFY triggers on and off.
+    Notify,
+    /// Commit in one instance to another instance's search answers (needs
+    /// --server-bin).
+    Visibility,
+    /// Search latency over 100, 1,000 and 10,000 rooms (`--grid-rooms`) and
+    /// 1, 7 and 30 nights, index and SQL (needs --server-bin).
+    Growth,
+    /// Every scenario above.
+    All,
 }
 
 #[tokio::main]
@@ -168,8 +206,16 @@ async fn run(args: &Args) -> anyhow::Result<()> {
     outcome.and(dropped)
 }
 
+#[expect(
+    clippy::too_many_lines,
+    reason = "one run's phases in the order they run, each a call; read top to bottom"
+)]
 async fn benchmark(args: &Args, database: &BenchDatabase) -> anyhow::Result<()> {
     let run_started = Instant::now();
+    if args.server_bin.is_none() && (args.runs(Scenario::Visibility) || args.runs(Scenario::Growth))
+    {
+        bail!("the visibility and growth scenarios start servers of their own: give --server-bin");
+    }
     let admin = database.admin_pool().await?;
     check_free_connections(args, &admin).await?;
     server::MIGRATOR.run(&admin).await?;
@@ -187,11 +233,12 @@ async fn benchmark(args: &Args, database: &BenchDatabase) -> anyhow::Result<()> 
 
     let server = Server::start(args, database).await?;
     seed::wait_for_server_upkeep(&admin).await?;
-    let memory = args.scenarios.contains(&Scenario::Memory);
+    let memory = args.runs(Scenario::Memory);
+    let sampler = memory::RssSampler::start(server.pid());
     let mut rss = Vec::new();
     if memory {
         rss.push((
-            "at start-up (seeded, server ready)".into(),
+            "at start-up (seeded, index loaded)".into(),
             server.rss_kib()?,
         ));
     }
@@ -209,30 +256,62 @@ async fn benchmark(args: &Args, database: &BenchDatabase) -> anyhow::Result<()> 
             measure: Duration::from_secs(args.duration_secs),
         },
     };
-    if memory {
-        rss.push(signup_burst(args, &server).await?);
-    }
-    let pairs = if args.scenarios.contains(&Scenario::Bookings) {
-        bench.bookings().await?
-    } else {
-        Vec::new()
+    let peak = |phase: &str, rss: &mut Vec<(String, u64)>| {
+        if memory {
+            rss.push((format!("peak during {phase}"), sampler.take_peak()));
+        }
     };
-    let search = if args.scenarios.contains(&Scenario::Search) {
-        Some(bench.search().await?)
+    if memory {
+        sampler.take_peak();
+        rss.push(signup_burst(args, &server).await?);
+        peak("the sign-up burst and the 10 s after it", &mut rss);
+    }
+    let mut scaled = scale::Results::default();
+    if args.runs(Scenario::Throughput) {
+        scaled.throughput = Some(bench.search_throughput().await?);
+        peak("the closed-loop search (64 connections)", &mut rss);
+    }
+    let search = if args.runs(Scenario::Search) {
+        let search = bench.search().await?;
+        peak(&format!("search at {}/s", args.search_rate), &mut rss);
+        Some(search)
     } else {
         None
     };
-
+    let pairs = if args.runs(Scenario::Bookings) {
+        let pairs = bench.bookings().await?;
+        peak(&format!("booking, {} clients", args.clients), &mut rss);
+        pairs
+    } else {
+        Vec::new()
+    };
+    if args.runs(Scenario::Clients) {
+        scaled.clients = bench.booking_by_clients().await?;
+        peak("booking by clients (1 to 64)", &mut rss);
+    }
+    if args.runs(Scenario::Notify) {
+        scaled.notify = bench.booking_notify().await?;
+        peak("booking with NOTIFY on and off", &mut rss);
+    }
+    if args.runs(Scenario::Visibility) {
+        scaled.visibility = Some(bench.visibility().await?);
+        peak("the visibility bookings", &mut rss);
+    }
     if memory {
         rss.push((
             "after the booking and search load".into(),
             server.rss_kib()?,
         ));
     }
+    drop(sampler);
     let server_kind = server.describe();
     server.stop().await?;
     let machine = Machine::describe(&bench.admin).await?;
     bench.admin.close().await;
+    if args.runs(Scenario::Growth) {
+        let binary = bench.binary()?;
+        scaled.growth = scale::cost_growth(args, binary, &args.grid_rooms).await?;
+    }
 
     let header = [
         (
@@ -265,6 +344,7 @@ async fn benchmark(args: &Args, database: &BenchDatabase) -> anyhow::Result<()> 
         ("server", server_description(args, &server_kind)),
     ];
     report::print(&header, &pairs, search.as_ref(), machine.cpus);
+    scaled.print();
     memory::print(&rss, &server_kind);
     println!("total run time {:.1?}", run_started.elapsed());
     Ok(())
@@ -345,10 +425,13 @@ impl Server {
         if let Some(binary) = &args.server_bin {
             let server = ExternalServer::spawn(
                 binary,
-                &database.url,
-                args.pool(),
-                horizon,
-                &args.log_filter,
+                Settings {
+                    database_url: &database.url,
+                    pool_size: args.pool(),
+                    horizon_days: horizon,
+                    log_filter: &args.log_filter,
+                    search_index: true,
+                },
             )
             .await?;
             return Ok(Self::External(server));
@@ -365,12 +448,17 @@ impl Server {
         }
     }
 
+    /// The process the server runs in, as `/proc` names it.
+    fn pid(&self) -> String {
+        match self {
+            Self::InProcess(_) => "self".to_owned(),
+            Self::External(server) => server.pid.to_string(),
+        }
+    }
+
     /// Resident memory of the process the server runs in.
     fn rss_kib(&self) -> anyhow::Result<u64> {
-        match self {
-            Self::InProcess(_) => memory::rss_kib("self"),
-            Self::External(server) => memory::rss_kib(&server.pid.to_string()),
-        }
+        memory::rss_kib(&self.pid())
     }
 
     fn describe(&self) -> String {
@@ -513,7 +601,10 @@ impl Bench<'_> {
 }
 
 fn progress(scenario: &str) {
-    eprintln!("running: {scenario}");
+    eprintln!(
+        "running: {scenario} (load average {})",
+        machine::load_average()
+    );
 }
 
 /// The first and last night a stay may use: a night away from both ends
@@ -544,5 +635,10 @@ fn booking_workloads(seeded: &Seeded) -> (Stays, Stays) {
 
 fn search_workload(seeded: &Seeded) -> Searches {
     let (first, last_night) = usable_nights(seeded);
-    Searches { first, last_night }
+    Searches {
+        first,
+        last_night,
+        min_nights: 1,
+        max_nights: 7,
+    }
 }

@@ -6,11 +6,20 @@
 //! generator's own memory, a few MiB; with `--server-bin` it is the
 //! server's alone.
 
-use std::{collections::BTreeMap, fmt::Write as _, net::SocketAddr, time::Duration};
+use std::{
+    collections::BTreeMap,
+    fmt::Write as _,
+    net::SocketAddr,
+    sync::{
+        Arc,
+        atomic::{AtomicU64, Ordering},
+    },
+    time::Duration,
+};
 
 use anyhow::Context;
 use hyper::{Method, body::Bytes};
-use tokio::task::JoinSet;
+use tokio::task::{JoinHandle, JoinSet};
 use uuid::Uuid;
 
 use crate::http_client::Connection;
@@ -29,6 +38,44 @@ pub fn rss_kib(pid: &str) -> anyhow::Result<u64> {
         .and_then(|rest| rest.trim().strip_suffix("kB"))
         .and_then(|kib| kib.trim().parse().ok())
         .with_context(|| format!("no VmRSS in {path}"))
+}
+
+/// The highest resident memory of a process seen since the last
+/// [`RssSampler::take_peak`], read every [`SAMPLE_EVERY`] by a task of its
+/// own: what "under N MiB during the load" is checked against.
+#[derive(Debug)]
+pub struct RssSampler {
+    peak_kib: Arc<AtomicU64>,
+    task: JoinHandle<()>,
+}
+
+/// How often the sampler reads `/proc/<pid>/status`.
+const SAMPLE_EVERY: Duration = Duration::from_millis(20);
+
+impl RssSampler {
+    /// Samples process `pid` (`self` for this one) until dropped.
+    pub fn start(pid: String) -> Self {
+        let peak_kib = Arc::new(AtomicU64::new(0));
+        let peak = Arc::clone(&peak_kib);
+        let task = tokio::spawn(async move {
+            while let Ok(kib) = rss_kib(&pid) {
+                peak.fetch_max(kib, Ordering::Relaxed);
+                tokio::time::sleep(SAMPLE_EVERY).await;
+            }
+        });
+        Self { peak_kib, task }
+    }
+
+    /// The peak since the last call, and starts a new one.
+    pub fn take_peak(&self) -> u64 {
+        self.peak_kib.swap(0, Ordering::Relaxed)
+    }
+}
+
+impl Drop for RssSampler {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
 }
 
 /// `count` sign-ups (`POST /api/v1/auth/register`) from `clients`
@@ -98,6 +145,6 @@ pub fn print(rss: &[(String, u64)], server: &str) {
     clippy::cast_precision_loss,
     reason = "a resident size in KiB fits an f64's 52-bit mantissa"
 )]
-fn mib(kib: u64) -> f64 {
+pub fn mib(kib: u64) -> f64 {
     kib as f64 / 1024.0
 }

@@ -110,23 +110,28 @@ impl Stays {
     }
 }
 
-/// The stays searched for: random check-in, 1 to 7 nights, 2 guests.
+/// The stays searched for: random check-in, `min_nights` to `max_nights`
+/// nights, 2 guests.
 #[derive(Debug, Clone, Copy)]
 pub struct Searches {
     pub first: NaiveDate,
     /// The last night a stay may include.
     pub last_night: NaiveDate,
+    pub min_nights: u64,
+    pub max_nights: u64,
 }
 
 impl Searches {
-    const MAX_NIGHTS: u64 = 7;
+    /// Check-in nights are `first + 0..=span()`.
+    pub fn span(self) -> u64 {
+        u64::try_from((self.last_night - self.first).num_days())
+            .unwrap_or(0)
+            .saturating_sub(self.max_nights - 1)
+    }
 
     fn draw_path(self, rng: &mut StdRng) -> String {
-        let nights = rng.gen_range(1..=Self::MAX_NIGHTS);
-        let span = u64::try_from((self.last_night - self.first).num_days())
-            .unwrap_or(0)
-            .saturating_sub(Self::MAX_NIGHTS - 1);
-        let check_in = self.first + Days::new(rng.gen_range(0..=span));
+        let nights = rng.gen_range(self.min_nights..=self.max_nights);
+        let check_in = self.first + Days::new(rng.gen_range(0..=self.span()));
         let check_out = check_in + Days::new(nights);
         format!("/api/v1/rooms?check_in={check_in}&check_out={check_out}&guests=2")
     }
@@ -155,28 +160,45 @@ async fn gather(mut workers: JoinSet<anyhow::Result<Stats>>) -> anyhow::Result<S
     Ok(total)
 }
 
-/// `clients` connections booking as fast as they get answers.
-pub async fn booking_http(
+/// One request of a closed-loop client.
+struct Request {
+    method: Method,
+    path: String,
+    bearer: Option<String>,
+    body: Option<Bytes>,
+}
+
+/// `clients` connections, each sending the request `draw` makes for it
+/// (client number, its random numbers) as soon as the previous one is
+/// answered, until the window closes.
+async fn closed_loop<F>(
     address: SocketAddr,
-    users: &[BenchUser],
-    workload: &Arc<Stays>,
     clients: usize,
     timing: Timing,
-) -> anyhow::Result<Stats> {
+    seed: u64,
+    draw: F,
+) -> anyhow::Result<Stats>
+where
+    F: Fn(usize, &mut StdRng) -> anyhow::Result<Request> + Clone + Send + 'static,
+{
     let window = Window::starting_now(timing);
     let mut workers = JoinSet::new();
     for client in 0..clients {
-        let token = users[client % users.len()].token.clone();
-        let workload = Arc::clone(workload);
+        let draw = draw.clone();
         workers.spawn(async move {
             let mut connection = Connection::open(address).await?;
-            let mut rng = StdRng::seed_from_u64(client as u64);
+            let mut rng = StdRng::seed_from_u64(seed + client as u64);
             let mut stats = Stats::default();
             while window.open() {
-                let body = Bytes::from(serde_json::to_vec(&workload.draw(&mut rng))?);
+                let request = draw(client, &mut rng)?;
                 let started = Instant::now();
                 let outcome = match connection
-                    .send(Method::POST, BOOKINGS_PATH, Some(&token), Some(body))
+                    .send(
+                        request.method,
+                        &request.path,
+                        request.bearer.as_deref(),
+                        request.body,
+                    )
                     .await
                 {
                     Ok(reply) => outcome_of(reply.status, &reply.body),
@@ -194,6 +216,45 @@ pub async fn booking_http(
         });
     }
     gather(workers).await
+}
+
+/// `clients` connections booking as fast as they get answers.
+pub async fn booking_http(
+    address: SocketAddr,
+    users: &[BenchUser],
+    workload: &Arc<Stays>,
+    clients: usize,
+    timing: Timing,
+) -> anyhow::Result<Stats> {
+    let tokens: Arc<[String]> = users.iter().map(|user| user.token.clone()).collect();
+    let workload = Arc::clone(workload);
+    closed_loop(address, clients, timing, 0, move |client, rng| {
+        Ok(Request {
+            method: Method::POST,
+            path: BOOKINGS_PATH.to_owned(),
+            bearer: Some(tokens[client % tokens.len()].clone()),
+            body: Some(Bytes::from(serde_json::to_vec(&workload.draw(rng))?)),
+        })
+    })
+    .await
+}
+
+/// `clients` connections searching as fast as they get answers.
+pub async fn search_closed_loop(
+    address: SocketAddr,
+    searches: Searches,
+    clients: usize,
+    timing: Timing,
+) -> anyhow::Result<Stats> {
+    closed_loop(address, clients, timing, 2000, move |_, rng| {
+        Ok(Request {
+            method: Method::GET,
+            path: searches.draw_path(rng),
+            bearer: None,
+            body: None,
+        })
+    })
+    .await
 }
 
 /// The same booking use case, called directly on a pool of `clients`
@@ -384,14 +445,6 @@ pub async fn check_booking(
 pub async fn check_search(address: SocketAddr, searches: Searches) -> anyhow::Result<usize> {
     let mut connection = Connection::open(address).await?;
     let path = searches.draw_path(&mut StdRng::seed_from_u64(0));
-    let reply = connection.send(Method::GET, &path, None, None).await?;
-    if reply.status != StatusCode::OK {
-        bail!(
-            "a search answered {}: {}",
-            reply.status,
-            String::from_utf8_lossy(&reply.body)
-        );
-    }
-    let page: serde_json::Value = serde_json::from_slice(&reply.body)?;
+    let page = connection.get_json(&path).await?;
     Ok(page["offers"].as_array().map_or(0, Vec::len))
 }

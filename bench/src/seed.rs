@@ -262,6 +262,26 @@ pub async fn reset(pool: &PgPool) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Turns the availability notifications of nights (the NOTIFY triggers of
+/// ADR 0012 on `room_availability`) on or off in the benchmark's database,
+/// to measure what NOTIFY costs a booking. While they are off, indexes do
+/// not learn of bookings; [`reset`] with them on again tells them.
+pub async fn set_night_notifications(pool: &PgPool, on: bool) -> anyhow::Result<()> {
+    let action = if on { "enable" } else { "disable" };
+    pool.execute(
+        format!(
+            "alter table room_availability
+                {action} trigger room_availability_notify_insert,
+                {action} trigger room_availability_notify_update,
+                {action} trigger room_availability_notify_delete"
+        )
+        .as_str(),
+    )
+    .await
+    .with_context(|| format!("cannot {action} the notification triggers"))?;
+    Ok(())
+}
+
 /// Rows in `room_availability` (to report the seed size).
 pub async fn night_rows(pool: &PgPool) -> anyhow::Result<i64> {
     Ok(sqlx::query_scalar("select count(*) from room_availability")

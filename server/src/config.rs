@@ -192,6 +192,13 @@ pub struct Config {
     #[arg(long, env = "ROOMBOOK_PUBLIC_URL", value_parser = parse_public_url)]
     pub public_url: Option<String>,
 
+    /// Whether search answers from this instance's in-memory availability
+    /// index (ADR 0012) or always from PostgreSQL (`off`: the SQL path,
+    /// which benchmarks compare the index with; the NOTIFY triggers still
+    /// fire).
+    #[arg(long, env = "ROOMBOOK_SEARCH_INDEX", value_enum, default_value_t = Switch::On)]
+    pub search_index: Switch,
+
     /// Log output: human-readable text or one JSON object per line.
     #[arg(long, env = "ROOMBOOK_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,
@@ -206,6 +213,13 @@ pub struct Config {
 pub enum LogFormat {
     Text,
     Json,
+}
+
+/// A feature turned on or off.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Switch {
+    On,
+    Off,
 }
 
 /// The `Secure` attribute of the session cookie.
@@ -293,6 +307,7 @@ mod tests {
             "ROOMBOOK_ADMIN_SESSION_IDLE_MINUTES",
             "ROOMBOOK_ADMIN_SESSION_ABSOLUTE_HOURS",
             "ROOMBOOK_COOKIE_SECURE",
+            "ROOMBOOK_SEARCH_INDEX",
             "ROOMBOOK_LOG_FORMAT",
             "RUST_LOG",
         ] {
@@ -400,6 +415,14 @@ mod tests {
         let url = cli.config.redis_url.expect("url");
         assert!(!format!("{url:?}").contains("secret"));
         assert!(Cli::try_parse_from(["server", "--redis-url", "postgres://x"]).is_err());
+    }
+
+    #[test]
+    fn search_index_is_on_unless_turned_off() {
+        assert_eq!(Config::default_for_tests().search_index, Switch::On);
+        let off = Cli::try_parse_from(["server", "--search-index", "off"]).expect("valid");
+        assert_eq!(off.config.search_index, Switch::Off);
+        assert!(Cli::try_parse_from(["server", "--search-index", "maybe"]).is_err());
     }
 
     #[test]

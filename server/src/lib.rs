@@ -86,8 +86,11 @@ impl Application {
             foreign.join(", "),
             property.currency,
         );
-        // Search answers from memory once the index has loaded; SQL until then.
-        state.services.start_index();
+        // Search answers from memory once the index has loaded; SQL until
+        // then, and always with `--search-index off`.
+        if config.search_index == config::Switch::On {
+            state.services.start_index();
+        }
         let limits = http::serve::ConnectionLimits {
             header_read_timeout: Duration::from_secs(config.header_read_timeout_secs),
             max_connections: config.max_connections,
