@@ -41,7 +41,7 @@ run_cluster_tests() {
     ensure_redis
     ensure_postgres_binaries
     apt_install jq curl
-    if [ ! -x "$server" ] || [ ! -f "$site/pkg/roombook.wasm.gz" ]; then
+    if [ ! -x "$server" ] || [ ! -f "$site/assets.txt" ]; then
         ensure_build_tools
         (cd "$ROOT" && build_site "$profile" "$site")
         log "building the server ($profile)"
@@ -225,13 +225,25 @@ _ct_static() {
     expect_passes "home page through nginx" 200
     local page="$T/page.html"
     cp "$T/body" "$page"
-    local file
-    for file in roombook.js roombook.wasm roombook.css; do
-        if grep -q "/pkg/$file" "$page"; then
-            pass "the page asks for /pkg/$file"
+    # The guest bundle and the stylesheet, named by content hash (build_site,
+    # ADR 0013): roombook.<hash>.js, .wasm and .css.
+    local files=() file
+    for file in js wasm css; do
+        local found
+        found="$(grep -o "/pkg/roombook\.[0-9a-f]\{16\}\.$file" "$page" | head -n 1)"
+        if [ -n "$found" ]; then
+            pass "the page asks for the hashed $found"
+            files+=("${found#/pkg/}")
         else
-            fail "the page asks for /pkg/$file" "not referenced in the HTML"
+            fail "the page asks for /pkg/roombook.<hash>.$file" "not referenced in the HTML"
         fi
+    done
+    if grep -q "/pkg/roombook-admin\." "$page"; then
+        fail "a guest page does not load the admin bundle" "roombook-admin is in the HTML"
+    else
+        pass "a guest page does not load the admin bundle"
+    fi
+    for file in "${files[@]}"; do
         req -H 'Accept-Encoding: gzip' "$URL/pkg/$file"
         expect_passes "/pkg/$file" 200
         if [ "$(header content-encoding)" = gzip ]; then
@@ -244,22 +256,30 @@ _ct_static() {
         else
             fail "/pkg/$file comes from nginx, not an instance" "it has the server's x-request-id"
         fi
-        if [ "$(header cache-control)" = no-cache ] && [ -n "$(header etag)" ]; then
-            pass "/pkg/$file: Cache-Control no-cache with an ETag"
-        else
-            fail "/pkg/$file: Cache-Control no-cache with an ETag" "cache-control '$(header cache-control)', etag '$(header etag)'"
-        fi
-        local etag
+        # A hashed name never changes content: cached for good, or at least
+        # revalidated by ETag.
+        local cache etag
+        cache="$(header cache-control)"
         etag="$(header etag)"
-        req -H 'Accept-Encoding: gzip' -H "If-None-Match: $etag" "$URL/pkg/$file"
-        expect_status "/pkg/$file revalidates with 304" 304
+        if [[ "$cache" == *immutable* && "$cache" == *max-age=* ]]; then
+            pass "/pkg/$file: Cache-Control '$cache'"
+        elif [ "$cache" = no-cache ] && [ -n "$etag" ]; then
+            pass "/pkg/$file: Cache-Control no-cache with an ETag (nginx does not mark hashed names immutable yet)"
+            req -H 'Accept-Encoding: gzip' -H "If-None-Match: $etag" "$URL/pkg/$file"
+            expect_status "/pkg/$file revalidates with 304" 304
+        else
+            fail "/pkg/$file: immutable, or no-cache with an ETag" "cache-control '$cache', etag '$etag'"
+        fi
     done
-    req "$URL/pkg/roombook.wasm"
-    if [ "$(header content-type)" = application/wasm ]; then
-        pass "/pkg/roombook.wasm is application/wasm"
-    else
-        fail "/pkg/roombook.wasm is application/wasm" "$(header content-type)"
-    fi
+    for file in "${files[@]}"; do
+        [[ "$file" == *.wasm ]] || continue
+        req "$URL/pkg/$file"
+        if [ "$(header content-type)" = application/wasm ]; then
+            pass "/pkg/$file is application/wasm"
+        else
+            fail "/pkg/$file is application/wasm" "$(header content-type)"
+        fi
+    done
 }
 
 # --- TLS, redirect, HSTS, Host, body limit ----------------------------------
