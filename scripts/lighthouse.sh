@@ -8,6 +8,9 @@
 #   scripts/lighthouse.sh            # builds the release site and server first
 #   scripts/lighthouse.sh --no-build # uses what is built
 #
+# LEPTOS_SITE_ROOT (default target/lighthouse-site) and ROOMBOOK_SERVER_BIN
+# (default the release server) choose what is measured.
+#
 # Needs a PostgreSQL that accepts `create database` (DATABASE_URL, else the
 # one on 127.0.0.1:5432, else the server's embedded cluster).
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -31,7 +34,8 @@ build=1
 ensure_chromium
 ensure_lighthouse
 cd "$ROOT"
-site="$ROOT/target/lighthouse-site"
+site="${LEPTOS_SITE_ROOT:-$ROOT/target/lighthouse-site}"
+server_bin="${ROOMBOOK_SERVER_BIN:-$(cargo_target_dir)/release/server}"
 out="$ROOT/target/lighthouse"
 mkdir -p "$out"
 if [ -n "$build" ]; then
@@ -68,7 +72,7 @@ serve_and_audit() {
     psql -q "$DATABASE_URL" -c "create database $db"
     local server_log="$out/server.log"
     DATABASE_URL="$base/$db" LEPTOS_SITE_ROOT="$site" \
-        "$(cargo_target_dir)/release/server" --listen "127.0.0.1:$port" --demo >"$server_log" 2>&1 &
+        "$server_bin" --listen "127.0.0.1:$port" --demo >"$server_log" 2>&1 &
     local pid=$! status=0
     local url="http://127.0.0.1:$port"
     for _ in $(seq 1 600); do
@@ -77,7 +81,7 @@ serve_and_audit() {
         sleep 0.1
     done
     local room
-    room="$(curl -fsS "$url/" | grep -o '/rooms/[0-9a-f-]\{36\}' | head -n 1)" || true
+    room="$(psql -Atq "$base/$db" -c "select '/rooms/' || id from rooms order by name limit 1")" || true
     if [ -z "$room" ]; then
         echo "the demo server shows no room (see $server_log)" >&2
         status=1
