@@ -119,7 +119,7 @@ if [ "$build" = 1 ]; then
     fi
 fi
 [ -x "$server" ] || die "no server binary at $server (build it, or drop --no-build)"
-compgen -G "$site/pkg/roombook*.wasm" >/dev/null || die "no built site in $site (build it, or drop --no-build)"
+[ -f "$site/assets.txt" ] || die "no built site in $site (build it, or drop --no-build)"
 
 # --- processes: started in their own session, remembered by pid and start
 # time, so that shutdown (and a later run after a crash) signals exactly
@@ -320,7 +320,7 @@ fi
 nginx_user=www-data
 if [ "$(id -u)" -eq 0 ]; then
     # The workers read the site as www-data; copy it when they cannot.
-    if ! runuser -u "$nginx_user" -- bash -c 'cat "$1"/pkg/roombook*.wasm >/dev/null' - "$site" 2>/dev/null; then
+    if ! runuser -u "$nginx_user" -- test -r "$site/assets.txt"; then
         say "copying the site to $dir/site (www-data cannot read $site)"
         rm -rf "$dir/site"
         cp -r "$site" "$dir/site"

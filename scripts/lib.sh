@@ -93,44 +93,99 @@ ensure_chromium() {
     apt_install chromium chromium-driver
 }
 
+ensure_brotli() {
+    command -v brotli >/dev/null && return 0
+    apt_install brotli
+}
+
 ensure_build_tools() {
     apt_install build-essential pkg-config
+    ensure_brotli
     ensure_wasm_target
     ensure_wasm_bindgen
     ensure_wasm_opt
 }
 
-# Builds the site folder the server serves (`LEPTOS_SITE_ROOT`): the
-# hydrating WASM and its JS glue in pkg/, the stylesheet, public/. The steps
-# cargo-leptos would take, without its 20-30 minute install (ADR 0005).
-# `release` shrinks the WASM with wasm-opt. The caller builds the server
-# (with the package set it needs, so that features unify the same way as in
-# its other cargo commands).
+# Builds the site folder the server serves (`LEPTOS_SITE_ROOT`): two
+# hydrating WASM bundles with their JS glue in pkg/ (the guest pages'
+# `roombook`, and `roombook-admin` with every page, which only pages under
+# /admin load: ADR 0013), the stylesheet, public/. Every file in pkg/ is
+# named by its content hash (`roombook.<hash>.js`), so caches may keep it
+# for good; `assets.txt` in the site root names them for the server. The
+# steps cargo-leptos would take, without its 20-30 minute install (ADR
+# 0005). `release` shrinks the WASM with wasm-opt. The caller builds the
+# server (with the package set it needs, so that features unify the same
+# way as in its other cargo commands).
 build_site() {
     local mode="$1" site="$2"
-    local target_dir wasm_profile
-    target_dir="$(cargo_target_dir)"
+    local wasm_profile brotli_quality
     case "$mode" in
-        release) wasm_profile=wasm-release ;;
-        debug) wasm_profile=dev ;;
+        release) wasm_profile=wasm-release brotli_quality=11 ;;
+        debug) wasm_profile=dev brotli_quality=5 ;;
         *) echo "build_site: unknown mode $mode" >&2; return 1 ;;
     esac
-    log "building the WASM front end ($mode)"
-    cargo build --locked -p frontend --lib --target wasm32-unknown-unknown --profile "$wasm_profile"
-    local wasm_dir="$target_dir/wasm32-unknown-unknown/$([ "$wasm_profile" = dev ] && echo debug || echo "$wasm_profile")"
+    ensure_brotli
     mkdir -p "$site/pkg"
-    wasm-bindgen --target web --no-typescript --out-dir "$site/pkg" --out-name roombook \
-        "$wasm_dir/frontend.wasm"
-    # Leptos asks for pkg/<LEPTOS_OUTPUT_NAME>.wasm (see .cargo/config.toml).
-    mv "$site/pkg/roombook_bg.wasm" "$site/pkg/roombook.wasm"
-    if [ "$mode" = release ]; then
-        log "shrinking the WASM (wasm-opt -Oz)"
-        wasm-opt -Oz -o "$site/pkg/roombook.wasm" "$site/pkg/roombook.wasm"
-    fi
-    cp "$ROOT/style/main.css" "$site/pkg/roombook.css"
-    # The server sends these precompressed to browsers that accept gzip.
-    gzip -9 --keep --force "$site/pkg/roombook.wasm" "$site/pkg/roombook.js" "$site/pkg/roombook.css"
+    local guest admin stylesheet
+    guest="$(_build_bundle "$mode" "$wasm_profile" "$site/pkg" roombook)"
+    admin="$(_build_bundle "$mode" "$wasm_profile" "$site/pkg" roombook-admin admin)"
+    stylesheet="roombook.$(_content_hash "$ROOT/style/main.css").css"
+    cp "$ROOT/style/main.css" "$site/pkg/$stylesheet"
+    local files=("$guest.js" "$guest.wasm" "$admin.js" "$admin.wasm" "$stylesheet")
+    # Earlier builds' files go; a build of the same sources keeps its names.
+    local file wanted
+    for file in "$site"/pkg/roombook*; do
+        local name="${file##*/}" keep=""
+        for wanted in "${files[@]}"; do
+            case "$name" in "$wanted" | "$wanted.gz" | "$wanted.br") keep=1 ;; esac
+        done
+        [ -n "$keep" ] || rm -f "$file"
+    done
+    # The server (and nginx) send these precompressed to browsers that
+    # accept brotli or gzip.
+    log "compressing the browser files (brotli -q $brotli_quality, gzip -9)"
+    for file in "${files[@]}"; do
+        brotli --keep --force --quality="$brotli_quality" "$site/pkg/$file"
+        gzip -9 --keep --force "$site/pkg/$file"
+    done
+    printf 'guest=%s\nadmin=%s\nstylesheet=%s\n' "$guest" "$admin" "$stylesheet" >"$site/assets.txt"
     cp -r "$ROOT/public/." "$site/"
+}
+
+# The first 16 hex digits of the files' SHA-256.
+_content_hash() {
+    cat "$@" | sha256sum | cut -c1-16
+}
+
+# Builds one WASM bundle (`frontend` with the given features) into pkg/ as
+# <name>.<hash>.js + .wasm; prints "<name>.<hash>". Separate cargo runs:
+# one with both feature sets would unify them into one bundle.
+_build_bundle() {
+    local mode="$1" wasm_profile="$2" pkg="$3" name="$4" features="${5:-}"
+    local target_dir out
+    target_dir="$(cargo_target_dir)"
+    log "building the WASM bundle $name ($mode${features:+, features $features})"
+    cargo build --locked -p frontend --lib --target wasm32-unknown-unknown --profile "$wasm_profile" \
+        ${features:+--features "$features"} >&2
+    local wasm_dir="$target_dir/wasm32-unknown-unknown/$([ "$wasm_profile" = dev ] && echo debug || echo "$wasm_profile")"
+    out="$(mktemp -d)"
+    wasm-bindgen --target web --no-typescript --out-dir "$out" --out-name "$name" "$wasm_dir/frontend.wasm" >&2
+    if [ "$mode" = release ]; then
+        log "shrinking $name (wasm-opt -Oz)"
+        wasm-opt -Oz -o "$out/${name}_bg.wasm" "$out/${name}_bg.wasm" >&2
+    fi
+    # The page hands the JS the WASM's URL: its own default name is unused.
+    local hashed
+    hashed="$name.$(_content_hash "$out/$name.js" "$out/${name}_bg.wasm")"
+    if [ -d "$out/snippets" ]; then
+        echo "build_site: wasm-bindgen wrote snippets/, which the hashed names do not cover" >&2
+        rm -rf "$out"
+        return 1
+    fi
+    mv "$out/$name.js" "$pkg/$hashed.js"
+    mv "$out/${name}_bg.wasm" "$pkg/$hashed.wasm"
+    rm -rf "$out"
+    echo "$hashed"
 }
 
 cargo_target_dir() {

@@ -77,6 +77,7 @@ impl Checks {
 
     /// The form starts over (after a success that emptied it): no message
     /// shows until the user changes a field or submits again.
+    #[cfg(feature = "admin")] // only admin pages need it (ADR 0013)
     pub(crate) fn reset(self) {
         self.touched.set(Vec::new());
         self.attempted.set(false);

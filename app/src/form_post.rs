@@ -27,6 +27,7 @@ pub(crate) fn posted_error(path: &'static str) -> Option<AppError> {
 
 /// The error of the last plain form post to any server function, as
 /// `server_fn` put it in this page's address: for pages of several forms.
+#[cfg(feature = "admin")] // only admin pages need it (ADR 0013)
 pub(crate) fn any_posted_error() -> Option<AppError> {
     use leptos::server_fn::error::ServerFnUrlError;
     use_query_map().with_untracked(|query| {
@@ -38,6 +39,7 @@ pub(crate) fn any_posted_error() -> Option<AppError> {
 
 /// A plain form post's failure in words: the field messages themselves
 /// (a page of several forms cannot mark the fields of the one posted).
+#[cfg(feature = "admin")] // only admin pages need it (ADR 0013)
 #[component]
 pub(crate) fn PostedError(error: AppError) -> impl IntoView {
     let messages = error.field_errors().map(|errors| {

@@ -20,7 +20,7 @@ mod query;
 pub mod session;
 
 use leptos::prelude::*;
-use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
+use leptos_meta::{MetaTags, Title, provide_meta_context};
 use leptos_router::{
     SsrMode,
     components::{Route, Router, Routes},
@@ -29,8 +29,91 @@ use leptos_router::{
 
 pub use error::AppError;
 
-/// The HTML document around the app: rendered on the server only.
-pub fn shell(options: LeptosOptions) -> impl IntoView {
+/// The names of the browser files under `pkg/` in this build (ADR 0013):
+/// the guest bundle, the admin bundle (each `<name>.js` + `<name>.wasm`)
+/// and the stylesheet. `build_site` puts a content hash in every name, so a
+/// cache may keep them forever; the server reads them from the site's
+/// `assets.txt` and provides them as context to [`shell`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SiteAssets {
+    /// Output name of the guest bundle (pages outside `/admin`).
+    pub guest: String,
+    /// Output name of the admin bundle (every page, served under `/admin`).
+    pub admin: String,
+    /// File name of the stylesheet.
+    pub stylesheet: String,
+}
+
+impl Default for SiteAssets {
+    /// The names of a site built without hashes.
+    fn default() -> Self {
+        Self {
+            guest: "roombook".to_owned(),
+            admin: "roombook-admin".to_owned(),
+            stylesheet: "roombook.css".to_owned(),
+        }
+    }
+}
+
+impl SiteAssets {
+    /// Reads `assets.txt` (`key=value` lines: `guest`, `admin`,
+    /// `stylesheet`); a missing key keeps the unhashed default.
+    pub fn parse(text: &str) -> Self {
+        let mut assets = Self::default();
+        for (key, value) in text.lines().filter_map(|line| line.split_once('=')) {
+            let value = value.trim().to_owned();
+            match key.trim() {
+                "guest" => assets.guest = value,
+                "admin" => assets.admin = value,
+                "stylesheet" => assets.stylesheet = value,
+                _ => {}
+            }
+        }
+        assets
+    }
+
+    /// The files whose names carry a content hash (relative to `pkg/`),
+    /// or none when the site was built without hashes.
+    pub fn hashed_files(&self) -> std::collections::HashSet<String> {
+        if *self == Self::default() {
+            return std::collections::HashSet::new();
+        }
+        [&self.guest, &self.admin]
+            .into_iter()
+            .flat_map(|name| [format!("{name}.js"), format!("{name}.wasm")])
+            .chain([self.stylesheet.clone()])
+            .collect()
+    }
+
+    /// The bundle a page at `path` hydrates with: the admin pages get the
+    /// admin bundle, every other page the smaller guest bundle.
+    pub fn bundle_for(&self, path: &str) -> &str {
+        if is_admin_path(path) {
+            &self.admin
+        } else {
+            &self.guest
+        }
+    }
+}
+
+/// `/admin` and everything under it.
+fn is_admin_path(path: &str) -> bool {
+    path.strip_prefix("/admin")
+        .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+}
+
+/// The HTML document around the app: rendered on the server only. The
+/// page's path picks the bundle that hydrates it (guest or admin).
+pub fn shell(mut options: LeptosOptions) -> impl IntoView {
+    let assets = use_context::<SiteAssets>().unwrap_or_default();
+    #[cfg(feature = "ssr")]
+    let path = use_context::<http::request::Parts>()
+        .map(|parts| parts.uri.path().to_owned())
+        .unwrap_or_default();
+    #[cfg(not(feature = "ssr"))]
+    let path = String::new();
+    options.output_name = assets.bundle_for(&path).into();
+    let stylesheet = format!("/{}/{}", options.site_pkg_dir, assets.stylesheet);
     view! {
         <!DOCTYPE html>
         <html lang="en">
@@ -39,6 +122,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
                 <meta name="color-scheme" content="light dark" />
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
+                <link rel="stylesheet" id="leptos" href=stylesheet />
                 <AutoReload options=options.clone() />
                 <HydrationScripts options />
                 <MetaTags />
@@ -63,7 +147,6 @@ pub fn App() -> impl IntoView {
     session::UserContext::provide();
 
     view! {
-        <Stylesheet id="leptos" href="/pkg/roombook.css" />
         <Title formatter=|page: String| {
             if page.is_empty() { "Roombook".to_owned() } else { format!("{page} · Roombook") }
         } />
@@ -81,12 +164,60 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/bookings") view=pages::MyBookingsPage ssr=SsrMode::Async />
                     <Route path=path!("/account") view=pages::AccountPage ssr=SsrMode::Async />
                     <Route path=path!("/bookings/:id") view=pages::BookingPage ssr=SsrMode::Async />
-                    <Route path=path!("/admin") view=pages::admin::AdminRoomsPage ssr=SsrMode::Async />
-                    <Route path=path!("/admin/rooms/:id") view=pages::admin::AdminRoomPage ssr=SsrMode::Async />
-                    <Route path=path!("/admin/bookings") view=pages::admin::AdminBookingsPage ssr=SsrMode::Async />
-                    <Route path=path!("/admin/occupancy") view=pages::admin::OccupancyPage ssr=SsrMode::Async />
+                    <AdminRoutes />
                 </Routes>
             </main>
         </Router>
+    }
+}
+
+/// The admin pages (feature `admin`: the server and the admin bundle).
+#[cfg(feature = "admin")]
+#[component(transparent)]
+fn AdminRoutes() -> impl leptos_router::MatchNestedRoutes + Clone {
+    use leptos_router::components::{Outlet, ParentRoute};
+    view! {
+        <ParentRoute path=path!("/admin") view=Outlet ssr=SsrMode::Async>
+            <Route path=path!("") view=pages::admin::AdminRoomsPage ssr=SsrMode::Async />
+            <Route path=path!("rooms/:id") view=pages::admin::AdminRoomPage ssr=SsrMode::Async />
+            <Route path=path!("bookings") view=pages::admin::AdminBookingsPage ssr=SsrMode::Async />
+            <Route path=path!("occupancy") view=pages::admin::OccupancyPage ssr=SsrMode::Async />
+        </ParentRoute>
+    }
+    .into_inner()
+}
+
+/// The guest bundle has no admin pages: a way into them (a link, a
+/// redirect after signing in) loads the page from the server, which
+/// hydrates it with the admin bundle.
+#[cfg(not(feature = "admin"))]
+#[component(transparent)]
+fn AdminRoutes() -> impl leptos_router::MatchNestedRoutes + Clone {
+    use leptos_router::components::ParentRoute;
+    view! {
+        <ParentRoute path=path!("/admin") view=AdminPageLoad>
+            <Route path=path!("") view=|| () />
+            <Route path=path!("*any") view=|| () />
+        </ParentRoute>
+    }
+    .into_inner()
+}
+
+#[cfg(not(feature = "admin"))]
+#[component]
+fn AdminPageLoad() -> impl IntoView {
+    let location = leptos_router::hooks::use_location();
+    let href = move || format!("{}{}", location.pathname.get(), location.search.get());
+    Effect::new(move || {
+        // Replaces the entry the router is about to push: Back still
+        // returns to the page the visitor came from.
+        window().location().replace(&href()).ok();
+    });
+    view! {
+        <section class="page narrow">
+            <p>
+                <a href=href rel="external">"Open the admin pages"</a>
+            </p>
+        </section>
     }
 }

@@ -200,7 +200,12 @@ pub(crate) fn SiteHeader() -> impl IntoView {
     });
 
     let signed_in = move |user: User| {
-        let admin = (user.role == Role::Admin).then(|| view! { <A href="/admin">"Admin"</A> });
+        let admin = (user.role == Role::Admin).then(|| {
+            view! {
+                // A full page load: the admin pages hydrate with their own bundle.
+                <A href="/admin" attr:rel="external">"Admin"</A>
+            }
+        });
         view! {
             <A href="/bookings">"My bookings"</A>
             {admin}

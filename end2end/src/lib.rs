@@ -194,13 +194,12 @@ fn site_root() -> anyhow::Result<PathBuf> {
         || Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/site"),
         PathBuf::from,
     );
-    let wasm = root
-        .join("pkg")
-        .join(format!("{}.wasm", server::OUTPUT_NAME));
-    if !wasm.exists() {
+    // `build_site` writes the manifest of the site's hashed file names last.
+    let assets = root.join(server::ASSETS_FILE);
+    if !assets.exists() {
         bail!(
             "{} is missing: build the site first (scripts/test.sh does)",
-            wasm.display()
+            assets.display()
         );
     }
     Ok(root)

@@ -27,7 +27,7 @@ use tokio::net::TcpListener;
 pub use crate::{
     config::Config,
     db::{Database, MIGRATOR},
-    http::{AppState, router},
+    http::{ASSETS_FILE, AppState, router},
     services::Services,
 };
 

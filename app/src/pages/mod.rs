@@ -1,6 +1,7 @@
 //! One module per page (the admin pages in their own folder).
 
 mod account;
+#[cfg(feature = "admin")]
 pub(crate) mod admin;
 mod auth;
 pub(crate) mod bookings;

@@ -229,3 +229,65 @@ async fn an_admin_finds_a_booking_by_guest_or_reference_and_cancels_it_on_a_phon
     admin.close().await?;
     app.stop().await
 }
+
+/// Guest pages hydrate with the guest bundle, which has no admin pages:
+/// the header's link and any client-side way into `/admin` load the page
+/// from the server, which hydrates it with the admin bundle (ADR 0013).
+#[tokio::test]
+async fn the_way_into_the_admin_pages_loads_the_admin_bundle() -> anyhow::Result<()> {
+    use fantoccini::Locator;
+    const GUEST_BUNDLE: &str = r#"link[rel=modulepreload][href^="/pkg/roombook."]"#;
+    const ADMIN_BUNDLE: &str = r#"link[rel=modulepreload][href^="/pkg/roombook-admin."]"#;
+    let app = TestApp::spawn().await?;
+    let admin = Browser::start().await?;
+    admin
+        .sign_in(&app, &app.account("Ada Admin", true).await?)
+        .await?;
+
+    admin.open_hydrated(&app.url("/")).await?;
+    admin.wait_for(GUEST_BUNDLE).await?;
+    assert!(
+        admin
+            .client
+            .find_all(Locator::Css(ADMIN_BUNDLE))
+            .await?
+            .is_empty(),
+        "a guest page loads the admin bundle"
+    );
+    admin.click(r#".site-header a[href="/admin"]"#).await?;
+    admin.wait_for(ADMIN_BUNDLE).await?;
+    admin.wait_for("html[data-hydrated]").await?;
+    admin.wait_for("#new-room-title").await?;
+
+    // A link the router handles (no rel="external"), as a redirect after
+    // signing in would be: the guest bundle's catch-all loads the page.
+    admin.open_hydrated(&app.url("/bookings")).await?;
+    admin
+        .client
+        .execute(
+            "const a = document.createElement('a');
+             a.href = '/admin/bookings'; a.id = 'to-admin'; a.textContent = 'to admin';
+             document.body.append(a);",
+            vec![],
+        )
+        .await?;
+    admin.click("#to-admin").await?;
+    admin
+        .wait_for_url("the admin bookings page", |url| {
+            url.ends_with("/admin/bookings")
+        })
+        .await?;
+    admin.wait_for(ADMIN_BUNDLE).await?;
+    admin.wait_for("html[data-hydrated]").await?;
+    assert!(
+        admin
+            .client
+            .find_all(Locator::Css(GUEST_BUNDLE))
+            .await?
+            .is_empty(),
+        "an admin page loads the guest bundle"
+    );
+
+    admin.close().await?;
+    app.stop().await
+}

@@ -19,6 +19,7 @@ use app::backend::Backend;
 use axum::{
     Router,
     extract::FromRef,
+    http::{HeaderValue, header},
     routing::{get, post},
 };
 use leptos::prelude::{LeptosOptions, provide_context, use_context};
@@ -157,8 +158,11 @@ pub fn router(state: AppState) -> Router {
     // Every render gets the port to the use cases, a slot for the caller
     // (looked up once per request) and this response's CSP nonce (Leptos
     // puts it on the inline scripts it writes).
+    let assets = site_assets(state.leptos.site_root.as_ref());
+    let immutable = Arc::new(assets.hashed_files());
     let provide_backend = move || {
         provide_context(Arc::clone(&backend));
+        provide_context(assets.clone());
         provide_context(crate::services::RequestPrincipal::default());
         if let Some(nonce) = use_context::<axum::http::request::Parts>()
             .and_then(|parts| parts.extensions.get::<middleware::CspNonce>().cloned())
@@ -202,13 +206,20 @@ pub fn router(state: AppState) -> Router {
             move || app::shell(shell_options.clone()),
         )
         .layer(settings.general_limit());
-    // The WASM, its JS and the CSS, gzipped at build time (`build_site`)
-    // and sent so to every browser that accepts it.
+    // The WASM bundles, their JS and the CSS, compressed at build time
+    // (`build_site`: brotli and gzip) and sent so to every browser that
+    // accepts it; the files whose names carry a content hash may be cached
+    // for good.
     let pkg = std::path::Path::new(state.leptos.site_root.as_ref())
         .join(state.leptos.site_pkg_dir.as_ref());
+    let pkg_files = Router::new()
+        .fallback_service(ServeDir::new(pkg).precompressed_br().precompressed_gzip())
+        .layer(axum::middleware::from_fn(move |request, next| {
+            cache_pkg_file(Arc::clone(&immutable), request, next)
+        }));
     let routes = Router::new()
         .merge(limited)
-        .nest_service("/pkg", ServeDir::new(pkg).precompressed_gzip())
+        .nest_service("/pkg", pkg_files)
         .merge(photos::image_routes())
         .merge(SwaggerUi::new("/api-docs").url("/api-docs/openapi.json", api_doc))
         .route("/healthz", get(health::healthz))
@@ -223,4 +234,40 @@ pub fn router(state: AppState) -> Router {
         metrics,
         metrics::track,
     ))
+}
+
+/// The names of this site's browser files (ADR 0013): from `assets.txt`,
+/// which `build_site` writes beside `pkg/`, or the unhashed names of a
+/// site built without it (or of no site at all, in tests).
+fn site_assets(site_root: &str) -> app::SiteAssets {
+    std::fs::read_to_string(std::path::Path::new(site_root).join(ASSETS_FILE))
+        .map(|text| app::SiteAssets::parse(&text))
+        .unwrap_or_default()
+}
+
+/// The manifest of hashed file names in the site root, which `build_site`
+/// writes last.
+pub const ASSETS_FILE: &str = "assets.txt";
+
+/// A year: what "for good" means to caches.
+const IMMUTABLE: HeaderValue = HeaderValue::from_static("public, max-age=31536000, immutable");
+
+/// `/pkg/` answers: a file named by its content hash never changes, so
+/// caches keep it for good; any other (an unhashed build) is revalidated.
+async fn cache_pkg_file(
+    hashed: Arc<std::collections::HashSet<String>>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let name = request.uri().path().trim_start_matches('/').to_owned();
+    let mut response = next.run(request).await;
+    if response.status().is_success() {
+        let value = if hashed.contains(&name) {
+            IMMUTABLE
+        } else {
+            HeaderValue::from_static("no-cache")
+        };
+        response.headers_mut().insert(header::CACHE_CONTROL, value);
+    }
+    response
 }

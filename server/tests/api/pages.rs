@@ -198,3 +198,113 @@ async fn server_function_arguments_that_do_not_parse_are_a_400_not_a_500(pool: P
 
     assert_eq!(response.status, 400, "{}", response.body);
 }
+
+/// A site folder as `build_site` writes it: hashed names in `assets.txt`.
+fn hashed_site() -> std::path::PathBuf {
+    let site = std::env::temp_dir().join(format!("site-{}", uuid::Uuid::new_v4()));
+    let pkg = site.join("pkg");
+    std::fs::create_dir_all(&pkg).expect("site folder");
+    std::fs::write(
+        site.join("assets.txt"),
+        "guest=roombook.0123456789abcdef\nadmin=roombook-admin.fedcba9876543210\nstylesheet=roombook.00112233aabbccdd.css\n",
+    )
+    .expect("assets.txt");
+    for (name, body) in [
+        ("roombook.0123456789abcdef.wasm", "plain"),
+        ("roombook.0123456789abcdef.wasm.gz", "pretend-gzip"),
+        ("roombook.0123456789abcdef.wasm.br", "pretend-brotli"),
+        ("stale.txt", "not hashed"),
+    ] {
+        std::fs::write(pkg.join(name), body).expect("pkg file");
+    }
+    site
+}
+
+#[sqlx::test(migrator = "server::MIGRATOR")]
+async fn guest_pages_load_the_guest_bundle_and_admin_pages_the_admin_bundle(pool: PgPool) {
+    use crate::helpers::create_user;
+    let site = hashed_site();
+    let admin = create_user(&pool, "admin").await;
+    let app = TestApp::with_config(pool, |config| config.site_root.clone_from(&site));
+
+    let home = app.get("/").await;
+    assert_eq!(home.status, 200);
+    for needle in [
+        "/pkg/roombook.0123456789abcdef.js",
+        "/pkg/roombook.0123456789abcdef.wasm",
+        "/pkg/roombook.00112233aabbccdd.css",
+    ] {
+        assert!(home.body.contains(needle), "home page lacks {needle}");
+    }
+    assert!(
+        !home.body.contains("roombook-admin"),
+        "a guest page loads the admin bundle"
+    );
+
+    let rooms = app.get_with_session("/admin", &admin).await;
+    assert_eq!(rooms.status, 200);
+    assert!(
+        rooms
+            .body
+            .contains("/pkg/roombook-admin.fedcba9876543210.js")
+    );
+    assert!(
+        rooms
+            .body
+            .contains("/pkg/roombook-admin.fedcba9876543210.wasm")
+    );
+    assert!(rooms.body.contains("/pkg/roombook.00112233aabbccdd.css"));
+    assert!(
+        !rooms.body.contains("roombook.0123456789abcdef"),
+        "an admin page loads the guest bundle"
+    );
+    // `/administrator` is not an admin page: the guest bundle's 404.
+    let other = app.get("/administrator").await;
+    assert_eq!(other.status, 404);
+    assert!(other.body.contains("/pkg/roombook.0123456789abcdef.js"));
+    std::fs::remove_dir_all(&site).ok();
+}
+
+#[sqlx::test(migrator = "server::MIGRATOR")]
+async fn hashed_site_files_go_out_brotli_first_and_cached_for_good(pool: PgPool) {
+    use axum::{body::Body, http::Request};
+    let site = hashed_site();
+    let app = TestApp::with_config(pool, |config| config.site_root.clone_from(&site));
+    let get = |path: &str, encoding: &'static str| {
+        Request::get(path)
+            .header("accept-encoding", encoding)
+            .body(Body::empty())
+            .expect("request")
+    };
+    let wasm = "/pkg/roombook.0123456789abcdef.wasm";
+
+    let brotli = app.request(get(wasm, "gzip, deflate, br")).await;
+    assert_eq!(brotli.status, 200);
+    assert_eq!(brotli.header("content-encoding"), "br");
+    assert_eq!(brotli.body, "pretend-brotli");
+    assert_eq!(brotli.header("content-type"), "application/wasm");
+    assert_eq!(
+        brotli.header("cache-control"),
+        "public, max-age=31536000, immutable"
+    );
+    let gzip = app.request(get(wasm, "gzip")).await;
+    assert_eq!(gzip.header("content-encoding"), "gzip");
+    assert_eq!(gzip.body, "pretend-gzip");
+    let plain = app.request(get(wasm, "identity")).await;
+    assert_eq!(plain.body, "plain");
+    assert_eq!(
+        plain.header("cache-control"),
+        "public, max-age=31536000, immutable"
+    );
+
+    // A name without a hash may change under the same URL.
+    let stale = app.request(get("/pkg/stale.txt", "gzip")).await;
+    assert_eq!(stale.status, 200);
+    assert_eq!(stale.header("cache-control"), "no-cache");
+    let missing = app
+        .request(get("/pkg/roombook.ffffffffffffffff.wasm", "gzip"))
+        .await;
+    assert_eq!(missing.status, 404);
+    assert_eq!(missing.header("cache-control"), "");
+    std::fs::remove_dir_all(&site).ok();
+}
