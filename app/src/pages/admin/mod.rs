@@ -6,6 +6,7 @@
 
 mod bookings;
 mod occupancy;
+mod photos;
 mod room;
 mod rooms;
 

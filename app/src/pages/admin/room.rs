@@ -97,7 +97,7 @@ pub(crate) fn AdminRoomPage() -> impl IntoView {
         |(room, window)| {
             view! {
                 <EditRoom room=room.clone() />
-                <crate::pages::photos::AdminPhotos room_id=room.id />
+                <super::photos::AdminPhotos room_id=room.id />
                 <Inventory room window />
             }
             .into_any()
