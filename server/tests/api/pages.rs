@@ -8,11 +8,7 @@ async fn home_page_is_server_rendered_with_the_search_form(pool: PgPool) {
     let response = app.get("/").await;
     assert_eq!(response.status, 200);
     assert!(response.header("content-type").starts_with("text/html"));
-    for needle in [
-        r#"id="check_in""#,
-        r#"id="check_out""#,
-        r#"id="guests""#,
-    ] {
+    for needle in [r#"id="check_in""#, r#"id="check_out""#, r#"id="guests""#] {
         assert!(response.body.contains(needle), "home page lacks {needle}");
     }
     // Which bundle it loads, by its hashed name, is
