@@ -529,7 +529,7 @@ with open(sys.argv[1], "wb") as f:
             + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
 PY
     req -X POST "$URL/api/v1/rooms/$1/photos" -H "Authorization: Bearer $2" \
-        -F "alt=The bed; select your pillow -- it's the 'Union' room" -F "file=@$png;type=image/png"
+        --form-string "alt=The bed; select your pillow -- it's the 'Union' room" -F "file=@$png;type=image/png"
     expect_passes "admin uploads a 700 KiB photo (multipart) through nginx and the WAF" 201
     local image
     image="$(json '.variants[0].url')"
