@@ -33,6 +33,8 @@ _ct_faults() {
     # leave their pid files here; _ct_stop_cluster stops them.
     FAULTS_RUN="$CT_DIR/faults-run"
     mkdir -p "$FAULTS_RUN"
+    # `--admin-token=`: a token may start with '-' (URL-safe base64), which
+    # argparse would take for an option.
     timeout --signal=TERM --kill-after=10 "$seconds" python3 -u "$ROOT/scripts/cluster_faults.py" \
         --url "$URL" --cert "$CERT" \
         --instances "$(sed -n 's/^CLUSTER_INSTANCES=//p' "$CT_DIR/cluster.out")" \
@@ -40,7 +42,7 @@ _ct_faults() {
         --pids "$(sed -n 's/^CLUSTER_PIDS=//p' "$CT_DIR/cluster.out")" \
         --redis-port "$REDIS_PORT" --redis-dir "$CT_DIR/redis" \
         --db-url "$DB_URL" --logs "$CT_DIR/logs" --run-dir "$FAULTS_RUN" \
-        --admin-token "$ADMIN_TOKEN" >"$T/faults.out" 2>"$T/faults.err" || status=$?
+        --admin-token="$ADMIN_TOKEN" >"$T/faults.out" 2>"$T/faults.err" || status=$?
     # Each check the script made counts like the checks here.
     while IFS= read -r line; do
         printf '%s\n' "$line"
