@@ -15,6 +15,17 @@ pub(crate) fn money(minor_units: i64, currency: &str) -> String {
     format!("{sign}{symbol}{major}.{minor:02}")
 }
 
+/// [`money`] without zero cents (`€120`, but `€120.50`): for places as
+/// narrow as a calendar's day cell.
+pub(crate) fn money_compact(minor_units: i64, currency: &str) -> String {
+    let full = money(minor_units, currency);
+    if minor_units % 100 == 0 {
+        full.replacen(".00", "", 1)
+    } else {
+        full
+    }
+}
+
 /// "Monday 14 December 2026": how a date is read out and shown in full.
 pub(crate) fn long_date(date: chrono::NaiveDate) -> String {
     date.format("%A %-d %B %Y").to_string()
@@ -44,6 +55,14 @@ mod tests {
         assert_eq!(money(5, "USD"), "$0.05");
         assert_eq!(money(-250, "GBP"), "-£2.50");
         assert_eq!(money(100, "SEK"), "1.00 SEK");
+    }
+
+    #[test]
+    fn compact_money_drops_only_zero_cents() {
+        assert_eq!(money_compact(12_000, "EUR"), "€120");
+        assert_eq!(money_compact(12_050, "EUR"), "€120.50");
+        assert_eq!(money_compact(-200, "GBP"), "-£2");
+        assert_eq!(money_compact(100, "SEK"), "1 SEK");
     }
 
     #[test]

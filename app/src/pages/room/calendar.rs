@@ -13,7 +13,7 @@ use leptos::prelude::*;
 use shared_schema::{inventory::NightAvailability, stay::BookingWindow};
 
 use super::Stay;
-use crate::{AppError, components::ErrorAlert, format::money};
+use crate::{AppError, components::ErrorAlert, format::money_compact};
 
 /// Per-night data of the loaded month, by date.
 pub(super) fn night_on(
@@ -307,10 +307,11 @@ impl NightCell {
             refused,
         } = self;
         let state = NightState::of(date, night, loading, window);
-        // Only a night one can book shows a price.
+        // Only a night one can book shows a price, without zero cents: a
+        // day cell of the two-month view is too narrow for "€120.00".
         let price = night
             .filter(|_| matches!(state, NightState::Free(_)))
-            .map(|night| money(night.price_cents, currency));
+            .map(|night| money_compact(night.price_cents, currency));
         let in_stay = move || match stay.dates() {
             (Some(check_in), Some(check_out)) => date >= check_in && date < check_out,
             (Some(check_in), None) => date == check_in,
