@@ -297,27 +297,15 @@ _ct_static() {
     expect_status "a missing /pkg/ file is a 404 from nginx" 404
 }
 
-# A /pkg/ name that changes with each build: roombook.<hash>.<ext> (the
-# same rule as deploy/nginx.conf's map).
-PKG_HASHED_NAME='^[^/]*[.-][A-Za-z0-9_]{8,}\.(js|wasm|css)$'
-
-# The answer just fetched for /pkg/$1 has the cache headers its name calls
-# for: immutable for a year when the name carries a hash, else revalidated
-# on each use (the same name serves every build).
+# The answer just fetched for /pkg/$1 is cached for good: build_site names
+# every file by its content, so a name never serves other bytes.
 _ct_pkg_cache() {
-    local cache etag
+    local cache
     cache="$(header cache-control)"
-    etag="$(header etag)"
-    if [[ "$1" =~ $PKG_HASHED_NAME ]]; then
-        if [ "$cache" = "public, max-age=31536000, immutable" ]; then
-            pass "/pkg/$1: hashed name, cached a year, immutable"
-        else
-            fail "/pkg/$1: hashed name, cached a year, immutable" "cache-control '$cache'"
-        fi
-    elif [ "$cache" = no-cache ] && [ -n "$etag" ]; then
-        pass "/pkg/$1: same name every build, Cache-Control no-cache with an ETag"
+    if [ "$cache" = "public, max-age=31536000, immutable" ]; then
+        pass "/pkg/$1: hashed name, cached a year, immutable"
     else
-        fail "/pkg/$1: Cache-Control no-cache with an ETag" "cache-control '$cache', etag '$etag'"
+        fail "/pkg/$1: hashed name, cached a year, immutable" "cache-control '$cache'"
     fi
 }
 
