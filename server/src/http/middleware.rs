@@ -260,7 +260,7 @@ fn is_same_site(headers: &HeaderMap) -> bool {
     clippy::needless_pass_by_value,
     reason = "the signature CatchPanicLayer::custom expects"
 )]
-fn panic_response(panic: Box<dyn Any + Send + 'static>) -> Response {
+pub(super) fn panic_response(panic: Box<dyn Any + Send + 'static>) -> Response {
     let message = panic
         .downcast_ref::<String>()
         .map(String::as_str)

@@ -11,6 +11,7 @@ mod middleware;
 pub mod photos;
 pub mod problem;
 pub mod rate_limit;
+mod render;
 pub mod serve;
 
 use std::{net::SocketAddr, sync::Arc, time::Duration};
@@ -19,6 +20,7 @@ use app::backend::Backend;
 use axum::{
     Router,
     extract::FromRef,
+    handler::Handler,
     http::{HeaderValue, header},
     routing::{get, post},
 };
@@ -194,17 +196,24 @@ pub fn router(state: AppState) -> Router {
 
     // Pages and server functions share the general budget with the API;
     // health checks, the API docs and static files are not limited.
-    let limited = Router::new()
-        .merge(api)
-        .merge(photos::form_routes())
-        .merge(credentials)
-        .route("/bookings/{id}/calendar.ics", get(ics::booking_ics))
+    // Every page renders on a single-threaded render worker (see `render`).
+    let render_pool = render::RenderPool::new();
+    let on_render_thread =
+        axum::middleware::from_fn_with_state(render_pool, render::on_render_thread);
+    let pages = Router::new()
         .leptos_routes_with_context(
             &state,
             generate_route_list_with_exclusions(app::App, Some(credential_paths)),
             provide_backend.clone(),
             move || app::shell(shell_options.clone()),
         )
+        .layer(on_render_thread.clone());
+    let limited = Router::new()
+        .merge(api)
+        .merge(photos::form_routes())
+        .merge(credentials)
+        .route("/bookings/{id}/calendar.ics", get(ics::booking_ics))
+        .merge(pages)
         .layer(settings.general_limit());
     // The WASM bundles, their JS and the CSS, compressed at build time
     // (`build_site`: brotli and gzip) and sent so to every browser that
@@ -224,10 +233,13 @@ pub fn router(state: AppState) -> Router {
         .merge(SwaggerUi::new("/api-docs").url("/api-docs/openapi.json", api_doc))
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
-        .fallback(leptos_axum::file_and_error_handler_with_context::<
-            AppState,
-            _,
-        >(provide_backend, app::shell))
+        .fallback(
+            leptos_axum::file_and_error_handler_with_context::<AppState, _>(
+                provide_backend,
+                app::shell,
+            )
+            .layer(on_render_thread),
+        )
         .with_state(state)
         .route_layer(axum::middleware::from_fn(metrics::note_route));
     middleware::apply(routes, settings.request_timeout).layer(axum::middleware::from_fn_with_state(
