@@ -220,7 +220,9 @@ async fn an_admin_closes_nights_chosen_with_a_click_and_a_shift_click() -> anyho
         .await?;
     for date in [first, first + Days::new(1), last] {
         browser
-            .wait_for(&format!("td[aria-selected=true] > {}", night(date)))
+            .wait_for(&format!(
+                ".inventory-calendar td[aria-selected=true] > button.night[data-date='{date}']"
+            ))
             .await?;
     }
 

@@ -139,9 +139,15 @@ pub(super) fn InventoryCalendar(
     Effect::new(move || hydrated.set(true));
     move || {
         let currency = currency.clone();
-        hydrated
-            .get()
-            .then(move || view! { <ChoiceCalendar room_id window currency choice saved /> })
+        hydrated.get().then(move || {
+            // Its own boundary: its nights loading (another month,
+            // or after a change) leave the rest of the page alone.
+            view! {
+                <Transition fallback=|| view! { <p class="loading">"Loading the calendar…"</p> }>
+                    <ChoiceCalendar room_id window currency choice saved />
+                </Transition>
+            }
+        })
     }
 }
 
