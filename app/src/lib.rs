@@ -15,6 +15,7 @@ mod components;
 pub mod error;
 mod form_post;
 mod format;
+mod month_grid;
 mod pages;
 mod query;
 pub mod session;

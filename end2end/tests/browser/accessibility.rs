@@ -34,9 +34,10 @@ fn pages(visitor: Visitor, room: uuid::Uuid, booking: &str) -> Vec<(String, &'st
         Visitor::Guest => pages.push((format!("/bookings/{booking}"), "[data-testid=reference]")),
         Visitor::Admin => pages.extend([
             ("/admin".to_owned(), "table.data"),
+            // The table of nights and the calendar, loaded.
             (
                 format!("/admin/rooms/{room}"),
-                "#inventory-title ~ * table.data",
+                "section:has(table.data) > .inventory-calendar table.month[aria-busy='false'] button.night.free",
             ),
             ("/admin/bookings".to_owned(), "table.data"),
             ("/admin/occupancy".to_owned(), "table.occupancy"),

@@ -5,6 +5,7 @@
 //! page, so admin routes do not reveal themselves.
 
 mod bookings;
+mod inventory_calendar;
 mod occupancy;
 mod photos;
 mod room;

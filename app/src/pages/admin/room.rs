@@ -1,5 +1,6 @@
 //! Admin: edit one room, and its per-night inventory (units, price,
-//! closed nights) for a range of nights, with the next weeks at a glance.
+//! closed nights) for a range of nights, chosen on a calendar
+//! ([`super::inventory_calendar`]) or typed, with the next weeks in a table.
 
 use chrono::Days;
 use leptos::prelude::*;
@@ -12,7 +13,9 @@ use shared_schema::{
 use uuid::Uuid;
 
 use super::{
-    admin_error, admin_page, room_form,
+    admin_error, admin_page,
+    inventory_calendar::{InventoryCalendar, RangeChoice},
+    room_form,
     rooms::{RoomFields, RoomInputs},
 };
 use crate::{
@@ -156,11 +159,13 @@ fn Inventory(room: Room, window: BookingWindow) -> impl IntoView {
     let on_submit = checks.submit(action);
     let min = window.today.to_string();
     let currency = room.currency.clone();
+    let choice = RangeChoice::new(from, to);
 
     view! {
         <section aria-labelledby="inventory-title" class="card">
             <h2 id="inventory-title">"Inventory"</h2>
             <p class="muted">"Change the nights from the first date up to (not including) the end date. Leave a field empty to keep it."</p>
+            <InventoryCalendar room_id=id window currency=room.currency.clone() choice saved=action.version() />
             <form class="stack" method="post" action=paths::edit_inventory() novalidate on:submit=on_submit>
                 <input type="hidden" name="id" value=id.to_string() />
                 <div class="form-grid">
