@@ -3,6 +3,7 @@
 
 mod accessibility;
 mod admin;
+mod admin_search;
 mod booking;
 mod journey;
 mod no_javascript;

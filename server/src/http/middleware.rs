@@ -139,7 +139,12 @@ async fn limit_body(request: Request<axum::body::Body>, next: axum::middleware::
         .and_then(|value| value.to_str().ok())
         .and_then(|value| value.parse::<u64>().ok());
     if declared.is_some_and(|length| length > u64::try_from(limit).unwrap_or(u64::MAX)) {
-        return ApiError::PayloadTooLarge.into_response();
+        return super::photos::too_large_for_the_form(
+            request.method(),
+            request.uri().path(),
+            request.headers(),
+        )
+        .unwrap_or_else(|| ApiError::PayloadTooLarge.into_response());
     }
     let request =
         request.map(|body| axum::body::Body::new(http_body_util::Limited::new(body, limit)));

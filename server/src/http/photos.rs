@@ -42,6 +42,37 @@ pub fn is_upload(method: &Method, path: &str) -> bool {
     room.is_some_and(|id| !id.is_empty() && !id.contains('/'))
 }
 
+/// The answer to an upload whose declared length is over the limit, when
+/// the admin page's plain form posted it (a browser's multipart post that
+/// asks for a page): back to the form with the message (Post/Redirect/Get,
+/// as every failure of that form), instead of a bare 413 the browser would
+/// show as the page. `None` for anyone else (the REST API, scripts), who
+/// get the 413 problem document. The body is not read either way.
+pub fn too_large_for_the_form(
+    method: &Method,
+    path: &str,
+    headers: &HeaderMap,
+) -> Option<Response> {
+    let room_id = path
+        .strip_prefix("/admin/rooms/")?
+        .strip_suffix("/photos")
+        .filter(|_| method == Method::POST)
+        .and_then(|id| Uuid::parse_str(id).ok())?;
+    let header_has = |name: header::HeaderName, part: &str| {
+        headers
+            .get(name)
+            .and_then(|value| value.to_str().ok())
+            .is_some_and(|value| value.to_ascii_lowercase().contains(part))
+    };
+    if !(header_has(header::ACCEPT, "text/html")
+        && header_has(header::CONTENT_TYPE, "multipart/form-data"))
+    {
+        return None;
+    }
+    let error = app::AppError::Invalid(field_message(shared_schema::photos::MSG_FILE_TOO_LARGE));
+    Some(Redirect::to(&with_error(&format!("/admin/rooms/{room_id}"), error)).into_response())
+}
+
 /// The images: public, outside the rate limits (a page shows many, and
 /// browsers keep them).
 pub(super) fn image_routes() -> Router<AppState> {
@@ -239,9 +270,9 @@ async fn upload_form(
                 ApiError::Domain(Error::Conflict(conflict)) => {
                     app::AppError::Invalid(field_message(&conflict.detail))
                 }
-                ApiError::PayloadTooLarge => app::AppError::Invalid(field_message(
-                    "This file is over 10 MiB. Choose a smaller photo.",
-                )),
+                ApiError::PayloadTooLarge => {
+                    app::AppError::Invalid(field_message(shared_schema::photos::MSG_FILE_TOO_LARGE))
+                }
                 ApiError::Domain(error) if error.is_unavailable() => app::AppError::Unavailable,
                 ApiError::Domain(_) => {
                     // Logged where it is answered: here.

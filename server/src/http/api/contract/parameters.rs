@@ -115,6 +115,27 @@ pub(super) fn typed_parameter(
                 )),
             ))
         }
+        ("list_bookings", "q") => {
+            let mut q = ObjectBuilder::new().schema_type(Type::String).build();
+            // No control characters (`char::is_control`: C0, DEL and C1).
+            text(
+                &mut q,
+                None,
+                i32::try_from(booking::MAX_SEARCH_CHARS).unwrap_or(i32::MAX),
+                Some("^[^\\u0000-\\u001f\\u007f-\\u009f]*$"),
+            );
+            Some((q, false, None))
+        }
+        ("list_bookings", "cursor") => {
+            let mut cursor = ObjectBuilder::new().schema_type(Type::String).build();
+            text(
+                &mut cursor,
+                Some(1),
+                i32::try_from(booking::MAX_LIST_CURSOR_CHARS).unwrap_or(i32::MAX),
+                None,
+            );
+            Some((cursor, false, None))
+        }
         ("list_bookings", "to") => Some((
             date(),
             false,
