@@ -216,7 +216,7 @@ pub async fn list(
     let mut bookings = repo::list(pool, owner, filter, filter.search(), after, limit + 1).await?;
     let more = i64::try_from(bookings.len()).is_ok_and(|found| found > limit);
     bookings.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
-    let next_cursor = more.then(|| bookings.last().map(cursor::encode)).flatten();
+    let next_cursor = bookings.last().filter(|_| more).map(cursor::encode);
     Ok(BookingPage {
         bookings: bookings.into_iter().map(|b| seen_by(who, b)).collect(),
         next_cursor,

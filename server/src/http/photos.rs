@@ -5,7 +5,9 @@
 //!
 //! An upload is read field by field and refused (413) as soon as the file
 //! passes [`MAX_UPLOAD_BYTES`], never held whole beyond that; the body
-//! limit middleware refuses a longer declared body before reading any.
+//! limit middleware refuses a longer declared body before reading any
+//! (413), except from the admin page's plain form, which it sends back to
+//! the form with the reason ([`too_large_for_the_form`]).
 
 use axum::{
     Router,
@@ -42,17 +44,10 @@ pub fn is_upload(method: &Method, path: &str) -> bool {
     room.is_some_and(|id| !id.is_empty() && !id.contains('/'))
 }
 
-/// The answer to an upload whose declared length is over the limit, when
-/// the admin page's plain form posted it (a browser's multipart post that
-/// asks for a page): back to the form with the message (Post/Redirect/Get,
-/// as every failure of that form), instead of a bare 413 the browser would
-/// show as the page. `None` for anyone else (the REST API, scripts), who
-/// get the 413 problem document. The body is not read either way.
-pub fn too_large_for_the_form(
-    method: &Method,
-    path: &str,
-    headers: &HeaderMap,
-) -> Option<Response> {
+/// The room of an upload that the admin page's plain form posted (a
+/// browser's multipart post to `/admin/rooms/{id}/photos` that asks for a
+/// page), not the REST API or a script.
+pub fn form_upload_room(method: &Method, path: &str, headers: &HeaderMap) -> Option<Uuid> {
     let room_id = path
         .strip_prefix("/admin/rooms/")?
         .strip_suffix("/photos")
@@ -64,13 +59,36 @@ pub fn too_large_for_the_form(
             .and_then(|value| value.to_str().ok())
             .is_some_and(|value| value.to_ascii_lowercase().contains(part))
     };
-    if !(header_has(header::ACCEPT, "text/html")
+    (header_has(header::ACCEPT, "text/html")
         && header_has(header::CONTENT_TYPE, "multipart/form-data"))
-    {
-        return None;
+    .then_some(room_id)
+}
+
+/// How much of a refused form upload is read (and dropped) before the
+/// answer: see [`too_large_for_the_form`].
+const DRAIN_LIMIT_BYTES: usize = 3 * UPLOAD_BODY_LIMIT_BYTES;
+
+/// The answer to the plain form's upload (see [`form_upload_room`]) whose
+/// declared length is over the limit: back to the form with the message
+/// (Post/Redirect/Get, as every failure of that form), instead of a bare
+/// 413 that the browser would show as the page.
+///
+/// The body is read and dropped first, up to [`DRAIN_LIMIT_BYTES`] (never
+/// held): a server that answers and closes while the browser is still
+/// sending makes the kernel reset the connection, and the browser shows
+/// "connection reset" instead of the answer (nginx's lingering close does
+/// the same for its own 413s). Past that much, the answer goes out anyway.
+pub async fn too_large_for_the_form(room_id: Uuid, mut body: Body) -> Response {
+    use http_body_util::BodyExt;
+    let mut read = 0_usize;
+    while read <= DRAIN_LIMIT_BYTES {
+        match body.frame().await {
+            Some(Ok(frame)) => read += frame.data_ref().map_or(0, |data| data.len()),
+            _ => break,
+        }
     }
     let error = app::AppError::Invalid(field_message(shared_schema::photos::MSG_FILE_TOO_LARGE));
-    Some(Redirect::to(&with_error(&format!("/admin/rooms/{room_id}"), error)).into_response())
+    Redirect::to(&with_error(&format!("/admin/rooms/{room_id}"), error)).into_response()
 }
 
 /// The images: public, outside the rate limits (a page shows many, and

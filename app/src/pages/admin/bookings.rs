@@ -150,9 +150,9 @@ pub(crate) fn AdminBookingsPage() -> impl IntoView {
             <Transition fallback=|| view! { <p class="loading">"Loading bookings…"</p> }>
                 {move || Suspend::new(async move {
                     match bookings.await {
-                        Ok(page) => view! {
-                            <BookingTable bookings=page.bookings cancelled />
-                            <Pages fields next=page.next_cursor />
+                        Ok(BookingPage { bookings, next_cursor }) => view! {
+                            <BookingTable bookings cancelled />
+                            <Pages fields next=next_cursor />
                         }
                         .into_any(),
                         Err(error) => view! { <ErrorAlert error /> }.into_any(),
