@@ -202,9 +202,9 @@ pub(super) async fn list(
             and ($4::date is null or b.check_in < $4)
             and ($5::text is null or b.status = $5)
             and ($6::text is null
-                 or u.name ilike $6 escape ''
-                 or u.email::text ilike $6 escape ''
-                 or b.reference ilike $7 escape '')
+                 or u.name ilike $6 escape '\'
+                 or u.email::text ilike $6 escape '\'
+                 or b.reference ilike $7 escape '\')
             and ($8::date is null
                  or (b.check_in, b.created_at, b.id) < ($8, $9::timestamptz, $10::uuid))
           order by b.check_in desc, b.created_at desc, b.id desc

@@ -11,7 +11,7 @@
 
 use axum::{
     Router,
-    body::Body,
+    body::{Body, Bytes},
     extract::{DefaultBodyLimit, FromRequest, FromRequestParts, Multipart, Path, Request, State},
     http::{HeaderMap, HeaderValue, Method, StatusCode, header, request::Parts},
     response::{IntoResponse, Redirect, Response},
@@ -83,7 +83,7 @@ pub async fn too_large_for_the_form(room_id: Uuid, mut body: Body) -> Response {
     let mut read = 0_usize;
     while read <= DRAIN_LIMIT_BYTES {
         match body.frame().await {
-            Some(Ok(frame)) => read += frame.data_ref().map_or(0, |data| data.len()),
+            Some(Ok(frame)) => read += frame.data_ref().map_or(0, Bytes::len),
             _ => break,
         }
     }
