@@ -12,7 +12,7 @@ use leptos::prelude::use_context;
 use shared_schema::{
     account::{ApiToken, ChangePassword, CreatedApiToken, NewApiToken},
     auth::{Login, Register},
-    booking::{BookingFilter, NewBooking},
+    booking::{BookingFilter, BookingPage, NewBooking},
     dto::{Booking, User},
     inventory::{InventoryEdit, NightAvailability, RoomOccupancy},
     photos::{Photo, PhotoPatch},
@@ -139,14 +139,14 @@ pub trait Backend: Send + Sync + 'static {
         form_key: Option<String>,
     ) -> Result<Booking, AppError>;
 
-    /// The caller's bookings (everyone's for an admin), filtered; only the
-    /// caller's own, admin or not, when `mine`.
+    /// A page of the caller's bookings (everyone's for an admin),
+    /// filtered; only the caller's own, admin or not, when `mine`.
     async fn bookings(
         &self,
         caller: &Caller,
         filter: BookingFilter,
         mine: bool,
-    ) -> Result<Vec<Booking>, AppError>;
+    ) -> Result<BookingPage, AppError>;
 
     /// One booking of the caller's (any for an admin).
     async fn booking(&self, caller: &Caller, id: Uuid) -> Result<Booking, AppError>;

@@ -13,7 +13,7 @@ use shared_schema::{
     ConflictCode,
     account::{ApiToken, ChangePassword, CreatedApiToken, NewApiToken},
     auth::{Login, Register},
-    booking::{BookingFilter, NewBooking},
+    booking::{BookingFilter, BookingPage, NewBooking},
     dto::{Booking, Session, User},
     inventory::{InventoryEdit, NightAvailability, RoomOccupancy},
     photos::{Photo, PhotoPatch},
@@ -307,7 +307,7 @@ impl Backend for Services {
         caller: &Caller,
         filter: BookingFilter,
         mine: bool,
-    ) -> Result<Vec<Booking>, AppError> {
+    ) -> Result<BookingPage, AppError> {
         let who = self.signed_in(caller).await?;
         let filter = BookingFilter {
             user_id: if mine {

@@ -8,7 +8,7 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::dto::BookingStatus;
+use crate::dto::{Booking, BookingStatus};
 use crate::errors::FieldErrors;
 use crate::rule;
 use crate::stay::{self, BookingWindow};
@@ -57,51 +57,120 @@ impl NewBooking {
 pub const MAX_LIST_LIMIT: i64 = 100;
 /// How many bookings a list answers when `limit` is not given.
 pub const DEFAULT_LIST_LIMIT: i64 = 50;
+/// Longest text search (`q`), in characters.
+pub const MAX_SEARCH_CHARS: i64 = 100;
+/// Longest page cursor accepted (they are opaque and short).
+pub const MAX_LIST_CURSOR_CHARS: i64 = 200;
 
 /// `limit` is outside `1..=MAX_LIST_LIMIT`.
 pub const MSG_LIMIT_RANGE: &str = "Limit must be between 1 and 100.";
 /// `to` is not after `from`.
 pub const MSG_RANGE_ORDER: &str = "The end of the date range must be after its start.";
+/// `q` is longer than [`MAX_SEARCH_CHARS`].
+pub const MSG_SEARCH_TOO_LONG: &str = "Search for at most 100 characters.";
+/// A cursor that is not one of ours.
+pub const MSG_LIST_CURSOR: &str = "This page link is not valid; start from the newest bookings.";
 
-/// Filters of `GET /bookings`. Guests only ever see their own bookings.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+/// Filters and paging of `GET /bookings`. Guests only ever see their own
+/// bookings, whatever they filter by.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, garde::Validate)]
 #[cfg_attr(feature = "ssr", derive(utoipa::IntoParams), into_params(parameter_in = Query))]
 #[serde(deny_unknown_fields)]
 pub struct BookingFilter {
     /// Only bookings of this room type.
+    #[garde(skip)]
     pub room_id: Option<Uuid>,
     /// Only bookings of this account (for admins; a guest's list is always
     /// their own).
+    #[garde(skip)]
     pub user_id: Option<Uuid>,
     /// Only stays with a night on or after this date.
     #[cfg_attr(feature = "ssr", param(example = "2030-01-01"))]
+    #[garde(skip)]
     pub from: Option<NaiveDate>,
     /// Only stays with a night before this date (exclusive, like check-out).
     #[cfg_attr(feature = "ssr", param(example = "2030-02-01"))]
+    #[garde(custom(range_rule(self.from)))]
     pub to: Option<NaiveDate>,
     /// Only confirmed or only cancelled bookings.
     #[cfg_attr(feature = "ssr", param(inline))]
+    #[garde(skip)]
     pub status: Option<BookingStatus>,
+    /// Text search, any case: part of the guest's name or e-mail address,
+    /// or the start of the booking reference (`RB-7K3Q`). Blank means no
+    /// search. At most 100 characters, no control characters.
+    #[cfg_attr(feature = "ssr", param(example = "ada", max_length = 100))]
+    #[garde(custom(rule::optional_text(validate_search)))]
+    pub q: Option<String>,
     /// How many bookings at most, 1 to 100; 50 when omitted.
     #[cfg_attr(feature = "ssr", param(minimum = 1, maximum = 100, default = 50))]
+    #[garde(custom(rule::optional_value(validate_limit)))]
     pub limit: Option<i64>,
+    /// Where the page starts: the cursor of the previous page's
+    /// `Link: <...>; rel="next"`. Omit it for the newest bookings.
+    #[cfg_attr(feature = "ssr", param(max_length = 200))]
+    #[garde(custom(rule::optional_text(validate_cursor)))]
+    pub cursor: Option<String>,
 }
 
 impl BookingFilter {
     /// The row limit to use, or the messages for the fields that are wrong.
     pub fn checked_limit(&self) -> Result<i64, FieldErrors> {
-        let mut errors = FieldErrors::new();
-        let limit = self.limit.unwrap_or(DEFAULT_LIST_LIMIT);
-        if !(1..=MAX_LIST_LIMIT).contains(&limit) {
-            errors.push("limit", MSG_LIMIT_RANGE);
-        }
-        if let (Some(from), Some(to)) = (self.from, self.to)
-            && to <= from
-        {
-            errors.push("to", MSG_RANGE_ORDER);
-        }
-        errors.into_result(limit)
+        garde::Validate::validate(self)
+            .map(|()| self.limit.unwrap_or(DEFAULT_LIST_LIMIT))
+            .map_err(FieldErrors::from)
     }
+
+    /// The text to search for: `q` trimmed, `None` when blank.
+    pub fn search(&self) -> Option<&str> {
+        self.q.as_deref().map(str::trim).filter(|q| !q.is_empty())
+    }
+}
+
+/// A text search the list can run: at most [`MAX_SEARCH_CHARS`]
+/// characters (counted before trimming, as a schema's `maxLength` is) and
+/// no control characters.
+pub fn validate_search(q: &str) -> Result<(), &'static str> {
+    if crate::text::char_len(q) > MAX_SEARCH_CHARS {
+        Err(MSG_SEARCH_TOO_LONG)
+    } else if crate::text::has_control_chars(q, false) {
+        Err(crate::text::MSG_CONTROL_CHARACTERS)
+    } else {
+        Ok(())
+    }
+}
+
+fn validate_limit(limit: i64) -> Result<(), &'static str> {
+    if (1..=MAX_LIST_LIMIT).contains(&limit) {
+        Ok(())
+    } else {
+        Err(MSG_LIMIT_RANGE)
+    }
+}
+
+fn validate_cursor(cursor: &str) -> Result<(), &'static str> {
+    if cursor.is_empty() || crate::text::char_len(cursor) > MAX_LIST_CURSOR_CHARS {
+        Err(MSG_LIST_CURSOR)
+    } else {
+        Ok(())
+    }
+}
+
+fn range_rule(from: Option<NaiveDate>) -> impl FnOnce(&Option<NaiveDate>, &()) -> garde::Result {
+    move |to, ()| match (from, *to) {
+        (Some(from), Some(to)) if to <= from => Err(garde::Error::new(MSG_RANGE_ORDER)),
+        _ => Ok(()),
+    }
+}
+
+/// One page of a booking list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BookingPage {
+    /// The bookings, latest check-in first.
+    pub bookings: Vec<Booking>,
+    /// Pass as `cursor` (with the same filters) for the next, older page;
+    /// absent on the last page.
+    pub next_cursor: Option<String>,
 }
 
 #[cfg(test)]
@@ -252,6 +321,40 @@ mod tests {
                 .expect_err("empty range")
                 .for_field("to"),
             Some(MSG_RANGE_ORDER)
+        );
+    }
+
+    #[test]
+    fn a_text_search_is_bounded_and_blank_means_none() {
+        let filter = |q: &str| BookingFilter {
+            q: Some(q.to_owned()),
+            ..BookingFilter::default()
+        };
+        assert_eq!(filter("  ").search(), None);
+        assert_eq!(filter(" Ada ").search(), Some("Ada"));
+        assert_eq!(
+            filter(&"é".repeat(100)).checked_limit(),
+            Ok(DEFAULT_LIST_LIMIT)
+        );
+        let cases = [
+            ("é".repeat(101), MSG_SEARCH_TOO_LONG),
+            ("ada\u{0}".to_owned(), crate::text::MSG_CONTROL_CHARACTERS),
+            ("two\nlines".to_owned(), crate::text::MSG_CONTROL_CHARACTERS),
+        ];
+        for (q, message) in cases {
+            let errors = filter(&q).checked_limit().expect_err("refused");
+            assert_eq!(errors.for_field("q"), Some(message), "{q:?}");
+        }
+        let cursor = BookingFilter {
+            cursor: Some(String::new()),
+            ..BookingFilter::default()
+        };
+        assert_eq!(
+            cursor
+                .checked_limit()
+                .expect_err("empty")
+                .for_field("cursor"),
+            Some(MSG_LIST_CURSOR)
         );
     }
 }

@@ -24,6 +24,9 @@ pub const MSG_ALT_REQUIRED: &str =
     "Describe the photo for guests who cannot see it, e.g. \"Double bed by a sunny window\".";
 /// Alt text longer than [`MAX_ALT_CHARS`].
 pub const MSG_ALT_TOO_LONG: &str = "Use at most 250 characters.";
+/// A file over [`MAX_UPLOAD_BYTES`].
+pub const MSG_FILE_TOO_LARGE: &str =
+    "That photo is larger than 10 MiB. Choose a smaller one, or save it at a lower quality first.";
 /// A position below zero.
 pub const MSG_POSITION_RANGE: &str = "Use a position of 0 (first) or more.";
 

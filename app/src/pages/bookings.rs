@@ -23,9 +23,9 @@ use crate::{
 /// everyone's; filtered.
 #[server(endpoint = "bookings")]
 pub async fn list_bookings(filter: BookingFilter, mine: bool) -> Result<Vec<Booking>, AppError> {
-    crate::backend::serve(
-        |backend, caller| async move { backend.bookings(&caller, filter, mine).await },
-    )
+    crate::backend::serve(|backend, caller| async move {
+        Ok(backend.bookings(&caller, filter, mine).await?.bookings)
+    })
     .await
 }
 

@@ -4,6 +4,7 @@
 mod accessibility;
 mod admin;
 mod admin_inventory;
+mod admin_search;
 mod booking;
 mod journey;
 mod no_javascript;

@@ -13,12 +13,13 @@
 //! Stays are half-open, `[check_in, check_out)`: the check-out night is not
 //! booked, so back-to-back stays share no night.
 
+mod cursor;
 mod idempotency;
 mod reference;
 mod repo;
 
 pub use idempotency::{IdempotencyKey, MAX_KEY_CHARS, Refusal, StoredOutcome, purge_expired_keys};
-pub use shared_schema::booking::BookingFilter;
+pub use shared_schema::booking::{BookingFilter, BookingPage};
 
 use chrono::NaiveDate;
 use shared_schema::{ConflictCode, booking::NewBooking, dto::Booking, validated};
@@ -191,21 +192,35 @@ pub async fn get(pool: &PgPool, who: Principal, id: Uuid) -> Result<Booking, Err
         .ok_or(Error::NotFound)
 }
 
-/// The caller's bookings (everyone's for an admin), latest check-in first.
-#[tracing::instrument(skip(pool))]
+/// A page of the caller's bookings (everyone's for an admin), latest
+/// check-in first, with the cursor of the next page when there is one.
+///
+/// A guest's list is their own whatever the filter says (`user_id`, or a
+/// text search `q` naming someone else): the owner is part of the query,
+/// never a filter applied afterwards. Not instrumented with the filter:
+/// its `q` may be an e-mail address, which the logs must not hold.
+#[tracing::instrument(skip_all, fields(user_id = %who.user_id, searched = filter.search().is_some()))]
 pub async fn list(
     pool: &PgPool,
     who: Principal,
     filter: &BookingFilter,
-) -> Result<Vec<Booking>, Error> {
+) -> Result<BookingPage, Error> {
     let limit = filter.checked_limit()?;
+    let after = filter.cursor.as_deref().map(cursor::decode).transpose()?;
     let owner = if who.is_admin() {
         filter.user_id
     } else {
         Some(who.user_id)
     };
-    let bookings = repo::list(pool, owner, filter, limit).await?;
-    Ok(bookings.into_iter().map(|b| seen_by(who, b)).collect())
+    // One more than asked tells whether an older page exists.
+    let mut bookings = repo::list(pool, owner, filter, filter.search(), after, limit + 1).await?;
+    let more = i64::try_from(bookings.len()).is_ok_and(|found| found > limit);
+    bookings.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
+    let next_cursor = bookings.last().filter(|_| more).map(cursor::encode);
+    Ok(BookingPage {
+        bookings: bookings.into_iter().map(|b| seen_by(who, b)).collect(),
+        next_cursor,
+    })
 }
 
 /// Cancels a booking and gives its units back, exactly once: the booking

@@ -10,7 +10,7 @@ use shared_schema::dto::Booking;
 use sqlx::{FromRow, PgConnection, PgExecutor, PgPool, Row};
 use uuid::Uuid;
 
-use super::{BookingFilter, idempotency::KeyState};
+use super::{BookingFilter, cursor::After, idempotency::KeyState};
 
 /// The room and the guest a booking row `b` needs for [`booking_columns!`].
 macro_rules! booking_joins {
@@ -175,35 +175,67 @@ pub(super) async fn find(pool: &PgPool, id: Uuid) -> Result<Option<Booking>, sql
 }
 
 /// Bookings matching `filter` (and owned by `owner` unless it is `None`),
-/// latest check-in first. A stay matches a date range when they share a
-/// night: `check_in < to` and `check_out > from`.
+/// latest check-in first, starting after `after`. A stay matches a date
+/// range when they share a night: `check_in < to` and `check_out > from`.
+/// A text search matches part of the guest's name or e-mail, or the start
+/// of the reference, in any case; its `%`, `_` and `\` are plain
+/// characters, not patterns.
 pub(super) async fn list(
     pool: &PgPool,
     owner: Option<Uuid>,
     filter: &BookingFilter,
+    search: Option<&str>,
+    after: Option<After>,
     limit: i64,
 ) -> Result<Vec<Booking>, sqlx::Error> {
+    let escaped = search.map(like_escaped);
+    let anywhere = escaped.as_ref().map(|text| format!("%{text}%"));
+    let prefix = escaped.map(|text| format!("{text}%"));
     sqlx::query_as(concat!(
         "select ",
         booking_columns!(),
         " from bookings b",
         booking_joins!(),
-        " where ($1::uuid is null or b.user_id = $1)
+        r" where ($1::uuid is null or b.user_id = $1)
             and ($2::uuid is null or b.room_id = $2)
             and ($3::date is null or b.check_out > $3)
             and ($4::date is null or b.check_in < $4)
             and ($5::text is null or b.status = $5)
+            and ($6::text is null
+                 or u.name ilike $6 escape '\'
+                 or u.email::text ilike $6 escape '\'
+                 or b.reference ilike $7 escape '\')
+            and ($8::date is null
+                 or (b.check_in, b.created_at, b.id) < ($8, $9::timestamptz, $10::uuid))
           order by b.check_in desc, b.created_at desc, b.id desc
-          limit $6"
+          limit $11"
     ))
     .bind(owner)
     .bind(filter.room_id)
     .bind(filter.from)
     .bind(filter.to)
     .bind(filter.status)
+    .bind(anywhere)
+    .bind(prefix)
+    .bind(after.map(|a| a.check_in))
+    .bind(after.map(|a| a.created_at))
+    .bind(after.map(|a| a.id))
     .bind(limit)
     .fetch_all(pool)
     .await
+}
+
+/// `text` for a `like` pattern with `escape '\'`: its wildcards and
+/// escape character stand for themselves.
+fn like_escaped(text: &str) -> String {
+    let mut escaped = String::with_capacity(text.len());
+    for c in text.chars() {
+        if matches!(c, '\\' | '%' | '_') {
+            escaped.push('\\');
+        }
+        escaped.push(c);
+    }
+    escaped
 }
 
 /// Claims `(user, key)` for a new request: inserts it `in_progress`, or takes
@@ -362,6 +394,12 @@ mod tests {
             .fetch_one(pool)
             .await
             .expect("sum")
+    }
+
+    #[test]
+    fn like_wildcards_in_a_search_stand_for_themselves() {
+        assert_eq!(like_escaped("ada"), "ada");
+        assert_eq!(like_escaped(r"50%_off\now"), r"50\%\_off\\now");
     }
 
     #[sqlx::test(migrator = "crate::MIGRATOR")]

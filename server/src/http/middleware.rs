@@ -125,8 +125,10 @@ pub(super) fn apply(router: Router, request_timeout: Duration) -> Router {
 
 /// Bodies are bounded: [`BODY_LIMIT_BYTES`] everywhere but photo uploads
 /// ([`super::photos::UPLOAD_BODY_LIMIT_BYTES`]). A declared length over
-/// the limit is refused before any byte is read; a body that runs past it
-/// stops there (the reading extractor answers 413).
+/// the limit is refused before any byte is read (the admin page's plain
+/// upload form is sent back to the form instead: a browser would show a
+/// 413 as the page); a body that runs past it stops there (the reading
+/// extractor answers 413).
 async fn limit_body(request: Request<axum::body::Body>, next: axum::middleware::Next) -> Response {
     let limit = if super::photos::is_upload(request.method(), request.uri().path()) {
         super::photos::UPLOAD_BODY_LIMIT_BYTES
@@ -139,7 +141,17 @@ async fn limit_body(request: Request<axum::body::Body>, next: axum::middleware::
         .and_then(|value| value.to_str().ok())
         .and_then(|value| value.parse::<u64>().ok());
     if declared.is_some_and(|length| length > u64::try_from(limit).unwrap_or(u64::MAX)) {
-        return ApiError::PayloadTooLarge.into_response();
+        let form = super::photos::form_upload_room(
+            request.method(),
+            request.uri().path(),
+            request.headers(),
+        );
+        return match form {
+            Some(room_id) => {
+                super::photos::too_large_for_the_form(room_id, request.into_body()).await
+            }
+            None => ApiError::PayloadTooLarge.into_response(),
+        };
     }
     let request =
         request.map(|body| axum::body::Body::new(http_body_util::Limited::new(body, limit)));

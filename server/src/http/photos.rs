@@ -5,11 +5,13 @@
 //!
 //! An upload is read field by field and refused (413) as soon as the file
 //! passes [`MAX_UPLOAD_BYTES`], never held whole beyond that; the body
-//! limit middleware refuses a longer declared body before reading any.
+//! limit middleware refuses a longer declared body before reading any
+//! (413), except from the admin page's plain form, which it sends back to
+//! the form with the reason ([`too_large_for_the_form`]).
 
 use axum::{
     Router,
-    body::Body,
+    body::{Body, Bytes},
     extract::{DefaultBodyLimit, FromRequest, FromRequestParts, Multipart, Path, Request, State},
     http::{HeaderMap, HeaderValue, Method, StatusCode, header, request::Parts},
     response::{IntoResponse, Redirect, Response},
@@ -40,6 +42,53 @@ pub fn is_upload(method: &Method, path: &str) -> bool {
             .or_else(|| rest.strip_prefix("/admin/rooms/"))
     });
     room.is_some_and(|id| !id.is_empty() && !id.contains('/'))
+}
+
+/// The room of an upload that the admin page's plain form posted (a
+/// browser's multipart post to `/admin/rooms/{id}/photos` that asks for a
+/// page), not the REST API or a script.
+pub fn form_upload_room(method: &Method, path: &str, headers: &HeaderMap) -> Option<Uuid> {
+    let room_id = path
+        .strip_prefix("/admin/rooms/")?
+        .strip_suffix("/photos")
+        .filter(|_| method == Method::POST)
+        .and_then(|id| Uuid::parse_str(id).ok())?;
+    let header_has = |name: header::HeaderName, part: &str| {
+        headers
+            .get(name)
+            .and_then(|value| value.to_str().ok())
+            .is_some_and(|value| value.to_ascii_lowercase().contains(part))
+    };
+    (header_has(header::ACCEPT, "text/html")
+        && header_has(header::CONTENT_TYPE, "multipart/form-data"))
+    .then_some(room_id)
+}
+
+/// How much of a refused form upload is read (and dropped) before the
+/// answer: see [`too_large_for_the_form`].
+const DRAIN_LIMIT_BYTES: usize = 3 * UPLOAD_BODY_LIMIT_BYTES;
+
+/// The answer to the plain form's upload (see [`form_upload_room`]) whose
+/// declared length is over the limit: back to the form with the message
+/// (Post/Redirect/Get, as every failure of that form), instead of a bare
+/// 413 that the browser would show as the page.
+///
+/// The body is read and dropped first, up to [`DRAIN_LIMIT_BYTES`] (never
+/// held): a server that answers and closes while the browser is still
+/// sending makes the kernel reset the connection, and the browser shows
+/// "connection reset" instead of the answer (nginx's lingering close does
+/// the same for its own 413s). Past that much, the answer goes out anyway.
+pub async fn too_large_for_the_form(room_id: Uuid, mut body: Body) -> Response {
+    use http_body_util::BodyExt;
+    let mut read = 0_usize;
+    while read <= DRAIN_LIMIT_BYTES {
+        match body.frame().await {
+            Some(Ok(frame)) => read += frame.data_ref().map_or(0, Bytes::len),
+            _ => break,
+        }
+    }
+    let error = app::AppError::Invalid(field_message(shared_schema::photos::MSG_FILE_TOO_LARGE));
+    Redirect::to(&with_error(&format!("/admin/rooms/{room_id}"), error)).into_response()
 }
 
 /// The images: public, outside the rate limits (a page shows many, and
@@ -239,9 +288,9 @@ async fn upload_form(
                 ApiError::Domain(Error::Conflict(conflict)) => {
                     app::AppError::Invalid(field_message(&conflict.detail))
                 }
-                ApiError::PayloadTooLarge => app::AppError::Invalid(field_message(
-                    "This file is over 10 MiB. Choose a smaller photo.",
-                )),
+                ApiError::PayloadTooLarge => {
+                    app::AppError::Invalid(field_message(shared_schema::photos::MSG_FILE_TOO_LARGE))
+                }
                 ApiError::Domain(error) if error.is_unavailable() => app::AppError::Unavailable,
                 ApiError::Domain(_) => {
                     // Logged where it is answered: here.

@@ -10,6 +10,7 @@ mod availability;
 mod bookings;
 mod bookings_concurrency;
 mod bookings_idempotency;
+mod bookings_search;
 mod connections;
 mod create_admin_cli;
 mod demo;

@@ -567,6 +567,57 @@ async fn the_admin_pages_upload_form_redirects_back_with_the_outcome(pool: PgPoo
 }
 
 #[sqlx::test(migrator = "server::MIGRATOR")]
+async fn an_oversized_post_of_the_plain_form_goes_back_to_the_form_with_a_message(pool: PgPool) {
+    let (app, admin, room) = setup(&pool).await;
+    // As a browser posts the form: its length declared, a page accepted.
+    let declared = |uri: String, accept: &str| {
+        Request::builder()
+            .method(Method::POST)
+            .uri(uri)
+            .header(header::COOKIE, format!("roombook_session={}", admin.token))
+            .header("sec-fetch-site", "same-origin")
+            .header(header::ACCEPT, accept)
+            .header(
+                header::CONTENT_TYPE,
+                format!("multipart/form-data; boundary={BOUNDARY}"),
+            )
+            .header(header::CONTENT_LENGTH, 12 * 1024 * 1024)
+            .body(Body::empty())
+            .expect("request")
+    };
+    let browser = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8";
+    let refused = app
+        .request(declared(format!("/admin/rooms/{room}/photos"), browser))
+        .await;
+    assert_eq!(refused.status, 303, "{}", refused.body);
+    let location = refused.header("location");
+    assert!(
+        location.starts_with(&format!("/admin/rooms/{room}?")) && location.contains("__err="),
+        "{location}"
+    );
+    let page = app
+        .get_with_session(location.split('#').next().unwrap_or_default(), &admin)
+        .await;
+    assert_eq!(page.status, 200);
+    assert!(
+        page.body.contains("That photo is larger than 10 MiB."),
+        "the page says why"
+    );
+
+    // The REST API, and anyone not asking for a page, keep the 413.
+    for (uri, accept) in [
+        (photos_uri(room), browser),
+        (photos_uri(room), "application/json"),
+        (format!("/admin/rooms/{room}/photos"), "application/json"),
+        (format!("/admin/rooms/{room}/photos"), "*/*"),
+    ] {
+        let response = app.request(declared(uri.clone(), accept)).await;
+        assert_refused(&response, 413, None);
+    }
+    assert!(list(&app, room).await.is_empty());
+}
+
+#[sqlx::test(migrator = "server::MIGRATOR")]
 async fn the_room_page_and_search_results_show_the_photos(pool: PgPool) {
     let (app, admin, room) = setup(&pool).await;
     let bed = stored(&app, room, &admin, "Bed by the window", &photo(1400, 933)).await;

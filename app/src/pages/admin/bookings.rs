@@ -1,5 +1,8 @@
 //! Admin: every booking, filtered by room, dates and status, found by
-//! guest name or reference, with cancel on a guest's behalf.
+//! guest name, e-mail or reference among all of them (the server
+//! searches), a page at a time, with cancel on a guest's behalf.
+
+use std::time::Duration;
 
 use leptos::prelude::*;
 use leptos_router::{
@@ -8,22 +11,38 @@ use leptos_router::{
     hooks::{use_location, use_navigate, use_query_map},
 };
 use shared_schema::{
-    booking::{BookingFilter, MAX_LIST_LIMIT},
+    booking::{BookingFilter, BookingPage, MAX_LIST_LIMIT, MAX_SEARCH_CHARS},
     dto::{Booking, BookingStatus},
     rooms::Room,
 };
 
 use super::{admin_heading, admin_page, rooms::admin_rooms};
 use crate::{
+    AppError,
     components::{DataTable, ErrorAlert},
     format::{money, short_date},
-    pages::bookings::{CancelButton, CancelStatus, StatusBadge, list_bookings},
+    pages::bookings::{CancelButton, CancelStatus, StatusBadge},
     query::{query_string, with_query},
 };
 
-/// The filters, as the address carries them (`?q=..&room=..`): they work
-/// as a plain GET form before the WASM arrives, and a filtered list can be
-/// shared or reloaded.
+/// How long typing must pause before the list searches again.
+const SEARCH_PAUSE: Duration = Duration::from_millis(300);
+
+/// Admin: a page of everyone's bookings that match `filter`, with the
+/// cursor of the next (older) page.
+#[server(endpoint = "admin_bookings")]
+pub async fn admin_bookings(filter: BookingFilter) -> Result<BookingPage, AppError> {
+    crate::backend::serve(|backend, caller| async move {
+        // Admin routes do not reveal themselves, not even as 422s.
+        backend.require_admin(&caller).await?;
+        backend.bookings(&caller, filter, false).await
+    })
+    .await
+}
+
+/// The filters and the page, as the address carries them
+/// (`?q=..&room=..&cursor=..`): they work as a plain GET form and links
+/// before the WASM arrives, and a filtered list can be shared or reloaded.
 #[derive(Debug, Clone, Copy)]
 struct FilterFields {
     search: RwSignal<String>,
@@ -31,6 +50,8 @@ struct FilterFields {
     from: RwSignal<String>,
     to: RwSignal<String>,
     status: RwSignal<String>,
+    /// Where the page starts (empty: the newest bookings).
+    cursor: RwSignal<String>,
 }
 
 impl FilterFields {
@@ -43,17 +64,51 @@ impl FilterFields {
             from: RwSignal::new(value("from")),
             to: RwSignal::new(value("to")),
             status: RwSignal::new(value("status")),
+            cursor: RwSignal::new(value("cursor")),
         }
     }
 
-    fn query(self) -> String {
+    /// The address's query for these filters, starting at `cursor`.
+    fn query_at(self, cursor: &str) -> String {
         query_string([
             ("q", self.search.get().as_str()),
             ("room", &self.room.get()),
             ("from", &self.from.get()),
             ("to", &self.to.get()),
             ("status", &self.status.get()),
+            ("cursor", cursor),
         ])
+    }
+
+    fn query(self) -> String {
+        self.query_at(&self.cursor.get())
+    }
+
+    fn filter(self) -> BookingFilter {
+        let text = |signal: RwSignal<String>| {
+            let value = signal.get();
+            (!value.trim().is_empty()).then_some(value)
+        };
+        BookingFilter {
+            room_id: self.room.get().parse().ok(),
+            user_id: None,
+            from: self.from.get().parse().ok(),
+            to: self.to.get().parse().ok(),
+            status: match self.status.get().as_str() {
+                "confirmed" => Some(BookingStatus::Confirmed),
+                "cancelled" => Some(BookingStatus::Cancelled),
+                _ => None,
+            },
+            q: text(self.search),
+            limit: Some(MAX_LIST_LIMIT),
+            cursor: text(self.cursor),
+        }
+    }
+
+    /// Sets a filter; the list starts again from the newest bookings.
+    fn change(self, signal: RwSignal<String>, value: String) {
+        self.cursor.set(String::new());
+        signal.set(value);
     }
 
     /// Mirrors the filters into the address, replacing the history entry.
@@ -80,29 +135,10 @@ impl FilterFields {
 pub(crate) fn AdminBookingsPage() -> impl IntoView {
     let fields = FilterFields::from_address();
     fields.keep_in_address();
-    let FilterFields {
-        search,
-        room,
-        from,
-        to,
-        status,
-    } = fields;
     let cancelled = RwSignal::new(0_u32);
-    let filter = move || BookingFilter {
-        room_id: room.get().parse().ok(),
-        user_id: None,
-        from: from.get().parse().ok(),
-        to: to.get().parse().ok(),
-        status: match status.get().as_str() {
-            "confirmed" => Some(BookingStatus::Confirmed),
-            "cancelled" => Some(BookingStatus::Cancelled),
-            _ => None,
-        },
-        limit: Some(MAX_LIST_LIMIT),
-    };
     let bookings = Resource::new(
-        move || (filter(), cancelled.get()),
-        |(filter, _)| list_bookings(filter, false),
+        move || (fields.filter(), cancelled.get()),
+        |(filter, _)| admin_bookings(filter),
     );
     let rooms = Resource::new(|| (), |()| admin_rooms());
 
@@ -112,42 +148,54 @@ pub(crate) fn AdminBookingsPage() -> impl IntoView {
             <Filters rooms fields />
             <CancelStatus cancelled />
             <Transition fallback=|| view! { <p class="loading">"Loading bookings…"</p> }>
-                {move || {
-                    let search = search.get();
-                    Suspend::new(async move {
-                        match bookings.await {
-                            Ok(list) => {
-                                let list = list.into_iter().filter(|b| matches_search(b, &search)).collect();
-                                view! { <BookingTable bookings=list cancelled /> }.into_any()
-                            }
-                            Err(error) => view! { <ErrorAlert error /> }.into_any(),
+                {move || Suspend::new(async move {
+                    match bookings.await {
+                        Ok(BookingPage { bookings, next_cursor }) => view! {
+                            <BookingTable bookings cancelled />
+                            <Pages fields next=next_cursor />
                         }
-                    })
-                }}
+                        .into_any(),
+                        Err(error) => view! { <ErrorAlert error /> }.into_any(),
+                    }
+                })}
             </Transition>
         }
         .into_any()
     })
 }
 
-/// Whether a booking is one the admin looks for: `search` (any case) in
-/// the guest's name or the reference.
-///
-/// Searched among the loaded bookings (the newest [`MAX_LIST_LIMIT`] that
-/// match the other filters): the list filter of the server has no text
-/// search and bookings carry no e-mail yet.
-fn matches_search(booking: &Booking, search: &str) -> bool {
-    let search = search.trim().to_lowercase();
-    search.is_empty()
-        || booking.guest_name.to_lowercase().contains(&search)
-        || booking
-            .guest_email
-            .as_ref()
-            .is_some_and(|email| email.to_lowercase().contains(&search))
-        || booking.reference.to_lowercase().contains(&search)
+/// Links to older bookings and back to the newest: plain links without
+/// the WASM, a change of the page's cursor with it.
+#[component]
+fn Pages(fields: FilterFields, next: Option<String>) -> impl IntoView {
+    let link = move |cursor: String, label: &'static str, testid: &'static str| {
+        let href = with_query("/admin/bookings", &fields.query_at(&cursor));
+        view! {
+            <a class="button secondary" href=href data-testid=testid
+                on:click=move |event| {
+                    event.prevent_default();
+                    fields.cursor.set(cursor.clone());
+                    window().scroll_to_with_x_and_y(0.0, 0.0);
+                }>
+                {label}
+            </a>
+        }
+    };
+    let first = (!fields.cursor.get_untracked().is_empty())
+        .then(|| link(String::new(), "Newest bookings", "newest-bookings"));
+    let older = next.map(|cursor| link(cursor, "Older bookings", "older-bookings"));
+    (first.is_some() || older.is_some()).then(|| {
+        view! {
+            <nav class="form-actions" aria-label="Pages of bookings">
+                {first}
+                {older}
+            </nav>
+        }
+    })
 }
 
-/// Filters apply as they change; the list reloads.
+/// Filters apply as they change (the text search once typing pauses);
+/// the list reloads from the newest bookings.
 #[component]
 fn Filters(rooms: Vec<Room>, fields: FilterFields) -> impl IntoView {
     let FilterFields {
@@ -156,6 +204,7 @@ fn Filters(rooms: Vec<Room>, fields: FilterFields) -> impl IntoView {
         from,
         to,
         status,
+        ..
     } = fields;
     // `selected` and `value` attributes for the server's HTML (no WASM yet).
     let chosen_room = room.get_untracked();
@@ -171,15 +220,26 @@ fn Filters(rooms: Vec<Room>, fields: FilterFields) -> impl IntoView {
     let status_option = move |value: &'static str, label: &'static str| {
         view! { <option value=value selected=chosen_status == value>{label}</option> }
     };
-    let bind = move |signal: RwSignal<String>| move |ev| signal.set(event_target_value(&ev));
+    let bind =
+        move |signal: RwSignal<String>| move |ev| fields.change(signal, event_target_value(&ev));
+    // One search per pause in typing, not one per key.
+    let pending = StoredValue::new(None::<TimeoutHandle>);
+    let typed = move |ev| {
+        let value = event_target_value(&ev);
+        if let Some(handle) = pending.get_value() {
+            handle.clear();
+        }
+        let handle = set_timeout_with_handle(move || fields.change(search, value), SEARCH_PAUSE);
+        pending.set_value(handle.ok());
+    };
     view! {
         <form class="form-grid toolbar" role="search" aria-label="Find bookings"
             method="get" action="/admin/bookings" on:submit=|ev| ev.prevent_default()>
             <div class="field">
-                <label for="filter-search">"Guest or reference"</label>
+                <label for="filter-search">"Guest, e-mail or reference"</label>
                 <input id="filter-search" name="q" type="search" autocomplete="off"
-                    value=search.get_untracked() prop:value=search
-                    on:input=move |ev| search.set(event_target_value(&ev)) />
+                    maxlength=MAX_SEARCH_CHARS
+                    value=search.get_untracked() on:input=typed />
             </div>
             <div class="field">
                 <label for="filter-room">"Room"</label>

@@ -28,9 +28,9 @@ pub async fn overlapping_bookings(
         limit: Some(shared_schema::booking::MAX_LIST_LIMIT),
         ..BookingFilter::default()
     };
-    crate::backend::serve(
-        |backend, caller| async move { backend.bookings(&caller, filter, true).await },
-    )
+    crate::backend::serve(|backend, caller| async move {
+        Ok(backend.bookings(&caller, filter, true).await?.bookings)
+    })
     .await
 }
 

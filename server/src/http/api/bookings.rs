@@ -1,7 +1,7 @@
 //! Bookings over REST: book (with idempotent retries), list, read, cancel.
 
 use axum::{
-    extract::State,
+    extract::{OriginalUri, State},
     http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header},
     response::{IntoResponse, Response},
 };
@@ -122,6 +122,12 @@ async fn create_booking(
 ///
 /// A guest sees their own bookings, an admin everyone's; latest check-in
 /// first. `from`/`to` select stays with at least one night in `[from, to)`.
+/// `q` searches, in any case, part of the guest's name or e-mail address
+/// or the start of the booking reference; `%` and `_` in it are plain
+/// characters. A guest's search only ever finds their own bookings.
+///
+/// When older bookings match too, the answer has a `Link` header with the
+/// next page (`rel="next"`): the same query with a `cursor`.
 #[utoipa::path(
     get,
     path = "/bookings",
@@ -131,19 +137,49 @@ async fn create_booking(
     params(BookingFilter),
     responses(
         (status = 200, description = "Matching bookings", body = [Booking],
+            headers(("Link" = String,
+                description = "`<path?query&cursor=...>; rel=\"next\"` when older bookings match: the next page")),
             example = json!([booking_example("confirmed")])),
         (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid filter", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid filter (`validation_failed`, messages per field: `q` over \
+            100 characters or with control characters, `limit`, `to` before `from`, a `cursor` that is not ours)",
+            body = Problem, content_type = "application/problem+json",
+            example = json!({
+                "type": "/problems/validation_failed",
+                "title": "Some fields are invalid.",
+                "status": 422,
+                "code": "validation_failed",
+                "errors": [{"field": "q", "message": "Search for at most 100 characters."}]
+            })),
     )
 )]
 async fn list_bookings(
     State(state): State<AppState>,
     AuthUser(who): AuthUser,
+    OriginalUri(uri): OriginalUri,
     AppQuery(filter): AppQuery<BookingFilter>,
-) -> Result<AppJson<Vec<Booking>>, ApiError> {
-    Ok(AppJson(
-        bookings::list(&state.services.pool, who, &filter).await?,
-    ))
+) -> Result<Response, ApiError> {
+    let page = bookings::list(&state.services.pool, who, &filter).await?;
+    let mut response = AppJson(page.bookings).into_response();
+    if let Some(link) = page
+        .next_cursor
+        .and_then(|cursor| HeaderValue::from_str(&next_link(&uri, &cursor)).ok())
+    {
+        response.headers_mut().insert(header::LINK, link);
+    }
+    Ok(response)
+}
+
+/// The `Link` to the page after this one: the same path and query, with
+/// `cursor` replaced.
+fn next_link(uri: &axum::http::Uri, cursor: &str) -> String {
+    let query = uri.query().unwrap_or_default();
+    let mut next = form_urlencoded::Serializer::new(String::new());
+    next.extend_pairs(
+        form_urlencoded::parse(query.as_bytes()).filter(|(name, _)| name != "cursor"),
+    );
+    next.append_pair("cursor", cursor);
+    format!("<{}?{}>; rel=\"next\"", uri.path(), next.finish())
 }
 
 /// Get one booking.

@@ -76,7 +76,11 @@ pub(super) fn typed_parameter(
             false,
             Some(format!(
                 "{} average price per night of one unit, in minor units; `max_price` not below `min_price`.",
-                if name == "min_price" { "Lowest" } else { "Highest" }
+                if name == "min_price" {
+                    "Lowest"
+                } else {
+                    "Highest"
+                }
             )),
         )),
         ("search_rooms", "limit") => {
@@ -102,24 +106,7 @@ pub(super) fn typed_parameter(
             );
             Some((cursor, false, None))
         }
-        ("list_bookings", "limit") => {
-            let mut limit = int64(1, booking::MAX_LIST_LIMIT);
-            limit.default = Some(json!(booking::DEFAULT_LIST_LIMIT));
-            Some((
-                limit,
-                false,
-                Some(format!(
-                    "How many bookings at most, 1 to {}; {} when omitted.",
-                    booking::MAX_LIST_LIMIT,
-                    booking::DEFAULT_LIST_LIMIT
-                )),
-            ))
-        }
-        ("list_bookings", "to") => Some((
-            date(),
-            false,
-            Some("Only stays with a night before this date (exclusive, like check-out); after `from`.".to_owned()),
-        )),
+        ("list_bookings", _) => list_bookings_parameter(name),
         ("get_room_availability", "to") => Some((
             date(),
             false,
@@ -139,6 +126,52 @@ pub(super) fn typed_parameter(
             );
             Some((key, false, None))
         }
+        _ => None,
+    }
+}
+
+/// [`typed_parameter`] of `list_bookings`.
+fn list_bookings_parameter(name: &str) -> Option<(Object, bool, Option<String>)> {
+    match name {
+        "limit" => {
+            let mut limit = int64(1, booking::MAX_LIST_LIMIT);
+            limit.default = Some(json!(booking::DEFAULT_LIST_LIMIT));
+            Some((
+                limit,
+                false,
+                Some(format!(
+                    "How many bookings at most, 1 to {}; {} when omitted.",
+                    booking::MAX_LIST_LIMIT,
+                    booking::DEFAULT_LIST_LIMIT
+                )),
+            ))
+        }
+        "q" => {
+            let mut q = ObjectBuilder::new().schema_type(Type::String).build();
+            // No control characters (`char::is_control`: C0, DEL and C1).
+            text(
+                &mut q,
+                None,
+                i32::try_from(booking::MAX_SEARCH_CHARS).unwrap_or(i32::MAX),
+                Some("^[^\\u0000-\\u001f\\u007f-\\u009f]*$"),
+            );
+            Some((q, false, None))
+        }
+        "cursor" => {
+            let mut cursor = ObjectBuilder::new().schema_type(Type::String).build();
+            text(
+                &mut cursor,
+                Some(1),
+                i32::try_from(booking::MAX_LIST_CURSOR_CHARS).unwrap_or(i32::MAX),
+                None,
+            );
+            Some((cursor, false, None))
+        }
+        "to" => Some((
+            date(),
+            false,
+            Some("Only stays with a night before this date (exclusive, like check-out); after `from`.".to_owned()),
+        )),
         _ => None,
     }
 }
