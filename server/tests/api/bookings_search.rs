@@ -10,33 +10,8 @@ use uuid::Uuid;
 
 use crate::{
     bookings::BOOKINGS,
-    helpers::{RoomSeed, TestApp, TestResponse, TestUser, seed_room, today},
+    helpers::{RoomSeed, TestApp, TestResponse, TestUser, create_person, seed_room, today},
 };
-
-/// A user with this name, e-mail and role, and a live session.
-async fn person(pool: &PgPool, name: &str, email: &str, role: &str) -> TestUser {
-    let id: Uuid = sqlx::query_scalar(
-        "insert into users (email, name, password_hash, role)
-         values ($1, $2, 'not-a-real-hash', $3) returning id",
-    )
-    .bind(email)
-    .bind(name)
-    .bind(role)
-    .fetch_one(pool)
-    .await
-    .expect("insert user");
-    let token = server::auth::session::new_token();
-    sqlx::query(
-        "insert into sessions (token_hash, user_id, expires_at)
-         values ($1, $2, now() + interval '1 day')",
-    )
-    .bind(server::auth::session::token_hash(&token))
-    .bind(id)
-    .execute(pool)
-    .await
-    .expect("insert session");
-    TestUser { id, token }
-}
 
 /// Inserts `count` one-night bookings of `user`, referenced
 /// `{prefix}{n:0>width}` for n in `1..=count`, the n-th checking in n days
@@ -107,15 +82,15 @@ struct People {
 /// Ada (3 bookings, `RB-ADA00001..3`) and Grace (2, `RB-GRC00001..2`).
 async fn two_guests(pool: &PgPool) -> People {
     let room = seed_room(pool, RoomSeed::default()).await;
-    let ada = person(
+    let ada = create_person(
         pool,
         "Ada Lovelace",
         "ada.lovelace@analytical.example",
         "guest",
     )
     .await;
-    let grace = person(pool, "Grace Hopper", "grace@navy.example", "guest").await;
-    let admin = person(pool, "Front Desk", "desk@hotel.example", "admin").await;
+    let grace = create_person(pool, "Grace Hopper", "grace@navy.example", "guest").await;
+    let admin = create_person(pool, "Front Desk", "desk@hotel.example", "admin").await;
     past_bookings(pool, &ada, room, "RB-ADA", 3, 0).await;
     past_bookings(pool, &grace, room, "RB-GRC", 2, 10).await;
     People { ada, grace, admin }
@@ -177,9 +152,9 @@ async fn an_admin_finds_a_booking_by_its_reference_or_the_start_of_it(pool: PgPo
 async fn like_wildcards_in_a_search_are_plain_characters(pool: PgPool) {
     let app = TestApp::new(pool.clone());
     let room = seed_room(&pool, RoomSeed::default()).await;
-    let admin = person(&pool, "Front Desk", "desk@hotel.example", "admin").await;
-    let odd = person(&pool, r"100% Real_Name \o/", "odd@example.com", "guest").await;
-    let plain = person(&pool, "Plain Person", "plain@example.com", "guest").await;
+    let admin = create_person(&pool, "Front Desk", "desk@hotel.example", "admin").await;
+    let odd = create_person(&pool, r"100% Real_Name \o/", "odd@example.com", "guest").await;
+    let plain = create_person(&pool, "Plain Person", "plain@example.com", "guest").await;
     past_bookings(&pool, &odd, room, "RB-ODD", 1, 0).await;
     past_bookings(&pool, &plain, room, "RB-PLN", 1, 5).await;
 
@@ -239,7 +214,7 @@ async fn a_guests_search_only_ever_finds_their_own_bookings(pool: PgPool) {
 #[sqlx::test(migrator = "server::MIGRATOR")]
 async fn a_search_that_cannot_be_run_is_a_422_on_the_field(pool: PgPool) {
     let app = TestApp::new(pool.clone());
-    let admin = person(&pool, "Front Desk", "desk@hotel.example", "admin").await;
+    let admin = create_person(&pool, "Front Desk", "desk@hotel.example", "admin").await;
 
     for (query, field) in [
         (q(&"a".repeat(101)), "q"),
@@ -277,8 +252,8 @@ fn next_cursor(response: &TestResponse) -> Option<String> {
 async fn pages_follow_each_other_without_gaps_or_repeats(pool: PgPool) {
     let app = TestApp::new(pool.clone());
     let room = seed_room(&pool, RoomSeed::default()).await;
-    let admin = person(&pool, "Front Desk", "desk@hotel.example", "admin").await;
-    let guest = person(&pool, "Many Stays", "many@example.com", "guest").await;
+    let admin = create_person(&pool, "Front Desk", "desk@hotel.example", "admin").await;
+    let guest = create_person(&pool, "Many Stays", "many@example.com", "guest").await;
     past_bookings(&pool, &guest, room, "RB-MNY", 130, 0).await;
     // Seven bookings on one check-in day, made in one statement (the same
     // `created_at`): the order still has no ties.
@@ -350,9 +325,9 @@ fn urlencode(value: &str) -> String {
 async fn the_admin_page_finds_a_booking_older_than_the_first_page_without_javascript(pool: PgPool) {
     let app = TestApp::new(pool.clone());
     let room = seed_room(&pool, RoomSeed::default()).await;
-    let admin = person(&pool, "Front Desk", "desk@hotel.example", "admin").await;
-    let busy = person(&pool, "Busy Guest", "busy@example.com", "guest").await;
-    let rare = person(&pool, "Rare Guest", "rare.visitor@example.com", "guest").await;
+    let admin = create_person(&pool, "Front Desk", "desk@hotel.example", "admin").await;
+    let busy = create_person(&pool, "Busy Guest", "busy@example.com", "guest").await;
+    let rare = create_person(&pool, "Rare Guest", "rare.visitor@example.com", "guest").await;
     past_bookings(&pool, &busy, room, "RB-BSY", 120, 0).await;
     past_bookings(&pool, &rare, room, "RB-RAR", 1, 400).await;
 

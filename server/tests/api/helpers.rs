@@ -191,11 +191,18 @@ pub struct TestUser {
 }
 
 pub async fn create_user(pool: &PgPool, role: &str) -> TestUser {
+    let email = format!("{}@example.com", Uuid::new_v4().simple());
+    create_person(pool, "Test User", &email, role).await
+}
+
+/// A user with this name, e-mail and role, and a live session.
+pub async fn create_person(pool: &PgPool, name: &str, email: &str, role: &str) -> TestUser {
     let id: Uuid = sqlx::query_scalar(
         "insert into users (email, name, password_hash, role)
-         values ($1, 'Test User', 'not-a-real-hash', $2) returning id",
+         values ($1, $2, 'not-a-real-hash', $3) returning id",
     )
-    .bind(format!("{}@example.com", Uuid::new_v4().simple()))
+    .bind(email)
+    .bind(name)
     .bind(role)
     .fetch_one(pool)
     .await
