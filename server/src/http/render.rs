@@ -44,14 +44,6 @@ impl RenderPool {
     }
 }
 
-impl std::fmt::Debug for RenderPool {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_tuple("RenderPool")
-            .field(&self.0.num_threads())
-            .finish()
-    }
-}
-
 /// Middleware for the page routes: the rest of the stack (the Leptos
 /// handler) runs on a render thread, and its whole body is read there.
 pub async fn on_render_thread(

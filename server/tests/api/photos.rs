@@ -118,6 +118,28 @@ async fn upload(
     .await
 }
 
+/// A refused plain-form post: redirected (303) to the room's admin page,
+/// which says `why`.
+async fn assert_back_on_the_form(
+    app: &TestApp,
+    admin: &TestUser,
+    room: Uuid,
+    refused: &TestResponse,
+    why: &str,
+) {
+    assert_eq!(refused.status, 303, "{}", refused.body);
+    let location = refused.header("location");
+    assert!(
+        location.starts_with(&format!("/admin/rooms/{room}?")) && location.contains("__err="),
+        "{location}"
+    );
+    let page = app
+        .get_with_session(location.split('#').next().unwrap_or_default(), admin)
+        .await;
+    assert_eq!(page.status, 200);
+    assert!(page.body.contains(why), "the page says why: {why}");
+}
+
 async fn list(app: &TestApp, room: Uuid) -> Vec<Value> {
     let response = app.get(&photos_uri(room)).await;
     assert_eq!(response.status, 200, "{}", response.body);
@@ -542,20 +564,14 @@ async fn the_admin_pages_upload_form_redirects_back_with_the_outcome(pool: PgPoo
     assert_eq!(list(&app, room).await.len(), 1);
 
     let refused = app.request(form("A bed", b"not a photo")).await;
-    assert_eq!(refused.status, 303, "{}", refused.body);
-    let location = refused.header("location");
-    assert!(
-        location.starts_with(&format!("/admin/rooms/{room}?")) && location.contains("__err="),
-        "{location}"
-    );
-    let page = app
-        .get_with_session(location.split('#').next().unwrap_or_default(), &admin)
-        .await;
-    assert_eq!(page.status, 200);
-    assert!(
-        page.body.contains("not a JPEG, PNG or WebP image"),
-        "the page says why"
-    );
+    assert_back_on_the_form(
+        &app,
+        &admin,
+        room,
+        &refused,
+        "not a JPEG, PNG or WebP image",
+    )
+    .await;
     assert_eq!(list(&app, room).await.len(), 1);
 
     // A cross-site page cannot post to it.
@@ -589,20 +605,14 @@ async fn an_oversized_post_of_the_plain_form_goes_back_to_the_form_with_a_messag
     let refused = app
         .request(declared(format!("/admin/rooms/{room}/photos"), browser))
         .await;
-    assert_eq!(refused.status, 303, "{}", refused.body);
-    let location = refused.header("location");
-    assert!(
-        location.starts_with(&format!("/admin/rooms/{room}?")) && location.contains("__err="),
-        "{location}"
-    );
-    let page = app
-        .get_with_session(location.split('#').next().unwrap_or_default(), &admin)
-        .await;
-    assert_eq!(page.status, 200);
-    assert!(
-        page.body.contains("That photo is larger than 10 MiB."),
-        "the page says why"
-    );
+    assert_back_on_the_form(
+        &app,
+        &admin,
+        room,
+        &refused,
+        "That photo is larger than 10 MiB.",
+    )
+    .await;
 
     // The REST API, and anyone not asking for a page, keep the 413.
     for (uri, accept) in [
