@@ -171,6 +171,10 @@ pub struct BookingPage {
     /// Pass as `cursor` (with the same filters) for the next, older page;
     /// absent on the last page.
     pub next_cursor: Option<String>,
+    /// Pass as `cursor` (with the same filters) for the previous, newer
+    /// page; absent on the first page.
+    #[serde(default)]
+    pub prev_cursor: Option<String>,
 }
 
 #[cfg(test)]

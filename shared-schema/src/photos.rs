@@ -105,6 +105,17 @@ pub fn validate_alt(alt: &str) -> Result<(), &'static str> {
     }
 }
 
+/// Rule for an upload's size: at most [`MAX_UPLOAD_BYTES`]. The admin page
+/// checks the chosen file with it before sending anything; the server
+/// counts the bytes as they arrive against the same limit.
+pub fn check_upload_size(bytes: u64) -> Result<(), &'static str> {
+    if i64::try_from(bytes).is_ok_and(|bytes| bytes <= MAX_UPLOAD_BYTES) {
+        Ok(())
+    } else {
+        Err(MSG_FILE_TOO_LARGE)
+    }
+}
+
 /// Rule for a position: 0 or more (a position past the end means last).
 pub fn validate_position(position: i32) -> Result<(), &'static str> {
     if position >= 0 {
@@ -155,6 +166,17 @@ impl PhotoPatch {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn uploads_are_bounded_at_ten_mebibytes() {
+        assert_eq!(check_upload_size(10 * 1024 * 1024), Ok(()));
+        assert_eq!(
+            check_upload_size(10 * 1024 * 1024 + 1),
+            Err(MSG_FILE_TOO_LARGE)
+        );
+        assert_eq!(check_upload_size(u64::MAX), Err(MSG_FILE_TOO_LARGE));
+        assert_eq!(check_upload_size(0), Ok(()));
+    }
 
     #[test]
     fn alt_text_is_required_bounded_and_one_line() {

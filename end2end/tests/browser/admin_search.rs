@@ -1,6 +1,7 @@
 //! The admins' booking search reaches every booking, not only the newest
 //! page: by e-mail or reference, with JavaScript (as the filters change)
-//! and without (a GET form and links the server answers). And a photo too
+//! and without (a GET form and links the server answers), and pages go
+//! older and newer. And a photo too
 //! large for the plain upload form brings the admin back to the form with
 //! the reason, not to a bare error page.
 
@@ -97,6 +98,15 @@ async fn an_admin_finds_a_booking_older_than_the_newest_hundred_by_email_or_refe
             url.contains("cursor=")
         })
         .await?;
+    // And back to the newer page.
+    admin.click("[data-testid=newer-bookings]").await?;
+    admin.wait_for(&row("RB-BSY00001")).await?;
+    assert_eq!(rows(&admin).await?, 100);
+    assert!(!present(&admin, &row(RARE_REFERENCE)).await?);
+    assert!(
+        !present(&admin, "[data-testid=newer-bookings]").await?,
+        "the newest page"
+    );
     admin.close().await?;
     app.stop().await
 }
@@ -139,6 +149,10 @@ async fn without_javascript_an_admin_finds_an_old_booking_by_email_or_reference_
     admin.click("[data-testid=older-bookings]").await?;
     admin.wait_for(&row(RARE_REFERENCE)).await?;
     assert!(!present(&admin, &row("RB-BSY00001")).await?);
+    // "Newer bookings" is a plain link back.
+    admin.click("[data-testid=newer-bookings]").await?;
+    admin.wait_for(&row("RB-BSY00001")).await?;
+    assert!(!present(&admin, &row(RARE_REFERENCE)).await?);
     assert!(
         admin
             .client

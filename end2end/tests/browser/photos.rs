@@ -99,3 +99,68 @@ async fn an_admin_uploads_a_photo_and_guests_see_it_on_the_room_page() -> anyhow
     guest.close().await?;
     app.stop().await
 }
+
+#[tokio::test]
+async fn a_photo_over_the_limit_is_refused_as_soon_as_it_is_chosen() -> anyhow::Result<()> {
+    let app = TestApp::spawn().await?;
+    let room = app.seed_room("Photo Suite", 2).await?;
+    // 12 MiB of anything: the browser looks at the size only.
+    let big = std::env::temp_dir().join(format!("roombook-big-{}.jpg", uuid::Uuid::new_v4()));
+    std::fs::write(&big, vec![0xAB_u8; 12 * 1024 * 1024])?;
+    let small = photo_file()?;
+
+    let admin = Browser::start().await?;
+    admin
+        .sign_in(&app, &app.account("Ada Admin", true).await?)
+        .await?;
+    admin
+        .open_hydrated(&app.url(&format!("/admin/rooms/{room}")))
+        .await?;
+    admin
+        .fill("#photo-alt", "Twin beds under the eaves")
+        .await?;
+    let file = admin.wait_for("#photo-file").await?;
+    file.send_keys(&big.to_string_lossy()).await?;
+    admin
+        .wait_for_text_containing("#photo-file-error", "That photo is larger than 10 MiB.")
+        .await?;
+    assert_eq!(file.attr("aria-invalid").await?.as_deref(), Some("true"));
+
+    // Upload is refused in the page: the submit event comes back prevented
+    // (the page would be on its way to the server otherwise).
+    admin
+        .client
+        .execute(
+            "window.addEventListener('submit', e => { window.uploadPrevented = e.defaultPrevented; });",
+            vec![],
+        )
+        .await?;
+    admin
+        .click("#photos form[enctype='multipart/form-data'] button[type=submit]")
+        .await?;
+    let prevented = admin
+        .client
+        .execute("return window.uploadPrevented === true;", vec![])
+        .await?;
+    assert_eq!(prevented, serde_json::Value::Bool(true), "nothing sent");
+
+    // Another file within the limit clears the message and is uploaded.
+    file.send_keys(&small.to_string_lossy()).await?;
+    admin.wait_for_text("#photo-file-error", "").await?;
+    admin
+        .click("#photos form[enctype='multipart/form-data'] button[type=submit]")
+        .await?;
+    admin
+        .wait_for(".admin-photo img[alt='Twin beds under the eaves']")
+        .await?;
+    let photos = admin
+        .client
+        .find_all(fantoccini::Locator::Css(".admin-photo"))
+        .await?;
+    assert_eq!(photos.len(), 1, "only the small photo was stored");
+
+    std::fs::remove_file(&big).ok();
+    std::fs::remove_file(&small).ok();
+    admin.close().await?;
+    app.stop().await
+}

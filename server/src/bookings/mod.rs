@@ -193,7 +193,8 @@ pub async fn get(pool: &PgPool, who: Principal, id: Uuid) -> Result<Booking, Err
 }
 
 /// A page of the caller's bookings (everyone's for an admin), latest
-/// check-in first, with the cursor of the next page when there is one.
+/// check-in first, with the cursors of the next (older) and previous
+/// (newer) pages when there are.
 ///
 /// A guest's list is their own whatever the filter says (`user_id`, or a
 /// text search `q` naming someone else): the owner is part of the query,
@@ -206,20 +207,37 @@ pub async fn list(
     filter: &BookingFilter,
 ) -> Result<BookingPage, Error> {
     let limit = filter.checked_limit()?;
-    let after = filter.cursor.as_deref().map(cursor::decode).transpose()?;
+    let start = filter.cursor.as_deref().map(cursor::decode).transpose()?;
     let owner = if who.is_admin() {
         filter.user_id
     } else {
         Some(who.user_id)
     };
-    // One more than asked tells whether an older page exists.
-    let mut bookings = repo::list(pool, owner, filter, filter.search(), after, limit + 1).await?;
-    let more = i64::try_from(bookings.len()).is_ok_and(|found| found > limit);
-    bookings.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
-    let next_cursor = bookings.last().filter(|_| more).map(cursor::encode);
+    // One more than asked tells whether a page further on exists.
+    let mut bookings = repo::list(pool, owner, filter, filter.search(), start, limit + 1).await?;
+    let page = usize::try_from(limit).unwrap_or(usize::MAX);
+    let more = bookings.len() > page;
+    let (next_cursor, prev_cursor) = match start {
+        // Newer than a page seen before: the older ones follow this page.
+        Some(cursor::Start::Before(_)) => {
+            if more {
+                bookings.drain(..bookings.len() - page);
+            }
+            let newer = bookings.first().filter(|_| more).map(cursor::before);
+            (bookings.last().map(cursor::after), newer)
+        }
+        start => {
+            bookings.truncate(page);
+            let older = bookings.last().filter(|_| more).map(cursor::after);
+            // A page reached from a newer one has that one before it.
+            let newer = start.and_then(|_| bookings.first().map(cursor::before));
+            (older, newer)
+        }
+    };
     Ok(BookingPage {
         bookings: bookings.into_iter().map(|b| seen_by(who, b)).collect(),
         next_cursor,
+        prev_cursor,
     })
 }
 

@@ -10,7 +10,7 @@ use shared_schema::dto::Booking;
 use sqlx::{FromRow, PgConnection, PgExecutor, PgPool, Row};
 use uuid::Uuid;
 
-use super::{BookingFilter, cursor::After, idempotency::KeyState};
+use super::{BookingFilter, cursor::Start, idempotency::KeyState};
 
 /// The room and the guest a booking row `b` needs for [`booking_columns!`].
 macro_rules! booking_joins {
@@ -174,28 +174,9 @@ pub(super) async fn find(pool: &PgPool, id: Uuid) -> Result<Option<Booking>, sql
     .await
 }
 
-/// Bookings matching `filter` (and owned by `owner` unless it is `None`),
-/// latest check-in first, starting after `after`. A stay matches a date
-/// range when they share a night: `check_in < to` and `check_out > from`.
-/// A text search matches part of the guest's name or e-mail, or the start
-/// of the reference, in any case; its `%`, `_` and `\` are plain
-/// characters, not patterns.
-pub(super) async fn list(
-    pool: &PgPool,
-    owner: Option<Uuid>,
-    filter: &BookingFilter,
-    search: Option<&str>,
-    after: Option<After>,
-    limit: i64,
-) -> Result<Vec<Booking>, sqlx::Error> {
-    let escaped = search.map(like_escaped);
-    let anywhere = escaped.as_ref().map(|text| format!("%{text}%"));
-    let prefix = escaped.map(|text| format!("{text}%"));
-    sqlx::query_as(concat!(
-        "select ",
-        booking_columns!(),
-        " from bookings b",
-        booking_joins!(),
+/// The conditions of a booking list (`list`), before its page's place.
+macro_rules! list_filter {
+    () => {
         r" where ($1::uuid is null or b.user_id = $1)
             and ($2::uuid is null or b.room_id = $2)
             and ($3::date is null or b.check_out > $3)
@@ -204,26 +185,78 @@ pub(super) async fn list(
             and ($6::text is null
                  or u.name ilike $6 escape '\'
                  or u.email::text ilike $6 escape '\'
-                 or b.reference ilike $7 escape '\')
-            and ($8::date is null
-                 or (b.check_in, b.created_at, b.id) < ($8, $9::timestamptz, $10::uuid))
-          order by b.check_in desc, b.created_at desc, b.id desc
-          limit $11"
-    ))
-    .bind(owner)
-    .bind(filter.room_id)
-    .bind(filter.from)
-    .bind(filter.to)
-    .bind(filter.status)
-    .bind(anywhere)
-    .bind(prefix)
-    .bind(after.map(|a| a.check_in))
-    .bind(after.map(|a| a.created_at))
-    .bind(after.map(|a| a.id))
-    .bind(limit)
-    .fetch_all(pool)
-    .await
+                 or b.reference ilike $7 escape '\')"
+    };
 }
+
+/// Bookings matching `filter` (and owned by `owner` unless it is `None`),
+/// at most `limit` of them from `start` on, latest check-in first: the
+/// newest, the ones right after a booking, or the ones right before it
+/// (read oldest first, so that the nearest ones are the ones kept, and
+/// turned around). A stay matches a date range when they share a night:
+/// `check_in < to` and `check_out > from`. A text search matches part of
+/// the guest's name or e-mail, or the start of the reference, in any case;
+/// its `%`, `_` and `\` are plain characters, not patterns.
+pub(super) async fn list(
+    pool: &PgPool,
+    owner: Option<Uuid>,
+    filter: &BookingFilter,
+    search: Option<&str>,
+    start: Option<Start>,
+    limit: i64,
+) -> Result<Vec<Booking>, sqlx::Error> {
+    let escaped = search.map(like_escaped);
+    let anywhere = escaped.as_ref().map(|text| format!("%{text}%"));
+    let prefix = escaped.map(|text| format!("{text}%"));
+    let (sql, key) = match start {
+        Some(Start::Before(key)) => (
+            concat!(
+                "select ",
+                booking_columns!(),
+                " from bookings b",
+                booking_joins!(),
+                list_filter!(),
+                r" and (b.check_in, b.created_at, b.id) > ($8, $9::timestamptz, $10::uuid)
+                 order by b.check_in, b.created_at, b.id
+                 limit $11"
+            ),
+            Some(key),
+        ),
+        Some(Start::After(key)) => (OLDER_FIRST, Some(key)),
+        None => (OLDER_FIRST, None),
+    };
+    let mut bookings: Vec<Booking> = sqlx::query_as(sql)
+        .bind(owner)
+        .bind(filter.room_id)
+        .bind(filter.from)
+        .bind(filter.to)
+        .bind(filter.status)
+        .bind(anywhere)
+        .bind(prefix)
+        .bind(key.map(|k| k.check_in))
+        .bind(key.map(|k| k.created_at))
+        .bind(key.map(|k| k.id))
+        .bind(limit)
+        .fetch_all(pool)
+        .await?;
+    if matches!(start, Some(Start::Before(_))) {
+        bookings.reverse();
+    }
+    Ok(bookings)
+}
+
+/// `list` from the newest booking, or after a booking (`$8`-`$10`).
+const OLDER_FIRST: &str = concat!(
+    "select ",
+    booking_columns!(),
+    " from bookings b",
+    booking_joins!(),
+    list_filter!(),
+    r" and ($8::date is null
+           or (b.check_in, b.created_at, b.id) < ($8, $9::timestamptz, $10::uuid))
+     order by b.check_in desc, b.created_at desc, b.id desc
+     limit $11"
+);
 
 /// `text` for a `like` pattern with `escape '\'`: its wildcards and
 /// escape character stand for themselves.

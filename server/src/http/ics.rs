@@ -1,5 +1,6 @@
 //! A booking as an iCalendar file (RFC 5545) for the guest's own calendar:
-//! `GET /bookings/{id}/calendar.ics`, the link on the booking's page.
+//! `GET /bookings/{id}/calendar.ics`, the link on the booking's page, and
+//! the same file over the API (`GET /api/v1/bookings/{id}/calendar.ics`).
 //!
 //! The same reading rule as every other door: only the booking's owner or
 //! an admin gets it; anyone else gets the 404 of a booking that does not
@@ -17,33 +18,38 @@ use shared_schema::dto::{Booking, BookingStatus};
 use super::{AppState, auth::AuthUser, extract::PathId, problem::ApiError};
 use crate::bookings;
 
+/// The media type of an iCalendar file.
+pub(super) const CONTENT_TYPE: &str = "text/calendar; charset=utf-8";
+
 /// Longest content line, in octets, before it is folded (RFC 5545 3.1).
 const MAX_LINE_OCTETS: usize = 75;
 
-/// The booking `id` as an `.ics` download.
+/// The booking `id` as an `.ics` download (the site's door; the API's is
+/// `GET /api/v1/bookings/{id}/calendar.ics`).
 pub(super) async fn booking_ics(
     State(state): State<AppState>,
     AuthUser(who): AuthUser,
     PathId(id): PathId,
 ) -> Result<Response, ApiError> {
     let booking = bookings::get(&state.services.pool, who, id).await?;
+    Ok(attachment(&booking))
+}
+
+/// `booking` as an `.ics` file to save, named by its reference.
+pub(super) fn attachment(booking: &Booking) -> Response {
     let disposition = format!(
         "attachment; filename=\"roombook-{}.ics\"",
         booking
             .reference
             .replace(|c: char| !c.is_ascii_alphanumeric() && c != '-', "")
     );
-    let mut response = (
-        [(header::CONTENT_TYPE, "text/calendar; charset=utf-8")],
-        calendar(&booking),
-    )
-        .into_response();
+    let mut response = ([(header::CONTENT_TYPE, CONTENT_TYPE)], calendar(booking)).into_response();
     if let Ok(disposition) = HeaderValue::from_str(&disposition) {
         response
             .headers_mut()
             .insert(header::CONTENT_DISPOSITION, disposition);
     }
-    Ok(response)
+    response
 }
 
 /// The iCalendar text of one booking: one all-day event, cancelled once the

@@ -435,11 +435,68 @@ async fn a_guest_cannot_read_or_cancel_another_guests_booking(pool: PgPool) {
 }
 
 #[sqlx::test(migrator = "server::MIGRATOR")]
+async fn a_booking_downloads_as_a_calendar_event_through_the_api_and_the_site(pool: PgPool) {
+    let app = TestApp::new(pool.clone());
+    let guest = create_user(&pool, "guest").await;
+    let other = create_user(&pool, "guest").await;
+    let room = seed_room(&pool, RoomSeed::default()).await;
+    let booking = booked_ok(&app, &guest, stay(room, 2, 5, 2, 1)).await;
+    let id = id_of(&booking);
+    let api = format!("{BOOKINGS}/{id}/calendar.ics");
+    let ics_date = |days| in_days(days).format("%Y%m%d").to_string();
+
+    let file = app.json(Method::GET, &api, Some(&guest), None).await;
+    assert_eq!(file.status, 200, "{}", file.body);
+    assert_eq!(file.header("content-type"), "text/calendar; charset=utf-8");
+    let reference = booking["reference"].as_str().expect("reference");
+    assert_eq!(
+        file.header("content-disposition"),
+        format!("attachment; filename=\"roombook-{reference}.ics\"")
+    );
+    for line in [
+        format!("UID:{id}@roombook"),
+        format!("DTSTART;VALUE=DATE:{}", ics_date(2)),
+        format!("DTEND;VALUE=DATE:{}", ics_date(5)),
+        "STATUS:CONFIRMED".to_owned(),
+    ] {
+        assert!(
+            file.body.split("\r\n").any(|l| l == line),
+            "{line:?} in {}",
+            file.body
+        );
+    }
+    // The booking page's link: the same file, for the session cookie.
+    let site = app
+        .get_with_session(&format!("/bookings/{id}/calendar.ics"), &guest)
+        .await;
+    assert_eq!(site.status, 200, "{}", site.body);
+    assert_eq!(site.body, file.body);
+
+    // Not yours, or not signed in: the answers of `GET /bookings/{id}`.
+    let foreign = app.json(Method::GET, &api, Some(&other), None).await;
+    assert_problem(&foreign, 404, "not_found");
+    let anonymous = app.json(Method::GET, &api, None, None).await;
+    assert_eq!(anonymous.status, 401, "{}", anonymous.body);
+
+    // Cancelled: the event says so, as a newer version of itself.
+    assert_eq!(cancel(&app, &guest, &id).await.status, 200);
+    let cancelled = app.json(Method::GET, &api, Some(&guest), None).await;
+    assert!(
+        cancelled
+            .body
+            .contains("STATUS:CANCELLED\r\nSEQUENCE:1\r\n"),
+        "{}",
+        cancelled.body
+    );
+}
+
+#[sqlx::test(migrator = "server::MIGRATOR")]
 async fn a_malformed_booking_id_is_a_404(pool: PgPool) {
     let app = TestApp::new(pool.clone());
     let guest = create_user(&pool, "guest").await;
     for uri in [
         format!("{BOOKINGS}/not-a-uuid"),
+        format!("{BOOKINGS}/not-a-uuid/calendar.ics"),
         format!("{BOOKINGS}/12345/cancel"),
     ] {
         let method = if uri.ends_with("cancel") {
@@ -670,6 +727,11 @@ async fn the_openapi_document_describes_every_booking_operation(pool: PgPool) {
         ("/api/v1/bookings", "post", "create_booking"),
         ("/api/v1/bookings", "get", "list_bookings"),
         ("/api/v1/bookings/{id}", "get", "get_booking"),
+        (
+            "/api/v1/bookings/{id}/calendar.ics",
+            "get",
+            "get_booking_calendar",
+        ),
         ("/api/v1/bookings/{id}/cancel", "post", "cancel_booking"),
     ] {
         let operation = &spec["paths"][path][method];

@@ -239,8 +239,16 @@ async fn a_search_that_cannot_be_run_is_a_422_on_the_field(pool: PgPool) {
 
 /// The `cursor` of a `Link: <...>; rel="next"` header, if any.
 fn next_cursor(response: &TestResponse) -> Option<String> {
-    let link = response.header("link");
-    let target = link.strip_prefix('<')?.split_once(">; rel=\"next\"")?.0;
+    linked_cursor(response, "next")
+}
+
+/// The cursor of the `Link` with relation `rel` (`next` or `prev`).
+fn linked_cursor(response: &TestResponse, rel: &str) -> Option<String> {
+    let suffix = format!(">; rel=\"{rel}\"");
+    let target = response
+        .header("link")
+        .split(", ")
+        .find_map(|link| link.strip_prefix('<')?.strip_suffix(suffix.as_str()))?;
     let (path, query) = target.split_once('?')?;
     assert_eq!(path, BOOKINGS);
     form_urlencoded::parse(query.as_bytes())
@@ -288,6 +296,20 @@ async fn pages_follow_each_other_without_gaps_or_repeats(pool: PgPool) {
     .await;
     seen.extend(references(&second));
     assert_eq!(next_cursor(&second), None, "the last page");
+    assert_eq!(linked_cursor(&first, "prev"), None, "the first page");
+    // Back from the last page: the first page again, which has no newer one.
+    let back = list(
+        &app,
+        &admin,
+        &format!(
+            "limit=100&cursor={}",
+            urlencode(&linked_cursor(&second, "prev").expect("a previous page"))
+        ),
+    )
+    .await;
+    assert_eq!(references(&back), references(&first));
+    assert_eq!(linked_cursor(&back, "prev"), None);
+    assert_eq!(next_cursor(&back), Some(cursor.clone()));
     assert_eq!(seen.len(), 137);
     let mut unique = seen.clone();
     unique.sort();
@@ -295,19 +317,29 @@ async fn pages_follow_each_other_without_gaps_or_repeats(pool: PgPool) {
     assert_eq!(unique.len(), 137, "no booking twice");
     assert_eq!(seen.last().map(String::as_str), Some("RB-MNY00130"));
 
-    // Small pages through the same-day bookings, with a search.
+    // Small pages through the same-day bookings, with a search, and back.
     let mut found = Vec::new();
     let mut query = format!("limit=3&{}", q("rb-same"));
-    loop {
+    let mut page = loop {
         let page = list(&app, &admin, &query).await;
         found.extend(references(&page));
         match next_cursor(&page) {
             Some(cursor) => {
                 query = format!("limit=3&{}&cursor={}", q("rb-same"), urlencode(&cursor));
             }
-            None => break,
+            None => break page,
         }
+    };
+    let mut back = references(&page);
+    while let Some(cursor) = linked_cursor(&page, "prev") {
+        let query = format!("limit=3&{}&cursor={}", q("rb-same"), urlencode(&cursor));
+        page = list(&app, &admin, &query).await;
+        back.splice(0..0, references(&page));
     }
+    assert_eq!(
+        back, found,
+        "the same bookings, in the same order, back to the first"
+    );
     found.sort();
     assert_eq!(
         found,

@@ -150,9 +150,9 @@ pub(crate) fn AdminBookingsPage() -> impl IntoView {
             <Transition fallback=|| view! { <p class="loading">"Loading bookings…"</p> }>
                 {move || Suspend::new(async move {
                     match bookings.await {
-                        Ok(BookingPage { bookings, next_cursor }) => view! {
+                        Ok(BookingPage { bookings, next_cursor, prev_cursor }) => view! {
                             <BookingTable bookings cancelled />
-                            <Pages fields next=next_cursor />
+                            <Pages fields next=next_cursor prev=prev_cursor />
                         }
                         .into_any(),
                         Err(error) => view! { <ErrorAlert error /> }.into_any(),
@@ -164,10 +164,10 @@ pub(crate) fn AdminBookingsPage() -> impl IntoView {
     })
 }
 
-/// Links to older bookings and back to the newest: plain links without
-/// the WASM, a change of the page's cursor with it.
+/// Links to the newest, newer and older bookings: plain links without the
+/// WASM, a change of the page's cursor with it.
 #[component]
-fn Pages(fields: FilterFields, next: Option<String>) -> impl IntoView {
+fn Pages(fields: FilterFields, next: Option<String>, prev: Option<String>) -> impl IntoView {
     let link = move |cursor: String, label: &'static str, testid: &'static str| {
         let href = with_query("/admin/bookings", &fields.query_at(&cursor));
         view! {
@@ -183,11 +183,13 @@ fn Pages(fields: FilterFields, next: Option<String>) -> impl IntoView {
     };
     let first = (!fields.cursor.get_untracked().is_empty())
         .then(|| link(String::new(), "Newest bookings", "newest-bookings"));
+    let newer = prev.map(|cursor| link(cursor, "Newer bookings", "newer-bookings"));
     let older = next.map(|cursor| link(cursor, "Older bookings", "older-bookings"));
     (first.is_some() || older.is_some()).then(|| {
         view! {
             <nav class="form-actions" aria-label="Pages of bookings">
                 {first}
+                {newer}
                 {older}
             </nav>
         }

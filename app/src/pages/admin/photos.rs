@@ -4,7 +4,7 @@
 //! functions, each answered by a redirect back to the page.
 
 use leptos::prelude::*;
-use shared_schema::photos::{MAX_ALT_CHARS, Photo, validate_alt};
+use shared_schema::photos::{MAX_ALT_CHARS, Photo, check_upload_size, validate_alt};
 use uuid::Uuid;
 
 use crate::{
@@ -230,7 +230,8 @@ fn AdminPhoto(photo: Photo, count: usize, actions: PhotoActions) -> impl IntoVie
 
 /// The upload: a plain multipart post to the server (no server function
 /// takes files), answered with a redirect back here. With the WASM loaded,
-/// a missing or too long description is said before anything is sent.
+/// a missing or too long description and a file over the size limit are
+/// said before anything is sent.
 #[component]
 fn UploadForm(room_id: Uuid) -> impl IntoView {
     let alt = RwSignal::new(String::new());
@@ -241,12 +242,15 @@ fn UploadForm(room_id: Uuid) -> impl IntoView {
             .then(|| alt.with(|alt| validate_alt(alt).err()))
             .flatten()
     };
+    // Said as soon as the file is chosen: a large photo takes long to send.
+    let file_message = RwSignal::new(None::<&'static str>);
     view! {
         <form class="stack" method="post" enctype="multipart/form-data"
             action=format!("/admin/rooms/{room_id}/photos")
             on:submit=move |event: leptos::ev::SubmitEvent| {
                 attempted.set(true);
-                if alt.with_untracked(|alt| validate_alt(alt).is_err()) {
+                let alt_ok = alt.with_untracked(|alt| validate_alt(alt).is_ok());
+                if !alt_ok || file_message.get_untracked().is_some() {
                     event.prevent_default();
                 }
             }>
@@ -261,11 +265,15 @@ fn UploadForm(room_id: Uuid) -> impl IntoView {
                         aria-describedby="photo-alt-hint photo-alt-error" />
                     <p class="field-error" id="photo-alt-error" aria-live="polite">{message}</p>
                 </div>
-                <div class="field">
+                <div class="field" class:invalid=move || file_message.get().is_some()>
                     <label for="photo-file">"Photo"</label>
                     <p class="muted hint" id="photo-file-hint">"JPEG, PNG or WebP, up to 10 MiB."</p>
                     <input id="photo-file" name="file" type="file" required
-                        accept="image/jpeg,image/png,image/webp" aria-describedby="photo-file-hint" />
+                        accept="image/jpeg,image/png,image/webp"
+                        on:change=move |ev| file_message.set(chosen_file_size(&ev).and_then(|bytes| check_upload_size(bytes).err()))
+                        aria-invalid=move || file_message.get().is_some().to_string()
+                        aria-describedby="photo-file-hint photo-file-error" />
+                    <p class="field-error" id="photo-file-error" aria-live="polite">{move || file_message.get()}</p>
                 </div>
             </div>
             <div class="form-actions">
@@ -273,4 +281,17 @@ fn UploadForm(room_id: Uuid) -> impl IntoView {
             </div>
         </form>
     }
+}
+
+/// The size in bytes of the file chosen in the input `event` came from.
+fn chosen_file_size(event: &leptos::ev::Event) -> Option<u64> {
+    let input: web_sys::HtmlInputElement = event_target(event);
+    let size = input.files()?.get(0)?.size();
+    // A file's size is a whole number of bytes below 2^53.
+    #[expect(
+        clippy::cast_possible_truncation,
+        clippy::cast_sign_loss,
+        reason = "a whole, non-negative number of bytes"
+    )]
+    Some(size as u64)
 }

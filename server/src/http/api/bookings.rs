@@ -20,6 +20,7 @@ use crate::{
         AppState,
         auth::AuthUser,
         extract::{AppJson, AppQuery, PathId},
+        ics,
         metrics::Door,
         problem::{ApiError, Problem},
     },
@@ -35,6 +36,7 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(create_booking, list_bookings))
         .routes(routes!(get_booking))
+        .routes(routes!(get_booking_calendar))
         .routes(routes!(cancel_booking))
 }
 
@@ -127,7 +129,8 @@ async fn create_booking(
 /// characters. A guest's search only ever finds their own bookings.
 ///
 /// When older bookings match too, the answer has a `Link` header with the
-/// next page (`rel="next"`): the same query with a `cursor`.
+/// next page (`rel="next"`): the same query with a `cursor`; a page reached
+/// with a `cursor` also links the previous, newer one (`rel="prev"`).
 #[utoipa::path(
     get,
     path = "/bookings",
@@ -138,7 +141,8 @@ async fn create_booking(
     responses(
         (status = 200, description = "Matching bookings", body = [Booking],
             headers(("Link" = String,
-                description = "`<path?query&cursor=...>; rel=\"next\"` when older bookings match: the next page")),
+                description = "`<path?query&cursor=...>; rel=\"next\"` when older bookings match: the next page; \
+                    `<path?query&cursor=...>; rel=\"prev\"` when newer ones do: the previous page (comma-separated when both)")),
             example = json!([booking_example("confirmed")])),
         (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid filter (`validation_failed`, messages per field: `q` over \
@@ -160,26 +164,30 @@ async fn list_bookings(
     AppQuery(filter): AppQuery<BookingFilter>,
 ) -> Result<Response, ApiError> {
     let page = bookings::list(&state.services.pool, who, &filter).await?;
+    let links = [(page.next_cursor, "next"), (page.prev_cursor, "prev")]
+        .into_iter()
+        .filter_map(|(cursor, rel)| cursor.map(|cursor| page_link(&uri, &cursor, rel)))
+        .collect::<Vec<_>>()
+        .join(", ");
     let mut response = AppJson(page.bookings).into_response();
-    if let Some(link) = page
-        .next_cursor
-        .and_then(|cursor| HeaderValue::from_str(&next_link(&uri, &cursor)).ok())
+    if let Ok(link) = HeaderValue::from_str(&links)
+        && !links.is_empty()
     {
         response.headers_mut().insert(header::LINK, link);
     }
     Ok(response)
 }
 
-/// The `Link` to the page after this one: the same path and query, with
+/// A `Link` to the page `rel` of this one: the same path and query, with
 /// `cursor` replaced.
-fn next_link(uri: &axum::http::Uri, cursor: &str) -> String {
+fn page_link(uri: &axum::http::Uri, cursor: &str, rel: &str) -> String {
     let query = uri.query().unwrap_or_default();
-    let mut next = form_urlencoded::Serializer::new(String::new());
-    next.extend_pairs(
+    let mut page = form_urlencoded::Serializer::new(String::new());
+    page.extend_pairs(
         form_urlencoded::parse(query.as_bytes()).filter(|(name, _)| name != "cursor"),
     );
-    next.append_pair("cursor", cursor);
-    format!("<{}?{}>; rel=\"next\"", uri.path(), next.finish())
+    page.append_pair("cursor", cursor);
+    format!("<{}?{}>; rel=\"{rel}\"", uri.path(), page.finish())
 }
 
 /// Get one booking.
@@ -207,6 +215,38 @@ async fn get_booking(
     PathId(id): PathId,
 ) -> Result<AppJson<Booking>, ApiError> {
     Ok(AppJson(bookings::get(&state.services.pool, who, id).await?))
+}
+
+/// A booking as an iCalendar file.
+///
+/// One all-day event from check-in to the day of departure (RFC 5545, `text/calendar`),
+/// offered as a download named by the booking's reference. A cancelled booking's event
+/// is marked `STATUS:CANCELLED` with a higher `SEQUENCE`, so a calendar that imported it
+/// before updates it. The same reading rule as `GET /bookings/{id}`.
+#[utoipa::path(
+    get,
+    path = "/bookings/{id}/calendar.ics",
+    operation_id = "get_booking_calendar",
+    tag = "bookings",
+    security(("bearer" = []), ("cookie" = [])),
+    params(("id" = Uuid, Path, description = "The booking's id")),
+    responses(
+        (status = 200, description = "The booking as an iCalendar event", body = String,
+            content_type = "text/calendar",
+            headers(("Content-Disposition" = String,
+                description = "`attachment; filename=\"roombook-<reference>.ics\"`"))),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such booking, or not yours", body = Problem,
+            content_type = "application/problem+json"),
+    )
+)]
+async fn get_booking_calendar(
+    State(state): State<AppState>,
+    AuthUser(who): AuthUser,
+    PathId(id): PathId,
+) -> Result<Response, ApiError> {
+    let booking = bookings::get(&state.services.pool, who, id).await?;
+    Ok(ics::attachment(&booking))
 }
 
 /// Cancel a booking.
