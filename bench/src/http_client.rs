@@ -11,7 +11,7 @@ use std::{net::SocketAddr, time::Duration};
 use anyhow::Context;
 use http_body_util::{BodyExt, Full};
 use hyper::{
-    Method, Request, StatusCode,
+    HeaderMap, Method, Request, StatusCode,
     body::Bytes,
     client::conn::http1::{self, SendRequest},
     header,
@@ -36,6 +36,7 @@ pub struct Connection {
 #[derive(Debug)]
 pub struct Reply {
     pub status: StatusCode,
+    pub headers: HeaderMap,
     pub body: Bytes,
 }
 
@@ -95,8 +96,13 @@ impl Connection {
                 .context("the connection was closed")?;
             let response = self.sender.send_request(request).await?;
             let status = response.status();
+            let headers = response.headers().clone();
             let body = response.into_body().collect().await?.to_bytes();
-            Ok(Reply { status, body })
+            Ok(Reply {
+                status,
+                headers,
+                body,
+            })
         };
         tokio::time::timeout(ANSWER_LIMIT, exchange)
             .await

@@ -13,6 +13,7 @@ mod external;
 mod five_statement;
 mod http_client;
 mod in_process;
+mod lists;
 mod machine;
 mod memory;
 mod pgbench;
@@ -133,6 +134,18 @@ struct Args {
     #[arg(long)]
     server_bin: Option<PathBuf>,
 
+    /// Bookings in the booking-list scenario.
+    #[arg(long, default_value_t = 1_000_000, value_parser = clap::value_parser!(u32).range(1..=10_000_000))]
+    list_bookings: u32,
+
+    /// Guests owning them (at least 4,242: one of them is searched for).
+    #[arg(long, default_value_t = 50_000, value_parser = clap::value_parser!(u32).range(4_242..=1_000_000))]
+    list_guests: u32,
+
+    /// Requests of each kind in the booking-list scenario.
+    #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u32).range(1..=10_000))]
+    list_samples: u32,
+
     /// Sign-ups in the memory scenario's burst.
     #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u32).range(1..=10_000))]
     signups: u32,
@@ -173,6 +186,9 @@ enum Scenario {
     /// Search latency over 100, 1,000 and 10,000 rooms (`--grid-rooms`) and
     /// 1, 7 and 30 nights, index and SQL (needs --server-bin).
     Growth,
+    /// The booking list over a million bookings: pages and text searches
+    /// (`--list-bookings`, `--list-guests`).
+    Lists,
     /// Every scenario above.
     All,
 }
@@ -304,6 +320,20 @@ async fn benchmark(args: &Args, database: &BenchDatabase) -> anyhow::Result<()> 
         ));
     }
     drop(sampler);
+    let lists = if args.runs(Scenario::Lists) {
+        let lists = lists::booking_lists(
+            &bench.admin,
+            server.address(),
+            &seeded,
+            args.list_bookings,
+            args.list_guests,
+            args.list_samples,
+        )
+        .await?;
+        Some(lists)
+    } else {
+        None
+    };
     let server_kind = server.describe();
     server.stop().await?;
     let machine = Machine::describe(&bench.admin).await?;
@@ -345,6 +375,9 @@ async fn benchmark(args: &Args, database: &BenchDatabase) -> anyhow::Result<()> 
     ];
     report::print(&header, &pairs, search.as_ref(), machine.cpus);
     scaled.print();
+    if let Some(lists) = &lists {
+        lists.print();
+    }
     memory::print(&rss, &server_kind);
     println!("total run time {:.1?}", run_started.elapsed());
     Ok(())

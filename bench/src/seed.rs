@@ -147,6 +147,30 @@ impl Seeded {
     }
 }
 
+/// A day-long session for each of `users`; answers their bearer tokens
+/// (only their hashes are stored).
+pub async fn sessions(pool: &PgPool, users: &[Uuid]) -> anyhow::Result<Vec<String>> {
+    let tokens: Vec<String> = users
+        .iter()
+        .map(|_| server::auth::session::new_token())
+        .collect();
+    let hashes: Vec<Vec<u8>> = tokens
+        .iter()
+        .map(|token| server::auth::session::token_hash(token))
+        .collect();
+    sqlx::query(
+        "insert into sessions (token_hash, user_id, expires_at)
+         select hash, user_id, now() + interval '1 day'
+           from unnest($1::bytea[], $2::uuid[]) as s(hash, user_id)",
+    )
+    .bind(&hashes)
+    .bind(users)
+    .execute(pool)
+    .await
+    .context("cannot seed sessions")?;
+    Ok(tokens)
+}
+
 /// Seeds `rooms` room types with `nights` nights each from today, plus
 /// `users` guests with sessions, all set-based; then gives the hot room
 /// [`HOT_ROOM_UNITS`] units per night.
@@ -210,24 +234,7 @@ pub async fn seed(pool: &PgPool, rooms: u32, nights: u32, users: u32) -> anyhow:
     .fetch_all(pool)
     .await
     .context("cannot seed users")?;
-    let tokens: Vec<String> = user_ids
-        .iter()
-        .map(|_| server::auth::session::new_token())
-        .collect();
-    let hashes: Vec<Vec<u8>> = tokens
-        .iter()
-        .map(|token| server::auth::session::token_hash(token))
-        .collect();
-    sqlx::query(
-        "insert into sessions (token_hash, user_id, expires_at)
-         select hash, user_id, now() + interval '1 day'
-           from unnest($1::bytea[], $2::uuid[]) as s(hash, user_id)",
-    )
-    .bind(&hashes)
-    .bind(&user_ids)
-    .execute(pool)
-    .await
-    .context("cannot seed sessions")?;
+    let tokens = sessions(pool, &user_ids).await?;
 
     let seeded = Seeded {
         rooms: rooms_by_name.drain(..).map(|(_, id)| id).collect(),

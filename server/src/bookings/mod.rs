@@ -213,8 +213,12 @@ pub async fn list(
     } else {
         Some(who.user_id)
     };
+    let search = match filter.search() {
+        Some(text) => Some(search(pool, owner, text).await?),
+        None => None,
+    };
     // One more than asked tells whether a page further on exists.
-    let mut bookings = repo::list(pool, owner, filter, filter.search(), start, limit + 1).await?;
+    let mut bookings = repo::list(pool, owner, filter, search.as_ref(), start, limit + 1).await?;
     let page = usize::try_from(limit).unwrap_or(usize::MAX);
     let more = bookings.len() > page;
     let (next_cursor, prev_cursor) = match start {
@@ -239,6 +243,27 @@ pub async fn list(
         next_cursor,
         prev_cursor,
     })
+}
+
+/// A search naming at most this many guests gathers their bookings and
+/// sorts them; one naming more reads the list in order and checks each
+/// booking, which fills a page soon when so many guests match.
+const GUESTS_GATHERED: i64 = 1000;
+
+/// How the list runs a text search (ADR 0017): through the guests it names
+/// and the references it starts, when both are few (an admin's search for
+/// someone or for a reference), else booking by booking in the list's
+/// order (a guest's own bookings, a text that names very many guests, or
+/// the first characters of a reference).
+async fn search(pool: &PgPool, owner: Option<Uuid>, text: &str) -> Result<repo::Search, Error> {
+    let (part, reference) = repo::Search::patterns(text);
+    if owner.is_none() && reference::starts_few(&text.to_uppercase()) {
+        let ids = repo::guests_named(pool, &part, GUESTS_GATHERED + 1).await?;
+        if i64::try_from(ids.len()).is_ok_and(|named| named <= GUESTS_GATHERED) {
+            return Ok(repo::Search::Guests { ids, reference });
+        }
+    }
+    Ok(repo::Search::Text { part, reference })
 }
 
 /// Cancels a booking and gives its units back, exactly once: the booking

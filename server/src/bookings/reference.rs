@@ -29,6 +29,16 @@ pub(super) fn new_reference() -> String {
     reference
 }
 
+/// Whether few references start with `text` (in capitals): at most one in
+/// 32 x 32, i.e. two characters after `RB-`, or a text no reference starts
+/// with at all.
+pub(super) fn starts_few(text: &str) -> bool {
+    match text.strip_prefix(PREFIX) {
+        Some(code) => code.chars().count() >= 2,
+        None => !PREFIX.starts_with(text),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use std::collections::HashSet;
@@ -46,6 +56,16 @@ mod tests {
                 "{reference} uses a character outside Crockford's alphabet"
             );
             assert!(!code.contains(['I', 'L', 'O', 'U']));
+        }
+    }
+
+    #[test]
+    fn only_two_characters_past_the_prefix_make_a_start_few_references_share() {
+        for many in ["", "R", "RB", "RB-", "RB-7"] {
+            assert!(!starts_few(many), "{many:?}");
+        }
+        for few in ["RB-7K", "RB-7K3QX9TZ", "ADA", "RX", "GRACE@NAVY"] {
+            assert!(starts_few(few), "{few:?}");
         }
     }
 

@@ -17,6 +17,7 @@ use shared_schema::{
 };
 use utoipa_axum::{router::OpenApiRouter, routes};
 
+use super::invalid_example;
 use crate::{
     auth,
     http::{
@@ -75,13 +76,7 @@ pub(crate) fn credential_routes() -> OpenApiRouter<AppState> {
             "detail": "An account with this email address already exists."
          })),
         (status = 422, description = "Invalid or unknown fields, with a message per field", body = Problem, content_type = "application/problem+json",
-         example = json!({
-            "type": "/problems/validation_failed",
-            "title": "Some fields are invalid.",
-            "status": 422,
-            "code": "validation_failed",
-            "errors": [{ "field": "password", "message": "Use at least 12 characters." }]
-         })),
+         example = json!(invalid_example("password", "Use at least 12 characters."))),
     )
 )]
 async fn register_user(
@@ -127,13 +122,7 @@ async fn register_user(
         (status = 429, description = "Too many failed sign-ins for this email (from any address), or too many attempts from this client; retry after `Retry-After` seconds. After 5 failures in a row each further one doubles the wait, from 30 seconds up to 15 minutes; a success resets it", body = Problem, content_type = "application/problem+json",
          headers(("Retry-After" = u64, description = "Seconds to wait"))),
         (status = 422, description = "Invalid or unknown fields, with a message per field", body = Problem, content_type = "application/problem+json",
-         example = json!({
-            "type": "/problems/validation_failed",
-            "title": "Some fields are invalid.",
-            "status": 422,
-            "code": "validation_failed",
-            "errors": [{ "field": "email", "message": "Enter a valid email address." }]
-         })),
+         example = json!(invalid_example("email", "Enter a valid email address."))),
     )
 )]
 async fn login(
@@ -277,13 +266,7 @@ async fn logout_everywhere(
          headers(("WWW-Authenticate" = String, description = "`Bearer`"))),
         (status = 403, description = "Called with an API token", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Wrong current password, or a new password that breaks the rules", body = Problem, content_type = "application/problem+json",
-         example = json!({
-            "type": "/problems/validation_failed",
-            "title": "Some fields are invalid.",
-            "status": 422,
-            "code": "validation_failed",
-            "errors": [{ "field": "current_password", "message": "This is not your current password." }]
-         })),
+         example = json!(invalid_example("current_password", "This is not your current password."))),
         (status = 429, description = "Too many wrong passwords for this account; retry after `Retry-After` seconds", body = Problem, content_type = "application/problem+json",
          headers(("Retry-After" = u64, description = "Seconds to wait"))),
     )

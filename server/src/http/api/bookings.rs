@@ -12,7 +12,7 @@ use shared_schema::{
 use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
 
-use super::PREFIX;
+use super::{PREFIX, invalid_example};
 use crate::{
     bookings::{self, BookingFilter, IdempotencyKey, Outcome, StoredOutcome},
     error::Error,
@@ -93,13 +93,7 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
         (status = 422, description = "Invalid body or key (`validation_failed`, messages per field), \
             too many guests for the rooms, or a key reused with another body (`idempotency_key_reused`)",
             body = Problem, content_type = "application/problem+json",
-            example = json!({
-                "type": "/problems/validation_failed",
-                "title": "Some fields are invalid.",
-                "status": 422,
-                "code": "validation_failed",
-                "errors": [{"field": "check_out", "message": "Check-out must be after check-in."}]
-            })),
+            example = json!(invalid_example("check_out", "Check-out must be after check-in."))),
     )
 )]
 async fn create_booking(
@@ -148,13 +142,7 @@ async fn create_booking(
         (status = 422, description = "Invalid filter (`validation_failed`, messages per field: `q` over \
             100 characters or with control characters, `limit`, `to` before `from`, a `cursor` that is not ours)",
             body = Problem, content_type = "application/problem+json",
-            example = json!({
-                "type": "/problems/validation_failed",
-                "title": "Some fields are invalid.",
-                "status": 422,
-                "code": "validation_failed",
-                "errors": [{"field": "q", "message": "Search for at most 100 characters."}]
-            })),
+            example = json!(invalid_example("q", "Search for at most 100 characters."))),
     )
 )]
 async fn list_bookings(

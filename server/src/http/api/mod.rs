@@ -61,6 +61,14 @@ pub const PREFIX: &str = "/api/v1";
 )]
 struct ApiDoc;
 
+/// The documented example of a 422: what the server answers when `field`
+/// breaks a rule with `message`, made by the code that makes the answer.
+fn invalid_example(field: &str, message: &str) -> serde_json::Value {
+    let problem =
+        super::problem::ApiError::from(crate::error::Error::invalid(field, message)).problem();
+    serde_json::to_value(problem).expect("a problem serialises")
+}
+
 struct SecuritySchemes;
 
 impl Modify for SecuritySchemes {

@@ -11,6 +11,7 @@ use axum::{
 use shared_schema::account::{ApiToken, CreatedApiToken, NewApiToken};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
+use super::invalid_example;
 use crate::{
     auth::tokens,
     http::{
@@ -63,13 +64,7 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
         (status = 403, description = "Called with an API token (`session_required`)", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The account already holds 50 tokens (`too_many_tokens`): revoke one first", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid name, scopes or lifetime (e.g. `admin` asked by a guest)", body = Problem, content_type = "application/problem+json",
-         example = json!({
-            "type": "/problems/validation_failed",
-            "title": "Some fields are invalid.",
-            "status": 422,
-            "code": "validation_failed",
-            "errors": [{ "field": "scopes", "message": "Choose at least one scope." }]
-         })),
+         example = json!(invalid_example("scopes", "Choose at least one scope."))),
     )
 )]
 async fn create_token(
