@@ -283,3 +283,27 @@ pub(crate) fn focus_by_id(id: &str) {
         let _ = element.focus();
     }
 }
+
+/// The links between the pages of a list of bookings, newest, newer and
+/// older, each made by `link(cursor, label, test id)` (no cursor: the
+/// newest page); nothing when the list has one page. `first` says whether
+/// this is the newest page.
+pub(crate) fn booking_pages<V: IntoView + 'static>(
+    first: bool,
+    newer: Option<String>,
+    older: Option<String>,
+    link: impl Fn(Option<String>, &'static str, &'static str) -> V,
+) -> impl IntoView {
+    let newest = (!first).then(|| link(None, "Newest bookings", "newest-bookings"));
+    let newer = newer.map(|cursor| link(Some(cursor), "Newer bookings", "newer-bookings"));
+    let older = older.map(|cursor| link(Some(cursor), "Older bookings", "older-bookings"));
+    (newest.is_some() || older.is_some()).then(|| {
+        view! {
+            <nav class="form-actions" aria-label="Pages of bookings">
+                {newest}
+                {newer}
+                {older}
+            </nav>
+        }
+    })
+}

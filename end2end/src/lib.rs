@@ -566,6 +566,12 @@ impl Browser {
         Ok(())
     }
 
+    /// Whether an element matching `css` is on the page now (no waiting:
+    /// for asserting that something is absent after what was awaited).
+    pub async fn is_present(&self, css: &str) -> anyhow::Result<bool> {
+        Ok(!self.client.find_all(Locator::Css(css)).await?.is_empty())
+    }
+
     /// Whether the element matching `css` is rendered (not `display: none`).
     pub async fn is_shown(&self, css: &str) -> anyhow::Result<bool> {
         Ok(self.wait_for(css).await?.is_displayed().await?)

@@ -6,26 +6,27 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::{components::A, hooks::use_query_map};
 use shared_schema::{
-    booking::BookingFilter,
+    booking::{BookingFilter, BookingPage},
     dto::{Booking, BookingStatus, Role, User},
 };
 use uuid::Uuid;
 
 use crate::{
     AppError,
-    components::{ErrorAlert, focus_by_id},
+    components::{ErrorAlert, booking_pages, focus_by_id},
     format::{long_date, money, plural, short_date},
     pages::search::get_booking_window,
+    query::{query_string, with_query},
     session::{UserContext, auth_href},
 };
 
-/// The caller's own bookings or, for an admin with `mine` false,
-/// everyone's; filtered.
+/// A page of the caller's own bookings or, for an admin with `mine`
+/// false, everyone's; filtered.
 #[server(endpoint = "bookings")]
-pub async fn list_bookings(filter: BookingFilter, mine: bool) -> Result<Vec<Booking>, AppError> {
-    crate::backend::serve(|backend, caller| async move {
-        Ok(backend.bookings(&caller, filter, mine).await?.bookings)
-    })
+pub async fn list_bookings(filter: BookingFilter, mine: bool) -> Result<BookingPage, AppError> {
+    crate::backend::serve(
+        |backend, caller| async move { backend.bookings(&caller, filter, mine).await },
+    )
     .await
 }
 
@@ -98,14 +99,20 @@ fn by_list(
     (upcoming, past, cancelled)
 }
 
+/// The signed-in guest's bookings, latest check-in first, a page of
+/// [`MAX_LIST_LIMIT`](shared_schema::booking::MAX_LIST_LIMIT) at a time:
+/// a guest with more gets links to the older and newer pages (`?cursor=`).
 #[component]
 pub(crate) fn MyBookingsPage() -> impl IntoView {
+    let query = use_query_map();
+    let cursor = Memo::new(move |_| query.with(|q| q.get("cursor")));
     let cancelled = RwSignal::new(0_u32);
     let bookings = Resource::new(
-        move || cancelled.get(),
-        |_| {
+        move || (cancelled.get(), cursor.get()),
+        |(_, cursor)| {
             let filter = BookingFilter {
                 limit: Some(shared_schema::booking::MAX_LIST_LIMIT),
+                cursor,
                 ..BookingFilter::default()
             };
             list_bookings(filter, true)
@@ -123,8 +130,9 @@ pub(crate) fn MyBookingsPage() -> impl IntoView {
                     match (bookings.await, window.await) {
                         (Err(AppError::Unauthenticated), _) => view! { <SignInPrompt what="your bookings" /> }.into_any(),
                         (Err(error), _) | (_, Err(error)) => view! { <ErrorAlert error /> }.into_any(),
-                        (Ok(list), Ok(window)) => {
-                            let (upcoming, past, cancelled_list) = by_list(list, window.today);
+                        (Ok(BookingPage { bookings, next_cursor, prev_cursor }), Ok(window)) => {
+                            let first = cursor.get_untracked().is_none();
+                            let (upcoming, past, cancelled_list) = by_list(bookings, window.today);
                             view! {
                                 <section aria-labelledby="upcoming">
                                     <h2 id="upcoming">"Upcoming"</h2>
@@ -141,6 +149,7 @@ pub(crate) fn MyBookingsPage() -> impl IntoView {
                                     <BookingList bookings=cancelled_list today=window.today on_cancel=cancelled
                                         empty="No cancelled bookings." />
                                 </section>
+                                <MyPages first newer=prev_cursor older=next_cursor />
                             }.into_any()
                         }
                     }
@@ -148,6 +157,19 @@ pub(crate) fn MyBookingsPage() -> impl IntoView {
             </Transition>
         </div>
     }
+}
+
+/// Links to the newest, newer and older pages of *My bookings*, when the
+/// guest has more than one.
+#[component]
+fn MyPages(first: bool, newer: Option<String>, older: Option<String>) -> impl IntoView {
+    booking_pages(first, newer, older, |cursor, label, testid| {
+        let href = match cursor {
+            Some(cursor) => with_query("/bookings", &query_string([("cursor", cursor.as_str())])),
+            None => "/bookings".to_owned(),
+        };
+        view! { <A href=href attr:class="button secondary" attr:data-testid=testid>{label}</A> }
+    })
 }
 
 #[component]

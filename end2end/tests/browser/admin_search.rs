@@ -40,11 +40,6 @@ fn row(reference: &str) -> String {
     format!("tr[data-reference='{reference}']")
 }
 
-/// Whether an element matching `css` is on the page now.
-async fn present(browser: &Browser, css: &str) -> anyhow::Result<bool> {
-    Ok(!browser.client.find_all(Locator::Css(css)).await?.is_empty())
-}
-
 /// How many bookings the table lists.
 async fn rows(browser: &Browser) -> anyhow::Result<usize> {
     Ok(browser
@@ -66,7 +61,7 @@ async fn an_admin_finds_a_booking_older_than_the_newest_hundred_by_email_or_refe
     admin.open_hydrated(&app.url("/admin/bookings")).await?;
     admin.wait_for(&row("RB-BSY00001")).await?;
     assert_eq!(rows(&admin).await?, 100, "one page");
-    assert!(!present(&admin, &row(RARE_REFERENCE)).await?);
+    assert!(!admin.is_present(&row(RARE_REFERENCE)).await?);
 
     // By e-mail, in another case: the server searches every booking.
     admin.fill("#filter-search", "RARE.visitor@Example").await?;
@@ -102,9 +97,9 @@ async fn an_admin_finds_a_booking_older_than_the_newest_hundred_by_email_or_refe
     admin.click("[data-testid=newer-bookings]").await?;
     admin.wait_for(&row("RB-BSY00001")).await?;
     assert_eq!(rows(&admin).await?, 100);
-    assert!(!present(&admin, &row(RARE_REFERENCE)).await?);
+    assert!(!admin.is_present(&row(RARE_REFERENCE)).await?);
     assert!(
-        !present(&admin, "[data-testid=newer-bookings]").await?,
+        !admin.is_present("[data-testid=newer-bookings]").await?,
         "the newest page"
     );
     admin.close().await?;
@@ -126,7 +121,7 @@ async fn without_javascript_an_admin_finds_an_old_booking_by_email_or_reference_
         .await?;
     admin.client.goto(&app.url("/admin/bookings")).await?;
     admin.wait_for(&row("RB-BSY00001")).await?;
-    assert!(!present(&admin, &row(RARE_REFERENCE)).await?);
+    assert!(!admin.is_present(&row(RARE_REFERENCE)).await?);
 
     // The search is a GET form; the server's page lists what it found.
     for (search, in_address) in [
@@ -148,11 +143,11 @@ async fn without_javascript_an_admin_finds_an_old_booking_by_email_or_reference_
     admin.wait_for(&row("RB-BSY00001")).await?;
     admin.click("[data-testid=older-bookings]").await?;
     admin.wait_for(&row(RARE_REFERENCE)).await?;
-    assert!(!present(&admin, &row("RB-BSY00001")).await?);
+    assert!(!admin.is_present(&row("RB-BSY00001")).await?);
     // "Newer bookings" is a plain link back.
     admin.click("[data-testid=newer-bookings]").await?;
     admin.wait_for(&row("RB-BSY00001")).await?;
-    assert!(!present(&admin, &row(RARE_REFERENCE)).await?);
+    assert!(!admin.is_present(&row(RARE_REFERENCE)).await?);
     assert!(
         admin
             .client
@@ -204,7 +199,7 @@ async fn a_photo_over_the_limit_posted_without_javascript_comes_back_to_the_form
         "back on the room's page: {url}"
     );
     admin.wait_for("#photo-file").await?;
-    assert!(!present(&admin, ".admin-photo").await?, "nothing stored");
+    assert!(!admin.is_present(".admin-photo").await?, "nothing stored");
     std::fs::remove_file(&file).ok();
     admin.close().await?;
     app.stop().await

@@ -302,3 +302,44 @@ async fn a_booking_page_cancels_its_booking_and_says_so() -> anyhow::Result<()> 
     browser.close().await?;
     app.stop().await
 }
+
+#[tokio::test]
+async fn a_guest_with_more_bookings_than_a_page_pages_back_to_the_oldest() -> anyhow::Result<()> {
+    let app = TestApp::spawn().await?;
+    let room = app.seed_room("Garden Suite", 2).await?;
+    let guest = app.account("Frequent Guest", false).await?;
+    // 120 one-night stays in the past, the n-th n days ago: RB-FRQ00120 is
+    // the oldest, beyond the first page of 100.
+    sqlx::query(
+        "insert into bookings
+             (reference, user_id, room_id, check_in, check_out, guests, units, total_cents, currency)
+         select 'RB-FRQ' || lpad(n::text, 5, '0'), u.id, $1,
+                current_date - n, current_date - n + 1, 1, 1, 12000, 'EUR'
+           from users u cross join generate_series(1, 120) n
+          where u.email = $2",
+    )
+    .bind(room)
+    .bind(&guest.email)
+    .execute(&app.pool)
+    .await?;
+    let oldest = "li[data-reference='RB-FRQ00120']";
+    let newest = "li[data-reference='RB-FRQ00001']";
+
+    let browser = Browser::start().await?;
+    browser.sign_in(&app, &guest).await?;
+    browser.open_hydrated(&app.url("/bookings")).await?;
+    browser.wait_for(newest).await?;
+    assert!(!browser.is_present(oldest).await?, "beyond the first page");
+    browser.click("[data-testid=older-bookings]").await?;
+    browser.wait_for(oldest).await?;
+    assert!(!browser.is_present(newest).await?);
+    browser.click("[data-testid=newer-bookings]").await?;
+    browser.wait_for(newest).await?;
+    assert!(!browser.is_present(oldest).await?);
+    assert!(
+        !browser.is_present("[data-testid=newer-bookings]").await?,
+        "the newest page"
+    );
+    browser.close().await?;
+    app.stop().await
+}

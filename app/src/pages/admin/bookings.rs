@@ -19,7 +19,7 @@ use shared_schema::{
 use super::{admin_heading, admin_page, rooms::admin_rooms};
 use crate::{
     AppError,
-    components::{DataTable, ErrorAlert},
+    components::{DataTable, ErrorAlert, booking_pages},
     format::{money, short_date},
     pages::bookings::{CancelButton, CancelStatus, StatusBadge},
     query::{query_string, with_query},
@@ -168,7 +168,9 @@ pub(crate) fn AdminBookingsPage() -> impl IntoView {
 /// WASM, a change of the page's cursor with it.
 #[component]
 fn Pages(fields: FilterFields, next: Option<String>, prev: Option<String>) -> impl IntoView {
-    let link = move |cursor: String, label: &'static str, testid: &'static str| {
+    let first = fields.cursor.get_untracked().is_empty();
+    booking_pages(first, prev, next, move |cursor, label, testid| {
+        let cursor = cursor.unwrap_or_default();
         let href = with_query("/admin/bookings", &fields.query_at(&cursor));
         view! {
             <a class="button secondary" href=href data-testid=testid
@@ -179,19 +181,6 @@ fn Pages(fields: FilterFields, next: Option<String>, prev: Option<String>) -> im
                 }>
                 {label}
             </a>
-        }
-    };
-    let first = (!fields.cursor.get_untracked().is_empty())
-        .then(|| link(String::new(), "Newest bookings", "newest-bookings"));
-    let newer = prev.map(|cursor| link(cursor, "Newer bookings", "newer-bookings"));
-    let older = next.map(|cursor| link(cursor, "Older bookings", "older-bookings"));
-    (first.is_some() || older.is_some()).then(|| {
-        view! {
-            <nav class="form-actions" aria-label="Pages of bookings">
-                {first}
-                {newer}
-                {older}
-            </nav>
         }
     })
 }
