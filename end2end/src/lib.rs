@@ -494,6 +494,15 @@ impl Browser {
         bail!("`{css}` shows {last:?}, expected it to {relation} {expected:?}")
     }
 
+    /// A browser signed in as a new admin, "Ada Admin" (one per app).
+    pub async fn admin(app: &TestApp) -> anyhow::Result<Self> {
+        let browser = Self::start().await?;
+        browser
+            .sign_in(app, &app.account("Ada Admin", true).await?)
+            .await?;
+        Ok(browser)
+    }
+
     /// Signs this browser in through the sign-in server function, as the
     /// login page would; the session cookie lands in the browser's jar.
     pub async fn sign_in(&self, app: &TestApp, account: &Account) -> anyhow::Result<()> {

@@ -7,10 +7,7 @@ use end2end::{Browser, BrowserOptions, PHONE, TestApp};
 #[tokio::test]
 async fn admin_creates_a_room_and_closes_a_night_guests_then_miss_it() -> anyhow::Result<()> {
     let app = TestApp::spawn().await?;
-    let admin = Browser::start().await?;
-    admin
-        .sign_in(&app, &app.account("Ada Admin", true).await?)
-        .await?;
+    let admin = Browser::admin(&app).await?;
 
     // Create a room.
     admin.open_hydrated(&app.url("/admin")).await?;
@@ -245,10 +242,7 @@ async fn the_way_into_the_admin_pages_loads_the_admin_bundle() -> anyhow::Result
     const GUEST_BUNDLE: &str = r#"link[rel=modulepreload][href^="/pkg/roombook."]"#;
     const ADMIN_BUNDLE: &str = r#"link[rel=modulepreload][href^="/pkg/roombook-admin."]"#;
     let app = TestApp::spawn().await?;
-    let admin = Browser::start().await?;
-    admin
-        .sign_in(&app, &app.account("Ada Admin", true).await?)
-        .await?;
+    let admin = Browser::admin(&app).await?;
 
     admin.open_hydrated(&app.url("/")).await?;
     admin.wait_for(GUEST_BUNDLE).await?;

@@ -54,10 +54,7 @@ async fn an_admin_finds_a_booking_older_than_the_newest_hundred_by_email_or_refe
 -> anyhow::Result<()> {
     let app = TestApp::spawn().await?;
     seed_bookings(&app).await?;
-    let admin = Browser::start().await?;
-    admin
-        .sign_in(&app, &app.account("Ada Admin", true).await?)
-        .await?;
+    let admin = Browser::admin(&app).await?;
     admin.open_hydrated(&app.url("/admin/bookings")).await?;
     admin.wait_for(&row("RB-BSY00001")).await?;
     assert_eq!(rows(&admin).await?, 100, "one page");

@@ -32,10 +32,7 @@ async fn an_admin_uploads_a_photo_and_guests_see_it_on_the_room_page() -> anyhow
     let room = app.seed_room("Photo Suite", 2).await?;
     let file = photo_file()?;
 
-    let admin = Browser::start().await?;
-    admin
-        .sign_in(&app, &app.account("Ada Admin", true).await?)
-        .await?;
+    let admin = Browser::admin(&app).await?;
     admin
         .open_hydrated(&app.url(&format!("/admin/rooms/{room}")))
         .await?;
@@ -109,10 +106,7 @@ async fn a_photo_over_the_limit_is_refused_as_soon_as_it_is_chosen() -> anyhow::
     std::fs::write(&big, vec![0xAB_u8; 12 * 1024 * 1024])?;
     let small = photo_file()?;
 
-    let admin = Browser::start().await?;
-    admin
-        .sign_in(&app, &app.account("Ada Admin", true).await?)
-        .await?;
+    let admin = Browser::admin(&app).await?;
     admin
         .open_hydrated(&app.url(&format!("/admin/rooms/{room}")))
         .await?;
