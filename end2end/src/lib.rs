@@ -494,6 +494,24 @@ impl Browser {
         bail!("`{css}` shows {last:?}, expected it to {relation} {expected:?}")
     }
 
+    /// On an admin room page whose inventory form has its nights: chooses
+    /// "Close these nights", applies the form and waits until it says it
+    /// updated `count` nights.
+    pub async fn close_chosen_nights(&self, count: usize) -> anyhow::Result<()> {
+        self.client
+            .execute(
+                "const s = document.querySelector('#inventory-closed'); s.value = 'close';
+                 s.dispatchEvent(new Event('change', { bubbles: true }));",
+                vec![],
+            )
+            .await?;
+        self.click("#inventory-title ~ form button[type=submit]")
+            .await?;
+        self.wait_for_text_containing(".alert.success", &format!("Updated {count} night"))
+            .await?;
+        Ok(())
+    }
+
     /// A browser signed in as a new admin, "Ada Admin" (one per app).
     pub async fn admin(app: &TestApp) -> anyhow::Result<Self> {
         let browser = Self::start().await?;

@@ -33,20 +33,7 @@ async fn admin_creates_a_room_and_closes_a_night_guests_then_miss_it() -> anyhow
     admin
         .type_date("#inventory-to", night + Days::new(1))
         .await?;
-    admin
-        .client
-        .execute(
-            "const s = document.querySelector('#inventory-closed'); s.value = 'close';
-             s.dispatchEvent(new Event('change', { bubbles: true }));",
-            vec![],
-        )
-        .await?;
-    admin
-        .click("#inventory-title ~ form button[type=submit]")
-        .await?;
-    admin
-        .wait_for_text_containing(".alert.success", "Updated 1 night")
-        .await?;
+    admin.close_chosen_nights(1).await?;
     admin
         .wait_for_text_containing(&format!("tr[data-night='{night}']"), "Closed")
         .await?;

@@ -145,25 +145,6 @@ async fn press(browser: &Browser, key: Key, shift: bool, focus: NaiveDate) -> an
     }
 }
 
-/// Chooses "Close these nights" and applies the form to `count` nights.
-async fn close_chosen(browser: &Browser, count: usize) -> anyhow::Result<()> {
-    browser
-        .client
-        .execute(
-            "const s = document.querySelector('#inventory-closed'); s.value = 'close';
-             s.dispatchEvent(new Event('change', { bubbles: true }));",
-            vec![],
-        )
-        .await?;
-    browser
-        .click("#inventory-title ~ form button[type=submit]")
-        .await?;
-    browser
-        .wait_for_text_containing(".alert.success", &format!("Updated {count} night"))
-        .await?;
-    Ok(())
-}
-
 /// The calendar and the table show `nights` closed and the night after
 /// them open, and the database agrees.
 async fn closed_everywhere(
@@ -226,7 +207,7 @@ async fn an_admin_closes_nights_chosen_with_a_click_and_a_shift_click() -> anyho
             .await?;
     }
 
-    close_chosen(&browser, 3).await?;
+    browser.close_chosen_nights(3).await?;
     closed_everywhere(&browser, &app, room, &[first, first + Days::new(1), last]).await?;
     browser.screenshot("admin-inventory-calendar").await?;
     browser

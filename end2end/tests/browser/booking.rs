@@ -2,7 +2,7 @@
 //! booking, cancel it; and two guests racing for the last unit.
 
 use chrono::{Datelike, Days, Months, NaiveDate, Utc};
-use end2end::{Browser, TestApp};
+use end2end::{Browser, BrowserOptions, TestApp};
 use fantoccini::key::Key;
 use shared_schema::stay::MSG_CHECKOUT_AFTER_CHECKIN;
 
@@ -304,7 +304,8 @@ async fn a_booking_page_cancels_its_booking_and_says_so() -> anyhow::Result<()> 
 }
 
 #[tokio::test]
-async fn a_guest_with_more_bookings_than_a_page_pages_back_to_the_oldest() -> anyhow::Result<()> {
+async fn a_guest_with_more_bookings_than_a_page_pages_back_to_the_oldest_with_and_without_javascript()
+-> anyhow::Result<()> {
     let app = TestApp::spawn().await?;
     let room = app.seed_room("Garden Suite", 2).await?;
     let guest = app.account("Frequent Guest", false).await?;
@@ -341,5 +342,22 @@ async fn a_guest_with_more_bookings_than_a_page_pages_back_to_the_oldest() -> an
         "the newest page"
     );
     browser.close().await?;
+
+    // Without JavaScript the same links are plain links the server answers.
+    let plain = Browser::start_with(BrowserOptions {
+        javascript: false,
+        ..BrowserOptions::default()
+    })
+    .await?;
+    plain.sign_in(&app, &guest).await?;
+    plain.client.goto(&app.url("/bookings")).await?;
+    plain.wait_for(newest).await?;
+    plain.click("[data-testid=older-bookings]").await?;
+    plain.wait_for(oldest).await?;
+    assert!(!plain.is_present(newest).await?);
+    plain.click("[data-testid=newer-bookings]").await?;
+    plain.wait_for(newest).await?;
+    assert!(!plain.is_present(oldest).await?);
+    plain.close().await?;
     app.stop().await
 }
