@@ -15,6 +15,7 @@ mod components;
 pub mod error;
 mod form_post;
 mod format;
+mod island;
 mod month_grid;
 mod pages;
 mod query;
@@ -29,16 +30,22 @@ use leptos_router::{
 };
 
 pub use error::AppError;
+#[cfg(feature = "hydrate")]
+pub use island::hydrate_islands;
 
-/// The names of the browser files under `pkg/` in this build (ADR 0013):
-/// the guest bundle, the admin bundle (each `<name>.js` + `<name>.wasm`)
-/// and the stylesheet. `build_site` puts a content hash in every name, so a
+/// The names of the browser files under `pkg/` in this build (ADR 0013,
+/// ADR 0018): the guest bundle, the islands bundle, the admin bundle (each
+/// `<name>.js` + `<name>.wasm`) and the stylesheet. `build_site` puts a content hash in every name, so a
 /// cache may keep them forever; the server reads them from the site's
 /// `assets.txt` and provides them as context to [`shell`].
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SiteAssets {
-    /// Output name of the guest bundle (pages outside `/admin`).
+    /// Output name of the guest bundle (pages outside `/admin` that
+    /// hydrate whole).
     pub guest: String,
+    /// Output name of the islands bundle (pages whose interactive parts
+    /// are islands, see [`is_islands_path`]).
+    pub islands: String,
     /// Output name of the admin bundle (every page, served under `/admin`).
     pub admin: String,
     /// File name of the stylesheet.
@@ -50,6 +57,7 @@ impl Default for SiteAssets {
     fn default() -> Self {
         Self {
             guest: "roombook".to_owned(),
+            islands: "roombook-islands".to_owned(),
             admin: "roombook-admin".to_owned(),
             stylesheet: "roombook.css".to_owned(),
         }
@@ -57,7 +65,7 @@ impl Default for SiteAssets {
 }
 
 impl SiteAssets {
-    /// Reads `assets.txt` (`key=value` lines: `guest`, `admin`,
+    /// Reads `assets.txt` (`key=value` lines: `guest`, `islands`, `admin`,
     /// `stylesheet`); a missing key keeps the unhashed default.
     pub fn parse(text: &str) -> Self {
         let mut assets = Self::default();
@@ -65,6 +73,7 @@ impl SiteAssets {
             let value = value.trim().to_owned();
             match key.trim() {
                 "guest" => assets.guest = value,
+                "islands" => assets.islands = value,
                 "admin" => assets.admin = value,
                 "stylesheet" => assets.stylesheet = value,
                 _ => {}
@@ -79,7 +88,7 @@ impl SiteAssets {
         if *self == Self::default() {
             return std::collections::HashSet::new();
         }
-        [&self.guest, &self.admin]
+        [&self.guest, &self.islands, &self.admin]
             .into_iter()
             .flat_map(|name| [format!("{name}.js"), format!("{name}.wasm")])
             .chain([self.stylesheet.clone()])
@@ -87,10 +96,13 @@ impl SiteAssets {
     }
 
     /// The bundle a page at `path` hydrates with: the admin pages get the
-    /// admin bundle, every other page the smaller guest bundle.
+    /// admin bundle, pages made of islands the islands bundle, every other
+    /// page the guest bundle.
     pub fn bundle_for(&self, path: &str) -> &str {
         if is_admin_path(path) {
             &self.admin
+        } else if is_islands_path(path) {
+            &self.islands
         } else {
             &self.guest
         }
@@ -101,6 +113,12 @@ impl SiteAssets {
 fn is_admin_path(path: &str) -> bool {
     path.strip_prefix("/admin")
         .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+}
+
+/// The pages whose interactive parts are islands (ADR 0018): a room.
+fn is_islands_path(path: &str) -> bool {
+    path.strip_prefix("/rooms/")
+        .is_some_and(|rest| !rest.is_empty() && !rest.contains('/'))
 }
 
 /// The HTML document around the app: rendered on the server only. The

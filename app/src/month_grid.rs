@@ -15,8 +15,6 @@ use chrono::{Datelike, Days, Months, NaiveDate, Weekday};
 use leptos::{ev::KeyboardEvent, prelude::*};
 use shared_schema::inventory::NightAvailability;
 
-use crate::AppError;
-
 /// Per-night data of a sorted run of nights, by date.
 fn night_on(nights: &[NightAvailability], date: NaiveDate) -> Option<&NightAvailability> {
     nights
@@ -241,8 +239,9 @@ fn month_heading(
 /// The nights of the months on show, from what a calendar's resource
 /// holds: `None` while they load (the resource still holds the previous
 /// months' nights then).
+#[cfg(feature = "admin")] // only the admin calendar loads its nights (ADR 0018)
 pub(crate) fn nights_on_show(
-    held: Option<Result<Vec<NightAvailability>, AppError>>,
+    held: Option<Result<Vec<NightAvailability>, crate::AppError>>,
     month: NaiveDate,
 ) -> Option<Vec<NightAvailability>> {
     let nights = held?.ok().unwrap_or_default();

@@ -202,7 +202,7 @@ fn hashed_site() -> std::path::PathBuf {
     std::fs::create_dir_all(&pkg).expect("site folder");
     std::fs::write(
         site.join("assets.txt"),
-        "guest=roombook.0123456789abcdef\nadmin=roombook-admin.fedcba9876543210\nstylesheet=roombook.00112233aabbccdd.css\n",
+        "guest=roombook.0123456789abcdef\nislands=roombook-islands.aaaabbbbccccdddd\nadmin=roombook-admin.fedcba9876543210\nstylesheet=roombook.00112233aabbccdd.css\n",
     )
     .expect("assets.txt");
     for (name, body) in [
@@ -217,10 +217,11 @@ fn hashed_site() -> std::path::PathBuf {
 }
 
 #[sqlx::test(migrator = "server::MIGRATOR")]
-async fn guest_pages_load_the_guest_bundle_and_admin_pages_the_admin_bundle(pool: PgPool) {
-    use crate::helpers::create_user;
+async fn each_page_loads_its_bundle(pool: PgPool) {
+    use crate::helpers::{RoomSeed, create_user, seed_room};
     let site = hashed_site();
     let admin = create_user(&pool, "admin").await;
+    let room = seed_room(&pool, RoomSeed::default()).await;
     let app = TestApp::with_config(pool, |config| config.site_root.clone_from(&site));
 
     let home = app.get("/").await;
@@ -258,6 +259,22 @@ async fn guest_pages_load_the_guest_bundle_and_admin_pages_the_admin_bundle(pool
     let other = app.get("/administrator").await;
     assert_eq!(other.status, 404);
     assert!(other.body.contains("/pkg/roombook.0123456789abcdef.js"));
+
+    // A room page is made of islands (ADR 0018): the islands bundle
+    // hydrates it, and the island carries its props.
+    let page = app.get(&format!("/rooms/{room}")).await;
+    assert_eq!(page.status, 200);
+    assert!(
+        page.body
+            .contains("/pkg/roombook-islands.aaaabbbbccccdddd.wasm"),
+        "{}",
+        page.body
+    );
+    assert!(
+        !page.body.contains("/pkg/roombook.0123456789abcdef.wasm"),
+        "a room page loads the guest bundle"
+    );
+    assert!(page.body.contains(r#"data-island="room""#));
     std::fs::remove_dir_all(&site).ok();
 }
 

@@ -8,30 +8,26 @@
 //! On phones a bar at the bottom of the screen holds the total and Confirm.
 
 use chrono::NaiveDate;
-use leptos::prelude::*;
-use leptos_router::{NavigateOptions, components::A, hooks::use_navigate};
+use leptos::{ev::SubmitEvent, prelude::*};
 use shared_schema::{
-    dto::Booking, form::SearchForm, inventory::NightAvailability, rooms::Room, search::RoomSearch,
+    form::SearchForm, inventory::NightAvailability, rooms::Room, search::RoomSearch,
     stay::BookingWindow,
 };
 
-use super::{
-    FORM_KEY, Stay, book, book_path, new_form_key, overlap::OverlapWarning, room_calendar,
-};
+use super::{FORM_KEY, Stay, book_path, overlap::OverlapWarning, overlap::OwnStay, room_href_at};
 use crate::{
     AppError,
-    components::{Checks, ErrorAlert, FormFooter, Input, StayLimits},
-    form_post::posted_error,
+    components::{Checks, ErrorAlert, Input, StayLimits},
     format::{long_date, money, plural},
     pages::search::search_to_query,
     query::with_query,
-    session::{UserContext, auth_href},
+    session::next_href,
 };
 
 /// The id of the form, which the phone bar's Confirm submits.
 const FORM_ID: &str = "booking-form";
 
-/// A stay's nights as the server has them now, for the summary.
+/// A stay and its nights, for the summary.
 type Quote = Option<(RoomSearch, Vec<NightAvailability>)>;
 
 /// Why the chosen stay cannot be booked, before asking the server.
@@ -76,43 +72,33 @@ fn stay_problem(
     })
 }
 
-/// The stay's nights as the server has them now, and why it cannot be
-/// booked, as the guest chooses.
+/// The stay's nights as the page has them, and why it cannot be booked,
+/// as the guest chooses.
 #[derive(Debug, Clone, Copy)]
 struct Quotes {
-    /// Keyed on what changes the price and the nights: dates and rooms.
-    quote: Resource<Quote>,
-    /// The quote for the form as it is now (none while it reloads).
+    /// The stay as the form has it now, with its nights.
     current: Memo<Quote>,
     /// Why the stay cannot be booked, if it cannot.
     problem: Memo<Option<String>>,
 }
 
 impl Quotes {
-    fn new(stay: Stay, window: BookingWindow, room_id: uuid::Uuid, capacity: i32) -> Self {
-        let quote = Resource::new(
-            move || {
-                stay.form().parse(&window).ok().map(|search| RoomSearch {
-                    guests: 1,
-                    ..search
-                })
-            },
-            move |search| async move {
-                let search = search?;
-                let nights = room_calendar(room_id, search.check_in, search.check_out)
-                    .await
-                    .ok()?;
-                Some((search, nights))
-            },
-        );
-        // The quote with the party as typed now (the quote ignores guests).
+    fn new(
+        stay: Stay,
+        window: BookingWindow,
+        nights: StoredValue<Vec<NightAvailability>>,
+        capacity: i32,
+    ) -> Self {
         let current = Memo::new(move |_| {
-            let (quoted, nights) = quote.get().flatten()?;
             let search = stay.form().parse(&window).ok()?;
-            (search.check_in == quoted.check_in
-                && search.check_out == quoted.check_out
-                && search.units == quoted.units)
-                .then_some((search, nights))
+            let stay_nights: Vec<NightAvailability> = nights.with_value(|nights| {
+                nights
+                    .iter()
+                    .filter(|night| (search.check_in..search.check_out).contains(&night.night))
+                    .cloned()
+                    .collect()
+            });
+            Some((search, stay_nights))
         });
         let problem = Memo::new(move |_| {
             current.with(|current| {
@@ -120,11 +106,7 @@ impl Quotes {
                 stay_problem(capacity, search, nights)
             })
         });
-        Self {
-            quote,
-            current,
-            problem,
-        }
+        Self { current, problem }
     }
 
     /// The total and the number of nights of a bookable stay.
@@ -145,44 +127,42 @@ impl Quotes {
     }
 }
 
-/// After Confirm: the booking's page, or, refused, a new form key (a
-/// refused post booked nothing: trying again is a new request, not a
-/// replay of this answer) and, when nights went meanwhile, the calendar and
-/// the stay as they are now.
-fn after_booking(
-    action: Action<(), Result<Booking, AppError>>,
-    stay: Stay,
-    nights: Resource<Result<Vec<NightAvailability>, AppError>>,
-    quotes: Quotes,
-) {
-    let navigate = use_navigate();
-    Effect::new(move || match action.value().get() {
-        Some(Ok(booking)) => navigate(
-            &format!("/bookings/{}?new=1", booking.id),
-            NavigateOptions::default(),
-        ),
-        Some(Err(error)) => {
-            if let AppError::Conflict(_) = error {
-                nights.refetch();
-                quotes.quote.refetch();
-            }
-            stay.form_key.set(new_form_key());
-        }
-        None => {}
-    });
+/// What the booking form works from.
+#[derive(Debug, Clone)]
+pub(super) struct Panel {
+    pub(super) room: Room,
+    pub(super) window: BookingWindow,
+    pub(super) stay: Stay,
+    /// The room's nights over the booking window.
+    pub(super) nights: StoredValue<Vec<NightAvailability>>,
+    /// The guest's confirmed stays in the booking window.
+    pub(super) own: StoredValue<Vec<OwnStay>>,
+    pub(super) signed_in: bool,
+    /// The room page's path, for the way back from signing in.
+    pub(super) path: String,
+    /// The answer to a plain post of this form, back on this page.
+    pub(super) posted: Option<AppError>,
 }
 
-/// The booking form and its summary.
+/// The booking form and its summary. Confirm posts the form itself (the
+/// server answers with the booking's page, or this page with the error);
+/// with the WASM it is sent only when the fields pass the shared checks.
 #[component]
 pub(super) fn BookingPanel(
-    room: Room,
-    window: BookingWindow,
-    stay: Stay,
-    nights: Resource<Result<Vec<NightAvailability>, AppError>>,
+    panel: Panel,
     /// Fields whose value came from the address.
     from_address: Vec<&'static str>,
 ) -> impl IntoView {
-    let user = UserContext::get();
+    let Panel {
+        room,
+        window,
+        stay,
+        nights,
+        own,
+        signed_in,
+        path,
+        posted,
+    } = panel;
     let Room {
         id: room_id,
         capacity,
@@ -203,33 +183,43 @@ pub(super) fn BookingPanel(
         Err(errors) => errors,
     });
     checks.show_now(from_address);
-    let action = Action::new(move |(): &()| book(room_id, stay.form(), stay.form_key.get()));
-    let quotes = Quotes::new(stay, window, room_id, capacity);
-    after_booking(action, stay, nights, quotes);
-    let on_submit = checks.submit(action);
-    // The sold-out answer, for as long as the form still asks for that stay.
-    let refused_form = RwSignal::new(None::<SearchForm>);
-    Effect::new(move || {
-        if let Some(Err(AppError::Conflict(_))) = action.value().get() {
-            refused_form.set(Some(stay.form_untracked()));
+    let quotes = Quotes::new(stay, window, nights, capacity);
+    let blocked = Signal::derive(move || quotes.problem.with(Option::is_some));
+    let on_submit = move |event: SubmitEvent| {
+        if !checks.attempt() || blocked.get_untracked() {
+            event.prevent_default();
         }
-    });
-    let sold_out = move || match action.value().get() {
-        Some(Err(AppError::Conflict(conflict)))
-            if refused_form.get().as_ref() == Some(&stay.form()) =>
-        {
-            Some(conflict)
-        }
-        _ => None,
     };
-    let limits = StayLimits::of(window);
-    // The answer to a plain post of this form (before the WASM arrived).
-    let posted = posted_error(book_path()).map(|error| {
+    // The sold-out answer, for as long as the form still asks for the stay
+    // it refused (the stay the server brought back in the address).
+    let refused_form = stay.form_untracked();
+    let (conflict, posted) = match posted {
+        Some(AppError::Conflict(conflict)) => (Some(conflict), None),
+        other => (None, other),
+    };
+    let refused = StoredValue::new(conflict.map(|conflict| (conflict, refused_form)));
+    let sold_out = move || {
+        refused.with_value(|refused| {
+            refused
+                .as_ref()
+                .filter(|(_, form)| stay.form() == *form)
+                .map(|(conflict, _)| conflict.clone())
+        })
+    };
+    let posted = posted.map(|error| {
         checks.show_server(&error);
         view! { <ErrorAlert error /> }
     });
-    let blocked = Signal::derive(move || quotes.problem.with(Option::is_some));
+    let limits = StayLimits::of(window);
     let total = quotes.total(currency.clone());
+    let back_here = move || room_href_at(&path, &stay.form(), &stay.form_key.get());
+    let sign_in = SignIn {
+        login: Signal::derive({
+            let back_here = back_here.clone();
+            move || next_href("/login", &back_here())
+        }),
+        register: Signal::derive(move || next_href("/register", &back_here())),
+    };
 
     view! {
         <aside class="booking-panel" aria-labelledby="book-title">
@@ -257,23 +247,19 @@ pub(super) fn BookingPanel(
                     }}
                 </div>
                 {move || sold_out().map(|conflict| view! { <SoldOut conflict form=stay.form() /> })}
-                <OverlapWarning stay window />
-                <Transition fallback=|| ()>
-                    {move || Suspend::new(async move {
-                        match user.0.await {
-                            Ok(Some(_)) => view! {
-                                <div class="booking-footer">
-                                    <FormFooter action label="Confirm booking" shows_conflicts=true blocked />
-                                </div>
-                            }.into_any(),
-                            _ => view! { <SignInToBook /> }.into_any(),
-                        }
-                    })}
-                </Transition>
+                <OverlapWarning stay window own />
+                <ConfirmOrSignIn signed_in sign_in blocked />
             </form>
         </aside>
-        <BookingBar total pending=action.pending() blocked />
+        <BookingBar total signed_in sign_in blocked />
     }
+}
+
+/// The ways to sign in or up that come back to this room with the stay.
+#[derive(Debug, Clone, Copy)]
+struct SignIn {
+    login: Signal<String>,
+    register: Signal<String>,
 }
 
 /// Phones: the total and Confirm stay in reach below the calendar, at the
@@ -281,10 +267,20 @@ pub(super) fn BookingPanel(
 #[component]
 fn BookingBar(
     total: Signal<Option<(String, i64)>>,
-    pending: Memo<bool>,
+    signed_in: bool,
+    sign_in: SignIn,
     blocked: Signal<bool>,
 ) -> impl IntoView {
-    let user = UserContext::get();
+    let action = if signed_in {
+        view! {
+            <button type="submit" form=FORM_ID class="button primary" disabled=blocked>
+                "Confirm booking"
+            </button>
+        }
+        .into_any()
+    } else {
+        view! { <a href=sign_in.login class="button primary">"Sign in to book"</a> }.into_any()
+    };
     view! {
         <div class="booking-bar" data-testid="booking-bar">
             <p class="booking-bar-total">
@@ -293,31 +289,34 @@ fn BookingBar(
                     None => "Choose your nights".to_owned(),
                 }}
             </p>
-            <Transition fallback=|| ()>
-                {move || Suspend::new(async move {
-                    match user.0.await {
-                        Ok(Some(_)) => view! {
-                            <button type="submit" form=FORM_ID class="button primary"
-                                disabled=move || pending.get() || blocked.get()>
-                                "Confirm booking"
-                            </button>
-                        }.into_any(),
-                        _ => view! { <A href=auth_href("/login") attr:class="button primary">"Sign in to book"</A> }.into_any(),
-                    }
-                })}
-            </Transition>
+            {action}
         </div>
     }
 }
 
-/// The way to book for a guest who is not signed in: signing in or up
-/// brings them back to this room with the stay they chose.
+/// The end of the form: Confirm for a signed-in guest; for anyone else
+/// the way to sign in or up, which brings them back to this room with the
+/// stay they chose.
 #[component]
-fn SignInToBook() -> impl IntoView {
-    view! {
-        <p class="alert" data-testid="sign-in-to-book">
-            <A href=auth_href("/login")>"Sign in"</A>" or "<A href=auth_href("/register")>"create an account"</A>" to book."
-        </p>
+fn ConfirmOrSignIn(signed_in: bool, sign_in: SignIn, blocked: Signal<bool>) -> impl IntoView {
+    if signed_in {
+        view! {
+            <div class="booking-footer">
+                <div class="form-actions">
+                    <button type="submit" class="button primary" disabled=blocked>
+                        "Confirm booking"
+                    </button>
+                </div>
+            </div>
+        }
+        .into_any()
+    } else {
+        view! {
+            <p class="alert" data-testid="sign-in-to-book">
+                <a href=sign_in.login>"Sign in"</a>" or "<a href=sign_in.register>"create an account"</a>" to book."
+            </p>
+        }
+        .into_any()
     }
 }
 
@@ -391,7 +390,7 @@ fn SoldOut(conflict: crate::error::Conflict, form: SearchForm) -> impl IntoView 
         <div class="alert warning sold-out" role="alert">
             <p>{conflict.message}</p>
             <ul>{nights}</ul>
-            <A href=with_query("/", &search_to_query(&form))>"Search other rooms for these dates"</A>
+            <a href=with_query("/", &search_to_query(&form))>"Search other rooms for these dates"</a>
         </div>
     }
 }

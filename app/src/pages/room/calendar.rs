@@ -12,12 +12,10 @@ use shared_schema::{inventory::NightAvailability, stay::BookingWindow};
 
 use super::Stay;
 use crate::{
-    AppError,
-    components::ErrorAlert,
     format::money_compact,
     month_grid::{
         GridHint, GridIds, Legend, MonthBar, MonthNav, Night, NightState, months, night_cell,
-        nights_on_show, with_flags,
+        with_flags,
     },
 };
 
@@ -32,7 +30,8 @@ const IDS: GridIds = GridIds {
 #[component]
 pub(super) fn Calendar(
     month: RwSignal<NaiveDate>,
-    nights: Resource<Result<Vec<NightAvailability>, AppError>>,
+    /// The room's nights over the booking window, by date.
+    nights: StoredValue<Vec<NightAvailability>>,
     stay: Stay,
     window: BookingWindow,
     currency: String,
@@ -45,9 +44,8 @@ pub(super) fn Calendar(
     );
     // Why the last click did not start a stay.
     let refused = RwSignal::new(None::<String>);
-    // The nights of the month on show; `None` while they load (the resource
-    // still holds the previous month's then).
-    let loaded = move || nights_on_show(nights.get(), month.get());
+    // Every night came with the page: none is ever loading.
+    let loaded = move || Some(nights.get_value());
     let on_keydown = move |event: leptos::ev::KeyboardEvent| {
         nav.on_key(&event);
     };
@@ -76,7 +74,6 @@ pub(super) fn Calendar(
                 ("closed", "Closed: not on sale"),
                 ("range-start", "Your stay"),
             ] />
-            {move || nights.get().and_then(Result::err).map(|error| view! { <ErrorAlert error /> })}
         </section>
     }
 }

@@ -2,6 +2,10 @@
 //! ([`calendar`]), and the booking form the calendar fills
 //! ([`booking_panel`]).
 //!
+//! The calendar and the form are one island ([`RoomIsland`]): everything
+//! they show comes with the page (the room's nights over the whole booking
+//! window, the guest's own stays), so choosing a stay asks the server
+//! nothing, and Confirm is the plain form post that works without WASM.
 //! The stay being chosen lives in signals shared by both and is mirrored
 //! into the address (replacing the history entry), so a reload, a shared
 //! link or the way back from signing in shows the same stay.
@@ -10,32 +14,25 @@ mod booking_panel;
 mod calendar;
 mod overlap;
 
-use chrono::{Datelike, Months, NaiveDate};
+use chrono::{Datelike, NaiveDate};
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::{
-    NavigateOptions,
-    hooks::{use_location, use_navigate, use_query_map},
-};
+use leptos_router::hooks::use_query_map;
+use serde::{Deserialize, Serialize};
 use shared_schema::{
     dto::Booking, form::SearchForm, inventory::NightAvailability, rooms::Room, stay::BookingWindow,
 };
 use uuid::Uuid;
 
-use self::{booking_panel::BookingPanel, calendar::Calendar};
+use self::{booking_panel::BookingPanel, calendar::Calendar, overlap::OwnStay};
 use crate::{
     AppError,
     components::ErrorAlert,
     format::money,
-    pages::search::{get_booking_window, search_to_query},
+    island::{Island, island},
+    pages::search::search_to_query,
     query::with_query,
 };
-
-/// An active room.
-#[server(endpoint = "room")]
-pub async fn get_room(id: Uuid) -> Result<Room, AppError> {
-    crate::backend::serve(|backend, caller| async move { backend.room(&caller, id).await }).await
-}
 
 /// The room's nights `[from, to)`.
 #[server(endpoint = "room_calendar")]
@@ -147,24 +144,67 @@ pub(crate) fn book_path() -> &'static str {
     <Book as leptos::server_fn::ServerFn>::PATH
 }
 
+/// Everything the room page shows, in one request: the room, its nights
+/// over the whole booking window (the calendar pages through them without
+/// asking again) and, for a signed-in guest, their own confirmed stays in
+/// that window (for the overlap warning).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RoomPageData {
+    room: Room,
+    window: BookingWindow,
+    nights: Vec<NightAvailability>,
+    signed_in: bool,
+    own: Vec<OwnStay>,
+}
+
+/// The room page's data for the room `id`.
+#[server(endpoint = "room_page")]
+pub async fn room_page(id: Uuid) -> Result<RoomPageData, AppError> {
+    use shared_schema::{booking::BookingFilter, dto::BookingStatus};
+    crate::backend::serve(|backend, caller| async move {
+        let room = backend.room(&caller, id).await?;
+        let window = backend.booking_window().await;
+        let nights = backend
+            .calendar(&caller, id, window.today, window.end())
+            .await?;
+        let signed_in = backend.current_user(&caller).await?.is_some();
+        let own = if signed_in {
+            let filter = BookingFilter {
+                from: Some(window.today),
+                to: Some(window.end()),
+                status: Some(BookingStatus::Confirmed),
+                limit: Some(shared_schema::booking::MAX_LIST_LIMIT),
+                ..BookingFilter::default()
+            };
+            let page = backend.bookings(&caller, filter, true).await?;
+            page.bookings.iter().map(OwnStay::of).collect()
+        } else {
+            Vec::new()
+        };
+        Ok(RoomPageData {
+            room,
+            window,
+            nights,
+            signed_in,
+            own,
+        })
+    })
+    .await
+}
+
 #[component]
 pub(crate) fn RoomPage() -> impl IntoView {
-    let room = crate::pages::by_path_id(get_room);
-    let window = Resource::new(|| (), |()| get_booking_window());
-
-    let user = crate::session::UserContext::get();
-
+    let data = crate::pages::by_path_id(room_page);
     view! {
         <Suspense fallback=|| view! { <p class="loading">"Loading the room…"</p> }>
             {move || Suspend::new(async move {
-                let signed_in = matches!(user.0.await, Ok(Some(_)));
-                match (room.await, window.await) {
-                    (Ok(room), Ok(window)) => {
-                        give_form_a_key(signed_in, room.id);
-                        view! { <RoomView room window /> }.into_any()
+                match data.await {
+                    Ok(data) => {
+                        give_form_a_key(data.signed_in, data.room.id);
+                        view! { <RoomView data /> }.into_any()
                     }
-                    (Err(AppError::NotFound), _) => view! { <crate::pages::NotFound /> }.into_any(),
-                    (Err(error), _) | (_, Err(error)) => view! { <ErrorAlert error /> }.into_any(),
+                    Err(AppError::NotFound) => view! { <crate::pages::NotFound /> }.into_any(),
+                    Err(error) => view! { <ErrorAlert error /> }.into_any(),
                 }
             })}
         </Suspense>
@@ -250,56 +290,34 @@ impl Stay {
     }
 }
 
+/// The room page: what the server renders once (name, photos,
+/// description) and the [`RoomIsland`] guests choose and book a stay in.
 #[component]
-fn RoomView(room: Room, window: BookingWindow) -> impl IntoView {
-    let query = use_query_map();
-    let value = move |key: &str| query.with_untracked(|q| q.get(key)).unwrap_or_default();
-    let or = |value: String, default: &str| {
-        if value.is_empty() {
-            default.to_owned()
-        } else {
-            value
-        }
-    };
-    let stay = Stay {
-        check_in: RwSignal::new(value("check_in")),
-        check_out: RwSignal::new(value("check_out")),
-        guests: RwSignal::new(or(value("guests"), "1")),
-        units: RwSignal::new(or(value("units"), "1")),
-        form_key: RwSignal::new(value(FORM_KEY)),
-    };
-    // A page opened without a key (from a search result, in the browser)
-    // makes one; the address keeps it.
-    Effect::new(move || {
-        if stay.form_key.with(String::is_empty) {
-            stay.form_key.set(new_form_key());
-        }
-    });
-    // Fields the address filled: a wrong value there (a past date) is
-    // pointed out at once, not after the guest touches it.
-    let from_address: Vec<&'static str> = ["check_in", "check_out", "guests", "units"]
-        .into_iter()
-        .filter(|key| !value(key).is_empty())
-        .collect();
-    keep_stay_in_address(stay);
-
-    let first_month = stay
-        .dates()
-        .0
-        .unwrap_or(window.today)
-        .with_day(1)
-        .unwrap_or(window.today);
-    let month = RwSignal::new(first_month);
-    let room_id = room.id;
-    let nights = Resource::new(
-        move || month.get(),
-        move |month| {
-            // Two months: both show side by side on wide screens.
-            let to = month + Months::new(2);
-            room_calendar(room_id, month.max(window.today), to)
+fn RoomView(data: RoomPageData) -> impl IntoView {
+    let RoomPageData {
+        room,
+        window,
+        nights,
+        signed_in,
+        own,
+    } = data;
+    let query = use_query_map().get_untracked();
+    let value = |key: &str| query.get(key).unwrap_or_default();
+    let booking = RoomIsland {
+        room: room.clone(),
+        window,
+        nights,
+        signed_in,
+        own,
+        stay: SearchForm {
+            check_in: value("check_in"),
+            check_out: value("check_out"),
+            guests: value("guests"),
+            units: value("units"),
         },
-    );
-
+        form_key: value(FORM_KEY),
+        posted: crate::form_post::posted_error(book_path()),
+    };
     view! {
         <Title text=room.name.clone() />
         <div class="page">
@@ -311,40 +329,127 @@ fn RoomView(room: Room, window: BookingWindow) -> impl IntoView {
             </div>
             <crate::pages::photos::RoomGallery room_id=room.id />
             <p class="description">{room.description.clone()}</p>
-            // Its own boundary: a month's nights loading again (another month
-            // shown, or after a refused booking) keeps the page as it is
-            // instead of falling back to the page's loading state.
-            <Transition fallback=|| view! { <p class="loading">"Loading availability…"</p> }>
-                <div class="room-layout">
-                    <Calendar month nights stay window currency=room.currency.clone() />
-                    <BookingPanel room=room.clone() window stay nights from_address=from_address.clone() />
-                </div>
-            </Transition>
+            {island(booking)}
         </div>
+    }
+}
+
+/// The calendar and the booking form, hydrated on their own by the
+/// islands bundle: everything they need is here, nothing is fetched.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct RoomIsland {
+    room: Room,
+    window: BookingWindow,
+    /// The room's nights over the booking window, by date.
+    nights: Vec<NightAvailability>,
+    signed_in: bool,
+    /// The guest's confirmed stays in the booking window.
+    own: Vec<OwnStay>,
+    /// The stay as the address has it (empty fields where it has none).
+    stay: SearchForm,
+    form_key: String,
+    /// The answer to a plain post of the booking form, back on this page.
+    posted: Option<AppError>,
+}
+
+impl Island for RoomIsland {
+    const NAME: &'static str = "room";
+
+    fn render(self) -> AnyView {
+        let Self {
+            room,
+            window,
+            nights,
+            signed_in,
+            own,
+            stay: typed,
+            form_key,
+            posted,
+        } = self;
+        let or_one = |value: &str| {
+            if value.is_empty() {
+                "1".to_owned()
+            } else {
+                value.to_owned()
+            }
+        };
+        let stay = Stay {
+            check_in: RwSignal::new(typed.check_in.clone()),
+            check_out: RwSignal::new(typed.check_out.clone()),
+            guests: RwSignal::new(or_one(&typed.guests)),
+            units: RwSignal::new(or_one(&typed.units)),
+            form_key: RwSignal::new(form_key),
+        };
+        // A page opened without a key (from a search result, in the
+        // browser) makes one; the address keeps it.
+        Effect::new(move || {
+            if stay.form_key.with(String::is_empty) {
+                stay.form_key.set(new_form_key());
+            }
+        });
+        // Fields the address filled: a wrong value there (a past date) is
+        // pointed out at once, not after the guest touches it.
+        let from_address: Vec<&'static str> = [
+            ("check_in", &typed.check_in),
+            ("check_out", &typed.check_out),
+            ("guests", &typed.guests),
+            ("units", &typed.units),
+        ]
+        .into_iter()
+        .filter(|(_, value)| !value.is_empty())
+        .map(|(key, _)| key)
+        .collect();
+        let path = format!("/rooms/{}", room.id);
+        keep_stay_in_address(stay, path.clone());
+
+        let first_month = stay
+            .dates()
+            .0
+            .unwrap_or(window.today)
+            .with_day(1)
+            .unwrap_or(window.today);
+        let month = RwSignal::new(first_month);
+        let nights = StoredValue::new(nights);
+        let own = StoredValue::new(own);
+        let currency = room.currency.clone();
+        let panel = booking_panel::Panel {
+            room,
+            window,
+            stay,
+            nights,
+            own,
+            signed_in,
+            path,
+            posted,
+        };
+        view! {
+            <div class="room-layout">
+                <Calendar month nights stay window currency />
+                <BookingPanel panel from_address />
+            </div>
+        }
+        .into_any()
     }
 }
 
 /// Mirrors the stay into the address bar, replacing the history entry:
 /// Back still leaves the page, and the address always shows the stay.
-fn keep_stay_in_address(stay: Stay) {
-    let navigate = use_navigate();
-    let location = use_location();
+fn keep_stay_in_address(stay: Stay, path: String) {
     Effect::new(move || {
-        let form_key = stay.form_key.get();
-        let target = room_href_at(&location.pathname.get_untracked(), &stay.form(), &form_key);
-        let here = with_query(
-            &location.pathname.get_untracked(),
-            &location.search.get_untracked(),
+        let target = room_href_at(&path, &stay.form(), &stay.form_key.get());
+        let location = window().location();
+        let here = format!(
+            "{}{}",
+            location.pathname().unwrap_or_default(),
+            location.search().unwrap_or_default()
         );
-        if target != here {
-            navigate(
-                &target,
-                NavigateOptions {
-                    replace: true,
-                    scroll: false,
-                    ..NavigateOptions::default()
-                },
-            );
+        if target != here
+            && let Ok(history) = window().history()
+        {
+            // Only the address changes: a failure leaves it as it was.
+            history
+                .replace_state_with_url(&leptos::wasm_bindgen::JsValue::NULL, "", Some(&target))
+                .ok();
         }
     });
 }

@@ -5,69 +5,64 @@
 
 use chrono::NaiveDate;
 use leptos::prelude::*;
-use leptos_router::components::A;
-use shared_schema::{dto::Booking, stay::BookingWindow};
+use serde::{Deserialize, Serialize};
+use shared_schema::stay::BookingWindow;
+use uuid::Uuid;
 
 use super::Stay;
-use crate::{
-    AppError,
-    format::{plural, short_date},
-};
+use crate::format::{plural, short_date};
 
-/// The caller's confirmed bookings with a night in `[check_in, check_out)`.
-#[server(endpoint = "overlapping_bookings")]
-pub async fn overlapping_bookings(
+/// One of the guest's confirmed bookings, as the warning names it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct OwnStay {
+    id: Uuid,
+    reference: String,
+    room_name: String,
     check_in: NaiveDate,
     check_out: NaiveDate,
-) -> Result<Vec<Booking>, AppError> {
-    use shared_schema::{booking::BookingFilter, dto::BookingStatus};
-    let filter = BookingFilter {
-        from: Some(check_in),
-        to: Some(check_out),
-        status: Some(BookingStatus::Confirmed),
-        limit: Some(shared_schema::booking::MAX_LIST_LIMIT),
-        ..BookingFilter::default()
-    };
-    crate::backend::serve(|backend, caller| async move {
-        Ok(backend.bookings(&caller, filter, true).await?.bookings)
-    })
-    .await
+    units: i32,
+}
+
+#[cfg(feature = "ssr")]
+impl OwnStay {
+    pub(crate) fn of(booking: &shared_schema::dto::Booking) -> Self {
+        Self {
+            id: booking.id,
+            reference: booking.reference.clone(),
+            room_name: booking.room_name.clone(),
+            check_in: booking.check_in,
+            check_out: booking.check_out,
+            units: booking.units,
+        }
+    }
 }
 
 /// The warning, for the stay the form holds now; nothing for a guest who
 /// is signed out or has no booking on those nights. In the server's HTML
 /// too, so a guest without JavaScript is warned as well.
 #[component]
-pub(super) fn OverlapWarning(stay: Stay, window: BookingWindow) -> impl IntoView {
-    let overlaps = Resource::new(
-        move || {
-            stay.form()
-                .parse(&window)
-                .ok()
-                .map(|search| (search.check_in, search.check_out))
-        },
-        |stay| async move {
-            match stay {
-                // Signed out (or anything else that fails): no warning.
-                Some((check_in, check_out)) => overlapping_bookings(check_in, check_out)
-                    .await
-                    .unwrap_or_default(),
-                None => Vec::new(),
-            }
-        },
-    );
-    view! {
-        <Transition fallback=|| ()>
-            {move || Suspend::new(async move {
-                let bookings = overlaps.await;
-                (!bookings.is_empty()).then(|| view! { <Overlaps bookings /> })
-            })}
-        </Transition>
-    }
+pub(super) fn OverlapWarning(
+    stay: Stay,
+    window: BookingWindow,
+    own: StoredValue<Vec<OwnStay>>,
+) -> impl IntoView {
+    let overlaps = move || {
+        let search = stay.form().parse(&window).ok()?;
+        let overlapping: Vec<OwnStay> = own.with_value(|own| {
+            own.iter()
+                .filter(|booked| {
+                    booked.check_in < search.check_out && search.check_in < booked.check_out
+                })
+                .cloned()
+                .collect()
+        });
+        (!overlapping.is_empty()).then(|| view! { <Overlaps bookings=overlapping /> })
+    };
+    view! { {overlaps} }
 }
 
 #[component]
-fn Overlaps(bookings: Vec<Booking>) -> impl IntoView {
+fn Overlaps(bookings: Vec<OwnStay>) -> impl IntoView {
     let count = i64::try_from(bookings.len()).unwrap_or(i64::MAX);
     let items = bookings
         .into_iter()
@@ -80,7 +75,7 @@ fn Overlaps(bookings: Vec<Booking>) -> impl IntoView {
                 plural(booking.units.into(), "room", "rooms"),
                 booking.reference,
             );
-            view! { <li><A href=format!("/bookings/{}", booking.id)>{text}</A></li> }
+            view! { <li><a href=format!("/bookings/{}", booking.id)>{text}</a></li> }
         })
         .collect_view();
     view! {
