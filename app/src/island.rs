@@ -22,8 +22,14 @@ pub(crate) trait Island: Serialize + DeserializeOwned + 'static {
 
 /// `island` wrapped in the element the islands bundle finds it by.
 pub(crate) fn island<I: Island>(island: I) -> impl IntoView {
+    // Only the server writes the props: the islands bundle reads them from
+    // its HTML, and a bundle that hydrates whole pages (or renders one after
+    // a client-side navigation) never does, so it needs no serializer.
     // Plain data of our own types: serializing it cannot fail.
-    let props = serde_json::to_string(&island).unwrap_or_default();
+    #[cfg(feature = "ssr")]
+    let props = serde_json::to_string(&island).ok();
+    #[cfg(not(feature = "ssr"))]
+    let props: Option<String> = None;
     view! { <div class="island" data-island=I::NAME data-props=props>{island.render()}</div> }
 }
 
