@@ -167,19 +167,19 @@ pub async fn room_page(id: Uuid) -> Result<RoomPageData, AppError> {
         let nights = backend
             .calendar(&caller, id, window.today, window.end())
             .await?;
-        let signed_in = backend.current_user(&caller).await?.is_some();
-        let own = if signed_in {
-            let filter = BookingFilter {
-                from: Some(window.today),
-                to: Some(window.end()),
-                status: Some(BookingStatus::Confirmed),
-                limit: Some(shared_schema::booking::MAX_LIST_LIMIT),
-                ..BookingFilter::default()
-            };
-            let page = backend.bookings(&caller, filter, true).await?;
-            page.bookings.iter().map(OwnStay::of).collect()
-        } else {
-            Vec::new()
+        let own_stays = BookingFilter {
+            from: Some(window.today),
+            to: Some(window.end()),
+            status: Some(BookingStatus::Confirmed),
+            limit: Some(shared_schema::booking::MAX_LIST_LIMIT),
+            ..BookingFilter::default()
+        };
+        // The guest's own stays also say whether anyone is signed in (the
+        // session is read once per request): no account query of its own.
+        let (signed_in, own) = match backend.bookings(&caller, own_stays, true).await {
+            Ok(page) => (true, page.bookings.iter().map(OwnStay::of).collect()),
+            Err(AppError::Unauthenticated) => (false, Vec::new()),
+            Err(error) => return Err(error),
         };
         Ok(RoomPageData {
             room,
