@@ -41,10 +41,16 @@ pub fn hydrate_islands() {
     /// Hydrates one island in its element.
     type Hydrate = fn(web_sys::HtmlElement);
     /// The islands this bundle knows, by name.
-    const ISLANDS: [(&str, Hydrate); 1] = [(
-        crate::pages::room::RoomIsland::NAME,
-        hydrate::<crate::pages::room::RoomIsland>,
-    )];
+    const ISLANDS: [(&str, Hydrate); 2] = [
+        (
+            crate::pages::room::RoomIsland::NAME,
+            hydrate::<crate::pages::room::RoomIsland>,
+        ),
+        (
+            crate::pages::auth::AuthIsland::NAME,
+            hydrate::<crate::pages::auth::AuthIsland>,
+        ),
+    ];
 
     let Ok(found) = document().query_selector_all("[data-island]") else {
         return;

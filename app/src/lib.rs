@@ -115,10 +115,13 @@ fn is_admin_path(path: &str) -> bool {
         .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
 }
 
-/// The pages whose interactive parts are islands (ADR 0018): a room.
+/// The pages whose interactive parts are islands (ADR 0018): a room,
+/// signing in and signing up.
 fn is_islands_path(path: &str) -> bool {
-    path.strip_prefix("/rooms/")
-        .is_some_and(|rest| !rest.is_empty() && !rest.contains('/'))
+    matches!(path, "/login" | "/register")
+        || path
+            .strip_prefix("/rooms/")
+            .is_some_and(|rest| !rest.is_empty() && !rest.contains('/'))
 }
 
 /// The HTML document around the app: rendered on the server only. The

@@ -157,6 +157,7 @@ impl UserContext {
 /// Where to go after signing in: the page that sent the user here, else
 /// home. Only a plain path on this site: browsers read `//host`, `/\host`
 /// and paths with tabs or newlines as other origins.
+#[cfg(feature = "ssr")]
 pub(crate) fn return_path(next: Option<String>) -> String {
     next.filter(|path| {
         let local = path.starts_with('/') && !path[1..].starts_with(['/', '\\']);
@@ -239,7 +240,7 @@ pub(crate) fn SiteHeader() -> impl IntoView {
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "ssr"))]
 mod tests {
     use super::return_path;
 

@@ -1,58 +1,161 @@
 //! Sign in and create an account.
 //!
-//! Both forms validate with the shared `Login` / `Register` rules as the
-//! user types; the server checks the same types again. After success the
-//! header refreshes and the user returns to the page that sent them here.
-//!
-//! Before the WASM arrives (or without JavaScript) the same forms post to
-//! their server functions (never a GET: the password stays out of the
-//! address), which redirect to the page in `next`, or back here with the
-//! error, shown from the address.
+//! Each form is an island ([`AuthIsland`], ADR 0018): it validates with
+//! the shared `Login` / `Register` rules as the user types, and a valid
+//! form is the plain post that works before the WASM arrives (or without
+//! JavaScript). It goes to the server function (never a GET: the password
+//! stays out of the address), which checks the same types again and
+//! redirects to the page in `next`, or back here with the error in the
+//! address and what was typed (never the password) in a short-lived cookie.
 
-use leptos::prelude::*;
+use leptos::{ev::SubmitEvent, prelude::*};
 use leptos_meta::Title;
-use leptos_router::{
-    NavigateOptions,
-    components::A,
-    hooks::{use_navigate, use_query_map},
-};
+use leptos_router::{components::A, hooks::use_query_map};
+use serde::{Deserialize, Serialize};
 use shared_schema::{
     auth::{Login, Register},
-    dto::User,
+    errors::FieldErrors,
     validated,
 };
 
 use crate::{
     AppError,
-    components::{Checks, ErrorAlert, FormFooter, Input},
+    components::{Checks, ErrorAlert, Input},
     form_post::posted_error,
-    session::{
-        SignIn, SignUp, UserContext, next_href, return_path, sign_in, sign_up, typed_values,
-    },
+    island::{Island, island},
+    session::{SignIn, SignUp, next_href, typed_values},
 };
+
+/// The two forms.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+enum AuthForm {
+    SignIn,
+    SignUp,
+}
+
+impl AuthForm {
+    /// The server function the form posts to.
+    #[expect(
+        unused_qualifications,
+        reason = "the `#[server]` macro imports the trait"
+    )]
+    fn path(self) -> &'static str {
+        match self {
+            Self::SignIn => <SignIn as leptos::server_fn::ServerFn>::PATH,
+            Self::SignUp => <SignUp as leptos::server_fn::ServerFn>::PATH,
+        }
+    }
+
+    /// The shared rules' verdict on what is typed.
+    fn check(self, name: String, email: String, password: String) -> FieldErrors {
+        let verdict = match self {
+            Self::SignIn => validated(Login { email, password }.normalized(), &()).map(drop),
+            Self::SignUp => validated(
+                Register {
+                    email,
+                    name,
+                    password,
+                }
+                .normalized(),
+                &(),
+            )
+            .map(drop),
+        };
+        verdict.err().unwrap_or_default()
+    }
+}
+
+/// A sign-in or sign-up form with what its last failed post typed.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(crate) struct AuthIsland {
+    form: AuthForm,
+    /// Where to go afterwards (the form posts it on).
+    next: String,
+    name: String,
+    email: String,
+    /// The error of the last plain post of this form.
+    posted: Option<AppError>,
+}
+
+impl Island for AuthIsland {
+    const NAME: &'static str = "auth";
+
+    fn render(self) -> AnyView {
+        let Self {
+            form,
+            next,
+            name,
+            email,
+            posted,
+        } = self;
+        let name = RwSignal::new(name);
+        let email = RwSignal::new(email);
+        let password = RwSignal::new(String::new());
+        let checks = Checks::new(move || form.check(name.get(), email.get(), password.get()));
+        let posted = posted.and_then(|error| {
+            checks.show_server(&error);
+            error
+                .field_errors()
+                .is_none()
+                .then(|| view! { <ErrorAlert error /> })
+        });
+        // A valid form posts; an invalid one shows every message instead.
+        let on_submit = move |event: SubmitEvent| {
+            if !checks.attempt() {
+                event.prevent_default();
+            }
+        };
+        let (new_password, label) = match form {
+            AuthForm::SignIn => (false, "Sign in"),
+            AuthForm::SignUp => (true, "Create account"),
+        };
+        view! {
+            {posted}
+            <form class="stack" method="post" action=form.path() novalidate on:submit=on_submit>
+                <input type="hidden" name="next" value=next />
+                {new_password.then(|| view! {
+                    <Input id="name" name="input[name]" label="Name" value=name checks autocomplete="name" />
+                })}
+                <Input id="email" name="input[email]" label="Email" value=email checks kind="email" autocomplete="email" />
+                {if new_password {
+                    view! {
+                        <Input id="password" name="input[password]" label="Password" value=password checks kind="password"
+                            autocomplete="new-password" hint="At least 12 characters." />
+                    }.into_any()
+                } else {
+                    view! {
+                        <Input id="password" name="input[password]" label="Password" value=password checks kind="password"
+                            autocomplete="current-password" />
+                    }.into_any()
+                }}
+                <div class="form-actions">
+                    <button type="submit" class="button primary">{label}</button>
+                </div>
+            </form>
+        }
+        .into_any()
+    }
+}
 
 /// The `next` of this page's address (where to go after signing in).
 fn next_param() -> Option<String> {
     use_query_map().with_untracked(|q| q.get("next"))
 }
 
-/// The error of a plain post of this page's form, shown as the hydrated
-/// form would show the server's answer.
-fn show_posted_error(path: &'static str, checks: Checks) -> Option<impl IntoView + use<>> {
-    let error = posted_error(path)?;
-    checks.show_server(&error);
-    error
-        .field_errors()
-        .is_none()
-        .then(|| view! { <ErrorAlert error /> })
+/// A link to the other auth page that keeps this page's `next`.
+fn keeping_next(page: &str) -> String {
+    next_param().map_or_else(|| page.to_owned(), |next| next_href(page, &next))
 }
 
-/// What a failed plain post of the form `path` typed (never the
-/// password), which the server kept in a cookie for the form page; only
-/// asked for when the address says that post failed.
-fn typed_after_failure(path: &'static str) -> Resource<Option<String>> {
-    let failed = posted_error(path).is_some();
-    Resource::new(
+/// The page of `form`: its title, the island, and `other`, the way to the
+/// other form.
+#[component]
+fn AuthPage(form: AuthForm, title: &'static str, other: impl IntoView + 'static) -> impl IntoView {
+    let posted = posted_error(form.path());
+    // What a failed plain post typed, which the server kept in a cookie
+    // for this page; only asked for when the address says a post failed.
+    let failed = posted.is_some();
+    let typed = Resource::new(
         || (),
         move |()| async move {
             if failed {
@@ -61,153 +164,43 @@ fn typed_after_failure(path: &'static str) -> Resource<Option<String>> {
                 None
             }
         },
-    )
-}
-
-/// Fills the form's `fields` (posted name, value) with what was typed.
-fn refill(typed: Option<String>, fields: &[(&str, RwSignal<String>)]) {
-    let Some(typed) = typed else { return };
-    for (name, value) in form_urlencoded::parse(typed.as_bytes()) {
-        if let Some((_, field)) = fields.iter().find(|(field, _)| *field == name) {
-            field.set(value.into_owned());
-        }
+    );
+    let posted = StoredValue::new(posted);
+    view! {
+        <Title text=title />
+        <div class="page narrow">
+            <h1>{title}</h1>
+            <Suspense fallback=|| ()>
+                {move || Suspend::new(async move {
+                    let typed = typed.await.unwrap_or_default();
+                    let typed = |field: &str| {
+                        form_urlencoded::parse(typed.as_bytes())
+                            .find(|(name, _)| name == field)
+                            .map(|(_, value)| value.into_owned())
+                            .unwrap_or_default()
+                    };
+                    island(AuthIsland {
+                        form,
+                        next: next_param().unwrap_or_default(),
+                        name: typed("name"),
+                        email: typed("email"),
+                        posted: posted.get_value(),
+                    })
+                })}
+            </Suspense>
+            {other}
+        </div>
     }
-}
-
-/// After a successful sign-in: refresh the header and go back.
-fn on_signed_in(action: Action<(), Result<User, AppError>>) {
-    let user = UserContext::get();
-    let navigate = use_navigate();
-    let query = use_query_map();
-    Effect::new(move || {
-        if let Some(Ok(_)) = action.value().get() {
-            user.refresh();
-            navigate(
-                &return_path(query.with_untracked(|q| q.get("next"))),
-                NavigateOptions::default(),
-            );
-        }
-    });
-}
-
-/// A link to the other auth page that keeps this page's `next`.
-fn keeping_next(page: &str) -> String {
-    use_query_map()
-        .with_untracked(|q| q.get("next"))
-        .map_or_else(|| page.to_owned(), |next| next_href(page, &next))
 }
 
 #[component]
 pub(crate) fn LoginPage() -> impl IntoView {
-    let email = RwSignal::new(String::new());
-    let password = RwSignal::new(String::new());
-    let input = move || Login {
-        email: email.get(),
-        password: password.get(),
-    };
-    let checks = Checks::new(move || {
-        validated(input().normalized(), &())
-            .err()
-            .unwrap_or_default()
-    });
-    let next = next_param();
-    let action = {
-        let next = next.clone();
-        Action::new(move |(): &()| sign_in(input().normalized(), next.clone()))
-    };
-    on_signed_in(action);
-    let on_submit = checks.submit(action);
-    let register_href = keeping_next("/register");
-    #[expect(
-        unused_qualifications,
-        reason = "the `#[server]` macro imports the trait"
-    )]
-    let path = <SignIn as leptos::server_fn::ServerFn>::PATH;
-    let posted = show_posted_error(path, checks);
-    let typed = typed_after_failure(path);
-
-    view! {
-        <Title text="Sign in" />
-        <div class="page narrow">
-            <h1>"Sign in"</h1>
-            {posted}
-            <Suspense fallback=|| ()>
-                {move || {
-                    let next = next.clone().unwrap_or_default();
-                    Suspend::new(async move {
-                        refill(typed.await, &[("email", email)]);
-                        view! {
-                            <form class="stack" method="post" action=path novalidate on:submit=on_submit>
-                                <input type="hidden" name="next" value=next />
-                                <Input id="email" name="input[email]" label="Email" value=email checks kind="email" autocomplete="email" />
-                                <Input id="password" name="input[password]" label="Password" value=password checks kind="password"
-                                    autocomplete="current-password" />
-                                <FormFooter action label="Sign in" />
-                            </form>
-                        }
-                    })
-                }}
-            </Suspense>
-            <p class="muted">"New here? " <A href=register_href>"Create an account"</A></p>
-        </div>
-    }
+    let other = view! { <p class="muted">"New here? " <A href=keeping_next("/register")>"Create an account"</A></p> };
+    view! { <AuthPage form=AuthForm::SignIn title="Sign in" other /> }
 }
 
 #[component]
 pub(crate) fn RegisterPage() -> impl IntoView {
-    let name = RwSignal::new(String::new());
-    let email = RwSignal::new(String::new());
-    let password = RwSignal::new(String::new());
-    let input = move || Register {
-        email: email.get(),
-        name: name.get(),
-        password: password.get(),
-    };
-    let checks = Checks::new(move || {
-        validated(input().normalized(), &())
-            .err()
-            .unwrap_or_default()
-    });
-    let next = next_param();
-    let action = {
-        let next = next.clone();
-        Action::new(move |(): &()| sign_up(input().normalized(), next.clone()))
-    };
-    on_signed_in(action);
-    let on_submit = checks.submit(action);
-    #[expect(
-        unused_qualifications,
-        reason = "the `#[server]` macro imports the trait"
-    )]
-    let path = <SignUp as leptos::server_fn::ServerFn>::PATH;
-    let posted = show_posted_error(path, checks);
-    let typed = typed_after_failure(path);
-
-    let login_href = keeping_next("/login");
-    view! {
-        <Title text="Create account" />
-        <div class="page narrow">
-            <h1>"Create an account"</h1>
-            {posted}
-            <Suspense fallback=|| ()>
-                {move || {
-                    let next = next.clone().unwrap_or_default();
-                    Suspend::new(async move {
-                        refill(typed.await, &[("name", name), ("email", email)]);
-                        view! {
-                            <form class="stack" method="post" action=path novalidate on:submit=on_submit>
-                                <input type="hidden" name="next" value=next />
-                                <Input id="name" name="input[name]" label="Name" value=name checks autocomplete="name" />
-                                <Input id="email" name="input[email]" label="Email" value=email checks kind="email" autocomplete="email" />
-                                <Input id="password" name="input[password]" label="Password" value=password checks kind="password"
-                                    autocomplete="new-password" hint="At least 12 characters." />
-                                <FormFooter action label="Create account" />
-                            </form>
-                        }
-                    })
-                }}
-            </Suspense>
-            <p class="muted">"Already have an account? " <A href=login_href>"Sign in"</A></p>
-        </div>
-    }
+    let other = view! { <p class="muted">"Already have an account? " <A href=keeping_next("/login")>"Sign in"</A></p> };
+    view! { <AuthPage form=AuthForm::SignUp title="Create an account" other /> }
 }

@@ -3,7 +3,7 @@
 mod account;
 #[cfg(feature = "admin")]
 pub(crate) mod admin;
-mod auth;
+pub(crate) mod auth;
 pub(crate) mod bookings;
 mod not_found;
 pub(crate) mod photos;

@@ -260,21 +260,33 @@ async fn each_page_loads_its_bundle(pool: PgPool) {
     assert_eq!(other.status, 404);
     assert!(other.body.contains("/pkg/roombook.0123456789abcdef.js"));
 
-    // A room page is made of islands (ADR 0018): the islands bundle
-    // hydrates it, and the island carries its props.
-    let page = app.get(&format!("/rooms/{room}")).await;
-    assert_eq!(page.status, 200);
-    assert!(
-        page.body
-            .contains("/pkg/roombook-islands.aaaabbbbccccdddd.wasm"),
-        "{}",
-        page.body
-    );
-    assert!(
-        !page.body.contains("/pkg/roombook.0123456789abcdef.wasm"),
-        "a room page loads the guest bundle"
-    );
-    assert!(page.body.contains(r#"data-island="room""#));
+    // A room page and the sign-in and sign-up pages are made of islands
+    // (ADR 0018): the islands bundle hydrates them, and each island
+    // carries its props.
+    for (path, island) in [
+        (format!("/rooms/{room}"), "room"),
+        ("/login".to_owned(), "auth"),
+        ("/register".to_owned(), "auth"),
+    ] {
+        let page = app.get(&path).await;
+        assert_eq!(page.status, 200, "{path}");
+        assert!(
+            page.body
+                .contains("/pkg/roombook-islands.aaaabbbbccccdddd.wasm"),
+            "{path}: {}",
+            page.body
+        );
+        assert!(
+            !page.body.contains("/pkg/roombook.0123456789abcdef.wasm"),
+            "{path} loads the guest bundle"
+        );
+        assert!(
+            page.body
+                .contains(&format!(r#"data-island="{island}" data-props="#)),
+            "{path}: {}",
+            page.body
+        );
+    }
     std::fs::remove_dir_all(&site).ok();
 }
 
