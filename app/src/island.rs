@@ -41,7 +41,7 @@ pub fn hydrate_islands() {
     /// Hydrates one island in its element.
     type Hydrate = fn(web_sys::HtmlElement);
     /// The islands this bundle knows, by name.
-    const ISLANDS: [(&str, Hydrate); 2] = [
+    const ISLANDS: [(&str, Hydrate); 3] = [
         (
             crate::pages::room::RoomIsland::NAME,
             hydrate::<crate::pages::room::RoomIsland>,
@@ -49,6 +49,10 @@ pub fn hydrate_islands() {
         (
             crate::pages::auth::AuthIsland::NAME,
             hydrate::<crate::pages::auth::AuthIsland>,
+        ),
+        (
+            crate::pages::bookings::CancelIsland::NAME,
+            hydrate::<crate::pages::bookings::CancelIsland>,
         ),
     ];
 

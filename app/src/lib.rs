@@ -116,12 +116,13 @@ fn is_admin_path(path: &str) -> bool {
 }
 
 /// The pages whose interactive parts are islands (ADR 0018): a room,
-/// signing in and signing up.
+/// signing in and signing up, a guest's bookings and one booking.
 fn is_islands_path(path: &str) -> bool {
-    matches!(path, "/login" | "/register")
-        || path
-            .strip_prefix("/rooms/")
+    let one = |prefix: &str| {
+        path.strip_prefix(prefix)
             .is_some_and(|rest| !rest.is_empty() && !rest.contains('/'))
+    };
+    matches!(path, "/login" | "/register" | "/bookings") || one("/rooms/") || one("/bookings/")
 }
 
 /// The HTML document around the app: rendered on the server only. The

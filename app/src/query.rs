@@ -24,6 +24,23 @@ pub(crate) fn with_query(path: &str, query: &str) -> String {
     }
 }
 
+/// `path_and_query` with `key` set to `value` in its query, replacing
+/// `key` and any error a failed form post left there (`__path`, `__err`).
+#[cfg(feature = "ssr")]
+pub(crate) fn with_param(path_and_query: &str, key: &str, value: &str) -> String {
+    let (path, query) = path_and_query
+        .split_once('?')
+        .unwrap_or((path_and_query, ""));
+    let mut kept = form_urlencoded::Serializer::new(String::new());
+    for (name, old) in form_urlencoded::parse(query.as_bytes()) {
+        if name != key && name != "__path" && name != "__err" {
+            kept.append_pair(&name, &old);
+        }
+    }
+    kept.append_pair(key, value);
+    with_query(path, &kept.finish())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -44,6 +61,23 @@ mod tests {
             .collect();
         assert_eq!(decoded[0].1, "/rooms/1?check_in=2027-01-01&guests=2");
         assert_eq!(decoded[1].1, "a b+c");
+    }
+
+    #[cfg(feature = "ssr")]
+    #[test]
+    fn a_param_replaces_its_old_value_and_a_posted_error() {
+        assert_eq!(
+            with_param(
+                "/admin/bookings?q=ada+l&cancelled=A&__path=%2Fapi%2Fx&__err=e",
+                "cancelled",
+                "B"
+            ),
+            "/admin/bookings?q=ada+l&cancelled=B"
+        );
+        assert_eq!(
+            with_param("/bookings", "cancelled", "B"),
+            "/bookings?cancelled=B"
+        );
     }
 
     #[test]

@@ -2,9 +2,10 @@
 //! cancel) and one booking's page, which is also the confirmation after
 //! booking and can cancel it too.
 
-use leptos::prelude::*;
+use leptos::{ev::SubmitEvent, prelude::*};
 use leptos_meta::Title;
 use leptos_router::{components::A, hooks::use_query_map};
+use serde::{Deserialize, Serialize};
 use shared_schema::{
     booking::{BookingFilter, BookingPage},
     dto::{Booking, BookingStatus, Role, User},
@@ -13,8 +14,10 @@ use uuid::Uuid;
 
 use crate::{
     AppError,
-    components::{ErrorAlert, booking_pages, focus_by_id},
+    components::{ErrorAlert, booking_pages},
+    form_post::posted_error,
     format::{long_date, money, plural, short_date},
+    island::{Island, island},
     pages::search::get_booking_window,
     query::{query_string, with_query},
     session::{UserContext, auth_href},
@@ -36,17 +39,24 @@ pub async fn get_booking(id: Uuid) -> Result<Booking, AppError> {
     crate::backend::serve(|backend, caller| async move { backend.booking(&caller, id).await }).await
 }
 
-/// Cancels a booking and gives its nights back.
-/// Posted by the plain form (before the WASM arrives), it redirects back
-/// to the page the form was on.
+/// Cancels a booking and gives its nights back. Posted by the plain form,
+/// it redirects back to the page the form was on, which then says which
+/// booking was cancelled ([`CancelStatus`]).
 #[server(endpoint = "cancel_booking")]
 pub async fn cancel_booking(id: Uuid) -> Result<Booking, AppError> {
     let post = crate::form_post::FormPost::current();
+    let back = crate::form_post::referer();
     let result = crate::backend::serve(|backend, caller| async move {
         backend.cancel_booking(&caller, id).await
     })
     .await;
-    post.answer(result, |_| None)
+    post.answer(result, |booking| {
+        Some(crate::query::with_param(
+            &back,
+            "cancelled",
+            &booking.reference,
+        ))
+    })
 }
 
 #[expect(
@@ -68,17 +78,25 @@ pub(crate) fn SignInPrompt(what: &'static str) -> impl IntoView {
     }
 }
 
-/// The id of the line that reports a cancellation; focus moves there once
-/// the dialog closes, since the button that opened it goes away.
+/// The id of the line that reports a cancellation; the page that a
+/// cancel lands on focuses it (the button that was pressed is gone).
 pub(crate) const CANCEL_STATUS_ID: &str = "cancel-status";
 
-/// The line that reports a cancellation (see [`CANCEL_STATUS_ID`]).
+/// The line that reports a cancellation: the page a cancel lands on has
+/// the booking's reference in its address (`?cancelled=`), or the error.
 #[component]
-pub(crate) fn CancelStatus(cancelled: RwSignal<u32>) -> impl IntoView {
+pub(crate) fn CancelStatus() -> impl IntoView {
+    // As the page was loaded: the admin list then drops it from the
+    // address, which keeps only its filters.
+    let cancelled = use_query_map().with_untracked(|q| q.get("cancelled"));
+    let error = posted_error(cancel_path());
+    let done = cancelled.is_some();
+    let message = cancelled
+        .map(|reference| format!("Booking {reference} cancelled. Its rooms are back on sale."));
     view! {
-        <p id=CANCEL_STATUS_ID role="status" tabindex="-1"
-            class=move || { if cancelled.get() > 0 { "alert success" } else { "" } }>
-            {move || { (cancelled.get() > 0).then_some("Booking cancelled. Its rooms are back on sale.") }}
+        {error.map(|error| view! { <ErrorAlert error /> })}
+        <p id=CANCEL_STATUS_ID role="status" tabindex="-1" autofocus=done class=done.then_some("alert success")>
+            {message}
         </p>
     }
 }
@@ -106,10 +124,9 @@ fn by_list(
 pub(crate) fn MyBookingsPage() -> impl IntoView {
     let query = use_query_map();
     let cursor = Memo::new(move |_| query.with(|q| q.get("cursor")));
-    let cancelled = RwSignal::new(0_u32);
     let bookings = Resource::new(
-        move || (cancelled.get(), cursor.get()),
-        |(_, cursor)| {
+        move || cursor.get(),
+        |cursor| {
             let filter = BookingFilter {
                 limit: Some(shared_schema::booking::MAX_LIST_LIMIT),
                 cursor,
@@ -124,7 +141,7 @@ pub(crate) fn MyBookingsPage() -> impl IntoView {
         <Title text="My bookings" />
         <div class="page">
             <h1>"My bookings"</h1>
-            <CancelStatus cancelled />
+            <CancelStatus />
             <Transition fallback=|| view! { <p class="loading">"Loading your bookings…"</p> }>
                 {move || Suspend::new(async move {
                     match (bookings.await, window.await) {
@@ -136,17 +153,17 @@ pub(crate) fn MyBookingsPage() -> impl IntoView {
                             view! {
                                 <section aria-labelledby="upcoming">
                                     <h2 id="upcoming">"Upcoming"</h2>
-                                    <BookingList bookings=upcoming today=window.today on_cancel=cancelled
+                                    <BookingList bookings=upcoming today=window.today
                                         empty="No upcoming stays. Time to plan one?" />
                                 </section>
                                 <section aria-labelledby="past">
                                     <h2 id="past">"Past"</h2>
-                                    <BookingList bookings=past today=window.today on_cancel=cancelled
+                                    <BookingList bookings=past today=window.today
                                         empty="No past stays yet." />
                                 </section>
                                 <section aria-labelledby="cancelled">
                                     <h2 id="cancelled">"Cancelled"</h2>
-                                    <BookingList bookings=cancelled_list today=window.today on_cancel=cancelled
+                                    <BookingList bookings=cancelled_list today=window.today
                                         empty="No cancelled bookings." />
                                 </section>
                                 <MyPages first newer=prev_cursor older=next_cursor />
@@ -176,7 +193,6 @@ fn MyPages(first: bool, newer: Option<String>, older: Option<String>) -> impl In
 fn BookingList(
     bookings: Vec<Booking>,
     today: chrono::NaiveDate,
-    on_cancel: RwSignal<u32>,
     empty: &'static str,
 ) -> impl IntoView {
     if bookings.is_empty() {
@@ -189,7 +205,7 @@ fn BookingList(
                 .map(|booking| {
                     let cancellable = booking.status == BookingStatus::Confirmed && booking.check_in > today;
                     let reference = booking.reference.clone();
-                    let cancel = cancellable.then(|| view! { <CancelButton booking=booking.clone() on_cancel /> });
+                    let cancel = cancellable.then(|| cancel_button(&booking, false));
                     view! {
                         <li class="card booking" data-reference=reference>
                             <BookingSummary booking />
@@ -239,16 +255,9 @@ pub(crate) fn StatusBadge(status: BookingStatus) -> impl IntoView {
     view! { <span class=class>{text}</span> }
 }
 
-/// Cancel with a confirmation dialog; `on_cancel` is bumped when done so
-/// the page reloads with the units given back, and focus moves to the
-/// page's [`CancelStatus`] line (the button itself goes away). Admins see
-/// whose booking it is (`name_guest`).
-#[component]
-pub(crate) fn CancelButton(
-    booking: Booking,
-    on_cancel: RwSignal<u32>,
-    #[prop(default = false)] name_guest: bool,
-) -> impl IntoView {
+/// Cancel, with a confirmation dialog; admins see whose booking it is
+/// (`name_guest`).
+pub(crate) fn cancel_button(booking: &Booking, name_guest: bool) -> impl IntoView + use<> {
     let Booking {
         id,
         reference,
@@ -258,71 +267,97 @@ pub(crate) fn CancelButton(
         check_out,
         ..
     } = booking;
-    let dialog = NodeRef::<leptos::html::Dialog>::new();
-    let action = Action::new(move |(): &()| cancel_booking(id));
-    Effect::new(move || {
-        if let Some(Ok(_)) = action.value().get() {
-            if let Some(dialog) = dialog.get_untracked() {
+    let whose = if name_guest {
+        format!("{guest_name}'s booking {reference}")
+    } else {
+        format!("Booking {reference}")
+    };
+    island(CancelIsland {
+        id: id.to_string(),
+        button: if name_guest {
+            format!("Cancel {guest_name}'s booking")
+        } else {
+            "Cancel booking".to_owned()
+        },
+        title: if name_guest {
+            format!("Cancel {guest_name}'s booking?")
+        } else {
+            "Cancel this booking?".to_owned()
+        },
+        text: format!(
+            "{whose}: {room_name}, {} – {}. The rooms go back on sale and this cannot be undone.",
+            long_date(*check_in),
+            long_date(*check_out),
+        ),
+    })
+}
+
+/// A booking's cancel button (see [`cancel_button`]): a plain form that
+/// cancels at once before the WASM arrives; with it, a dialog asks
+/// first. Either way the post lands back on the page, which says so
+/// ([`CancelStatus`]).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(crate) struct CancelIsland {
+    id: String,
+    button: String,
+    title: String,
+    text: String,
+}
+
+impl Island for CancelIsland {
+    const NAME: &'static str = "cancel";
+
+    fn render(self) -> AnyView {
+        let Self {
+            id,
+            button,
+            title,
+            text,
+        } = self;
+        let dialog = NodeRef::<leptos::html::Dialog>::new();
+        // Set by "Yes, cancel it" just before the form submits; once sent,
+        // a second press waits for the page the post lands on.
+        let confirmed = RwSignal::new(false);
+        let sending = RwSignal::new(false);
+        let on_submit = move |event: SubmitEvent| {
+            if sending.get_untracked() {
+                event.prevent_default();
+            } else if confirmed.get_untracked() {
+                sending.set(true);
+            } else {
+                event.prevent_default();
+                if let Some(dialog) = dialog.get() {
+                    let _ = dialog.show_modal();
+                }
+            }
+        };
+        let close = move |_| {
+            if let Some(dialog) = dialog.get() {
                 dialog.close();
             }
-            on_cancel.update(|n| *n += 1);
-            focus_by_id(CANCEL_STATUS_ID);
+        };
+        let title_id = format!("cancel-title-{id}");
+        let labelled_by = title_id.clone();
+        view! {
+            <form class="inline-form" method="post" action=cancel_path() on:submit=on_submit>
+                <input type="hidden" name="id" value=id />
+                <button type="submit" class="button danger small">{button}</button>
+                <dialog class="dialog" node_ref=dialog aria-labelledby=labelled_by>
+                    <h2 id=title_id>{title}</h2>
+                    <p>{text}</p>
+                    <div class="dialog-actions">
+                        <button type="button" class="button secondary" autofocus on:click=close>
+                            "Keep booking"
+                        </button>
+                        <button type="submit" class="button danger" aria-busy=move || sending.get().to_string()
+                            on:click=move |_| confirmed.set(true)>
+                            "Yes, cancel it"
+                        </button>
+                    </div>
+                </dialog>
+            </form>
         }
-    });
-    // The button submits a form that cancels at once before the WASM
-    // arrives; with it, the dialog asks first.
-    let open = move |event: leptos::ev::SubmitEvent| {
-        event.prevent_default();
-        if let Some(dialog) = dialog.get() {
-            let _ = dialog.show_modal();
-        }
-    };
-    let title_id = format!("cancel-title-{id}");
-    let labelled_by = title_id.clone();
-    let whose = if name_guest {
-        format!("{guest_name}'s booking {reference}: ")
-    } else {
-        format!("Booking {reference}: ")
-    };
-    let button_label = if name_guest {
-        format!("Cancel {guest_name}'s booking")
-    } else {
-        "Cancel booking".to_owned()
-    };
-    view! {
-        <form class="inline-form" method="post" action=cancel_path() on:submit=open>
-            <input type="hidden" name="id" value=id.to_string() />
-            <button type="submit" class="button danger small">
-                {button_label}
-            </button>
-        </form>
-        <dialog class="dialog" node_ref=dialog aria-labelledby=labelled_by>
-            <h2 id=title_id>{if name_guest { format!("Cancel {guest_name}'s booking?") } else { "Cancel this booking?".to_owned() }}</h2>
-            <p>
-                {format!(
-                    "{whose}{}, {} – {}. The rooms go back on sale and this cannot be undone.",
-                    room_name,
-                    long_date(check_in),
-                    long_date(check_out),
-                )}
-            </p>
-            {move || match action.value().get() {
-                Some(Err(error)) => Some(view! { <ErrorAlert error /> }),
-                _ => None,
-            }}
-            <div class="dialog-actions">
-                <button type="button" class="button secondary" autofocus
-                    on:click=move |_| { if let Some(dialog) = dialog.get() { dialog.close(); } }>
-                    "Keep booking"
-                </button>
-                <button type="button" class="button danger"
-                    disabled=move || action.pending().get()
-                    aria-busy=move || action.pending().get().to_string()
-                    on:click=move |_| { action.dispatch(()); }>
-                    "Yes, cancel it"
-                </button>
-            </div>
-        </dialog>
+        .into_any()
     }
 }
 
@@ -332,22 +367,13 @@ pub(crate) fn CancelButton(
 pub(crate) fn BookingPage() -> impl IntoView {
     let query = use_query_map();
     let just_booked = move || query.with(|q| q.get("new").is_some());
-    let cancelled = RwSignal::new(0_u32);
     let booking = crate::pages::by_path_id(get_booking);
-    // Reloaded after a cancel: the page then shows the new status.
-    Effect::new(move |previous: Option<u32>| {
-        let now = cancelled.get();
-        if previous.is_some_and(|previous| previous != now) {
-            booking.refetch();
-        }
-        now
-    });
     let window = Resource::new(|| (), |()| get_booking_window());
     let user = UserContext::get();
     view! {
         <Title text="Booking" />
         <div class="page narrow">
-            <CancelStatus cancelled />
+            <CancelStatus />
             <Transition fallback=|| view! { <p class="loading">"Loading the booking…"</p> }>
                 {move || Suspend::new(async move {
                     let admin = matches!(user.0.await, Ok(Some(User { role: Role::Admin, .. })));
@@ -355,7 +381,7 @@ pub(crate) fn BookingPage() -> impl IntoView {
                         (Ok(booking), Ok(window)) => {
                             let cancellable = booking.status == BookingStatus::Confirmed
                                 && (admin || booking.check_in > window.today);
-                            view! { <BookingDetails booking just_booked=just_booked() cancellable admin cancelled /> }.into_any()
+                            view! { <BookingDetails booking just_booked=just_booked() cancellable admin /> }.into_any()
                         }
                         (Err(AppError::NotFound), _) => view! { <crate::pages::NotFound /> }.into_any(),
                         (Err(AppError::Unauthenticated), _) => view! { <SignInPrompt what="this booking" /> }.into_any(),
@@ -373,7 +399,6 @@ fn BookingDetails(
     just_booked: bool,
     cancellable: bool,
     admin: bool,
-    cancelled: RwSignal<u32>,
 ) -> impl IntoView {
     let heading = if just_booked && booking.status == BookingStatus::Confirmed {
         "Your booking is confirmed"
@@ -382,25 +407,19 @@ fn BookingDetails(
     } else {
         "Your booking"
     };
-    // Arriving from the booking form, focus (and so the screen reader)
-    // moves to the confirmation.
-    let title = NodeRef::<leptos::html::H1>::new();
-    Effect::new(move || {
-        if let Some(title) = title.get().filter(|_| just_booked) {
-            let _ = title.focus();
-        }
-    });
     let confirmed = booking.status == BookingStatus::Confirmed;
     let cancel = cancellable.then(|| {
         view! {
             <div class="form-actions">
-                <CancelButton booking=booking.clone() on_cancel=cancelled name_guest=admin />
+                {cancel_button(&booking, admin)}
             </div>
         }
     });
     view! {
         <section class="confirmation stack" class:cancelled=!confirmed aria-labelledby="booking-title">
-            <h1 id="booking-title" tabindex="-1" node_ref=title>{heading}</h1>
+            // Arriving from the booking form, focus (and so the screen
+            // reader) starts at the confirmation.
+            <h1 id="booking-title" tabindex="-1" autofocus=just_booked>{heading}</h1>
             <p>"Booking reference"</p>
             <p class="reference" data-testid="reference">{booking.reference.clone()}</p>
             <dl class="summary">

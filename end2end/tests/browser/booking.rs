@@ -216,7 +216,10 @@ async fn cancel_from_my_bookings(browser: &Browser, reference: &str) -> anyhow::
     // Focus lands on the outcome, and the stay moves to "Cancelled".
     browser.wait_for_focus("cancel-status").await?;
     browser
-        .wait_for_text_containing("#cancel-status", "Booking cancelled")
+        .wait_for_text_containing(
+            "#cancel-status",
+            &format!("Booking {reference} cancelled. Its rooms are back on sale."),
+        )
         .await?;
     let cancelled =
         format!("section[aria-labelledby=cancelled] li.booking[data-reference='{reference}']");
@@ -285,7 +288,7 @@ async fn a_booking_page_cancels_its_booking_and_says_so() -> anyhow::Result<()> 
         .await?;
     browser.wait_for_focus("cancel-status").await?;
     browser
-        .wait_for_text_containing("#cancel-status", "Booking cancelled")
+        .wait_for_text_containing("#cancel-status", "cancelled. Its rooms are back on sale.")
         .await?;
     browser
         .wait_for_text(".confirmation .badge", "Cancelled")

@@ -260,15 +260,20 @@ async fn each_page_loads_its_bundle(pool: PgPool) {
     assert_eq!(other.status, 404);
     assert!(other.body.contains("/pkg/roombook.0123456789abcdef.js"));
 
-    // A room page and the sign-in and sign-up pages are made of islands
-    // (ADR 0018): the islands bundle hydrates them, and each island
-    // carries its props.
+    // A room page, the sign-in and sign-up pages, a guest's bookings and
+    // a booking are made of islands (ADR 0018): the islands bundle
+    // hydrates them, and each island carries its props.
+    let booking =
+        crate::bookings::booked_ok(&app, &admin, crate::bookings::stay(room, 3, 5, 1, 1)).await;
+    let booking = booking["id"].as_str().expect("id");
     for (path, island) in [
         (format!("/rooms/{room}"), "room"),
         ("/login".to_owned(), "auth"),
         ("/register".to_owned(), "auth"),
+        ("/bookings".to_owned(), "cancel"),
+        (format!("/bookings/{booking}"), "cancel"),
     ] {
-        let page = app.get(&path).await;
+        let page = app.get_with_session(&path, &admin).await;
         assert_eq!(page.status, 200, "{path}");
         assert!(
             page.body

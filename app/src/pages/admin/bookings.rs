@@ -21,7 +21,7 @@ use crate::{
     AppError,
     components::{DataTable, ErrorAlert, booking_pages},
     format::{money, short_date},
-    pages::bookings::{CancelButton, CancelStatus, StatusBadge},
+    pages::bookings::{CancelStatus, StatusBadge, cancel_button},
     query::{query_string, with_query},
 };
 
@@ -135,23 +135,19 @@ impl FilterFields {
 pub(crate) fn AdminBookingsPage() -> impl IntoView {
     let fields = FilterFields::from_address();
     fields.keep_in_address();
-    let cancelled = RwSignal::new(0_u32);
-    let bookings = Resource::new(
-        move || (fields.filter(), cancelled.get()),
-        |(filter, _)| admin_bookings(filter),
-    );
+    let bookings = Resource::new(move || fields.filter(), admin_bookings);
     let rooms = Resource::new(|| (), |()| admin_rooms());
 
     admin_page("Bookings", rooms, admin_heading, move |rooms| {
         view! {
             <h2>"Bookings"</h2>
             <Filters rooms fields />
-            <CancelStatus cancelled />
+            <CancelStatus />
             <Transition fallback=|| view! { <p class="loading">"Loading bookings…"</p> }>
                 {move || Suspend::new(async move {
                     match bookings.await {
                         Ok(BookingPage { bookings, next_cursor, prev_cursor }) => view! {
-                            <BookingTable bookings cancelled />
+                            <BookingTable bookings />
                             <Pages fields next=next_cursor prev=prev_cursor />
                         }
                         .into_any(),
@@ -266,7 +262,7 @@ fn Filters(rooms: Vec<Room>, fields: FilterFields) -> impl IntoView {
 }
 
 #[component]
-fn BookingTable(bookings: Vec<Booking>, cancelled: RwSignal<u32>) -> impl IntoView {
+fn BookingTable(bookings: Vec<Booking>) -> impl IntoView {
     if bookings.is_empty() {
         return view! { <p class="muted" data-testid="no-bookings">"No bookings match these filters."</p> }.into_any();
     }
@@ -275,8 +271,7 @@ fn BookingTable(bookings: Vec<Booking>, cancelled: RwSignal<u32>) -> impl IntoVi
         .map(|booking| {
             let cancellable = booking.status == BookingStatus::Confirmed;
             let (reference, row_reference) = (booking.reference.clone(), booking.reference.clone());
-            let cancel = cancellable
-                .then(|| view! { <CancelButton booking=booking.clone() on_cancel=cancelled name_guest=true /> });
+            let cancel = cancellable.then(|| cancel_button(&booking, true));
             view! {
                 <tr data-reference=row_reference>
                     <th scope="row"><A href=format!("/bookings/{}", booking.id)>{reference}</A></th>
