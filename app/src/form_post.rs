@@ -14,6 +14,11 @@ use leptos_router::hooks::use_query_map;
 
 use crate::AppError;
 
+/// The path a form posts to without WASM: the server function `F`'s.
+pub(crate) fn post_path<F: server_fn::ServerFn>() -> &'static str {
+    F::PATH
+}
+
 /// The error of the last plain form post to the server function `path`,
 /// as `server_fn` put it in this page's address.
 pub(crate) fn posted_error(path: &'static str) -> Option<AppError> {

@@ -341,6 +341,15 @@ impl Browser {
         Ok(())
     }
 
+    /// A browser with JavaScript off (as before the WASM arrives).
+    pub async fn without_javascript() -> anyhow::Result<Self> {
+        Self::start_with(BrowserOptions {
+            javascript: false,
+            ..BrowserOptions::default()
+        })
+        .await
+    }
+
     /// Waits until an element matching `css` exists.
     pub async fn wait_for(&self, css: &str) -> anyhow::Result<Element> {
         self.client

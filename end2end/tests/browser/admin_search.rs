@@ -5,7 +5,7 @@
 //! large for the plain upload form brings the admin back to the form with
 //! the reason, not to a bare error page.
 
-use end2end::{Browser, BrowserOptions, TestApp};
+use end2end::{Browser, TestApp};
 use fantoccini::Locator;
 
 /// The rare guest's one booking, older than the busy guest's 120.
@@ -108,11 +108,7 @@ async fn without_javascript_an_admin_finds_an_old_booking_by_email_or_reference_
 -> anyhow::Result<()> {
     let app = TestApp::spawn().await?;
     seed_bookings(&app).await?;
-    let admin = Browser::start_with(BrowserOptions {
-        javascript: false,
-        ..BrowserOptions::default()
-    })
-    .await?;
+    let admin = Browser::without_javascript().await?;
     admin
         .sign_in(&app, &app.account("Ada Admin", true).await?)
         .await?;
@@ -166,11 +162,7 @@ async fn a_photo_over_the_limit_posted_without_javascript_comes_back_to_the_form
     // from its declared length, so its bytes need not be an image.
     let file = std::env::temp_dir().join(format!("roombook-big-{}.jpg", uuid::Uuid::new_v4()));
     std::fs::write(&file, vec![0xAB_u8; 12 * 1024 * 1024])?;
-    let admin = Browser::start_with(BrowserOptions {
-        javascript: false,
-        ..BrowserOptions::default()
-    })
-    .await?;
+    let admin = Browser::without_javascript().await?;
     admin
         .sign_in(&app, &app.account("Ada Admin", true).await?)
         .await?;

@@ -2,7 +2,7 @@
 //! booking, cancel it; and two guests racing for the last unit.
 
 use chrono::{Datelike, Days, Months, NaiveDate, Utc};
-use end2end::{Browser, BrowserOptions, TestApp};
+use end2end::{Browser, TestApp};
 use fantoccini::key::Key;
 use shared_schema::stay::MSG_CHECKOUT_AFTER_CHECKIN;
 
@@ -347,11 +347,7 @@ async fn a_guest_with_more_bookings_than_a_page_pages_back_to_the_oldest_with_an
     browser.close().await?;
 
     // Without JavaScript the same links are plain links the server answers.
-    let plain = Browser::start_with(BrowserOptions {
-        javascript: false,
-        ..BrowserOptions::default()
-    })
-    .await?;
+    let plain = Browser::without_javascript().await?;
     plain.sign_in(&app, &guest).await?;
     plain.client.goto(&app.url("/bookings")).await?;
     plain.wait_for(newest).await?;

@@ -479,11 +479,7 @@ async fn a_failed_post_without_javascript_brings_back_what_was_typed_but_the_pas
 -> anyhow::Result<()> {
     let app = TestApp::spawn().await?;
     let ada = app.account("Ada Lovelace", false).await?;
-    let browser = Browser::start_with(BrowserOptions {
-        javascript: false,
-        ..BrowserOptions::default()
-    })
-    .await?;
+    let browser = Browser::without_javascript().await?;
     let value = |css: &'static str| {
         let browser = &browser;
         async move {

@@ -4,7 +4,7 @@
 //! server-rendered page. No password ever appears in an address.
 
 use chrono::{Datelike, Days, Months, Utc};
-use end2end::{Browser, BrowserOptions, TestApp};
+use end2end::{Browser, TestApp};
 
 #[tokio::test]
 async fn a_guest_searches_signs_in_books_and_cancels_without_javascript() -> anyhow::Result<()> {
@@ -14,11 +14,7 @@ async fn a_guest_searches_signs_in_books_and_cancels_without_javascript() -> any
     let today = Utc::now().date_naive();
     let first = (today + Months::new(1)).with_day(1).expect("day 1 exists");
     let (check_in, check_out) = (first + Days::new(3), first + Days::new(5));
-    let browser = Browser::start_with(BrowserOptions {
-        javascript: false,
-        ..BrowserOptions::default()
-    })
-    .await?;
+    let browser = Browser::without_javascript().await?;
 
     // The home page's form is in the HTML; searching is a GET whose
     // results the server renders.
@@ -134,11 +130,7 @@ async fn a_wrong_password_without_javascript_comes_back_to_the_form_not_the_addr
 -> anyhow::Result<()> {
     let app = TestApp::spawn().await?;
     let ada = app.account("Ada Lovelace", false).await?;
-    let browser = Browser::start_with(BrowserOptions {
-        javascript: false,
-        ..BrowserOptions::default()
-    })
-    .await?;
+    let browser = Browser::without_javascript().await?;
     browser.client.goto(&app.url("/login")).await?;
     browser.fill("#email", &ada.email).await?;
     browser.fill("#password", "not the password at all").await?;
@@ -164,11 +156,7 @@ async fn a_wrong_password_without_javascript_comes_back_to_the_form_not_the_addr
 #[tokio::test]
 async fn an_admin_creates_a_room_and_closes_a_night_without_javascript() -> anyhow::Result<()> {
     let app = TestApp::spawn().await?;
-    let admin = Browser::start_with(BrowserOptions {
-        javascript: false,
-        ..BrowserOptions::default()
-    })
-    .await?;
+    let admin = Browser::without_javascript().await?;
     admin
         .sign_in(&app, &app.account("Ada Admin", true).await?)
         .await?;
@@ -234,5 +222,81 @@ async fn an_admin_creates_a_room_and_closes_a_night_without_javascript() -> anyh
     let url = admin.client.current_url().await?.to_string();
     assert!(url.contains("q=nobody+at+all"), "{url}");
     admin.close().await?;
+    app.stop().await
+}
+
+#[tokio::test]
+async fn a_guest_changes_the_password_revokes_a_token_and_signs_out_everywhere_without_javascript()
+-> anyhow::Result<()> {
+    let app = TestApp::spawn().await?;
+    let ada = app.account("Ada Lovelace", false).await?;
+    let browser = Browser::without_javascript().await?;
+    browser.sign_in(&app, &ada).await?;
+    // A token to revoke, created through the server function as the
+    // hydrated form would.
+    let status = browser
+        .client
+        .execute_async(
+            "const done = arguments[0];
+             const body = new URLSearchParams({ 'input[name]': 'laptop', 'input[scopes][0]': 'read',
+                 'input[expires_in_days]': '30' });
+             fetch('/api/create_api_token', { method: 'POST', body }).then(r => done(r.status), () => done(0));",
+            vec![],
+        )
+        .await?;
+    assert_eq!(status, 200, "the token is created");
+
+    // Revoke: the account page comes back without it.
+    browser.client.goto(&app.url("/account")).await?;
+    browser
+        .wait_for_text_containing("main table", "laptop")
+        .await?;
+    browser
+        .click("form[action$='revoke_api_token'] button[type=submit]")
+        .await?;
+    browser
+        .wait_for_text_containing("main", "No API tokens yet.")
+        .await?;
+
+    // A wrong current password comes back as a message, the address
+    // without the passwords.
+    let new_password = "a brand new password";
+    browser
+        .fill("#current_password", "not the password at all")
+        .await?;
+    browser.fill("#new_password", new_password).await?;
+    browser
+        .click("form[action$='change_password'] button[type=submit]")
+        .await?;
+    browser
+        .wait_for("main .alert.error, #current_password-error:not(:empty)")
+        .await?;
+    let url = browser.client.current_url().await?.to_string();
+    assert!(
+        !url.contains("brand") && !url.contains("not+the"),
+        "no password in the address: {url}"
+    );
+
+    // The right one changes it.
+    browser.fill("#current_password", &ada.password).await?;
+    browser.fill("#new_password", new_password).await?;
+    browser
+        .click("form[action$='change_password'] button[type=submit]")
+        .await?;
+    browser
+        .wait_for_text_containing("main .alert.success", "Password changed.")
+        .await?;
+
+    // Signing out everywhere lands on the home page, signed out.
+    browser
+        .click("form[action$='logout_everywhere'] button[type=submit]")
+        .await?;
+    browser.wait_for(".site-header a[href^='/login']").await?;
+    assert_eq!(browser.client.current_url().await?.path(), "/");
+    browser.client.goto(&app.url("/account")).await?;
+    browser
+        .wait_for_text_containing("main", "Sign in to see your account.")
+        .await?;
+    browser.close().await?;
     app.stop().await
 }

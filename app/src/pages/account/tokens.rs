@@ -12,6 +12,7 @@ use uuid::Uuid;
 use crate::{
     AppError,
     components::{Checks, Column, DataTable, ErrorAlert, FormFooter, Input},
+    form_post::{post_path, posted_error},
 };
 
 /// The caller's tokens, newest first (never their secrets).
@@ -29,13 +30,16 @@ pub async fn create_api_token(input: NewApiToken) -> Result<CreatedApiToken, App
     .await
 }
 
-/// Revokes one of the caller's tokens.
+/// Revokes one of the caller's tokens; a plain post lands back on the
+/// account page.
 #[server(endpoint = "revoke_api_token")]
 pub async fn revoke_api_token(id: Uuid) -> Result<(), AppError> {
-    crate::backend::serve(
-        |backend, caller| async move { backend.revoke_api_token(&caller, id).await },
-    )
-    .await
+    let post = crate::form_post::FormPost::current();
+    let result = crate::backend::serve(|backend, caller| async move {
+        backend.revoke_api_token(&caller, id).await
+    })
+    .await;
+    post.answer(result, |()| Some("/account".to_owned()))
 }
 
 const COLUMNS: &[Column] = &[
@@ -68,6 +72,7 @@ pub(crate) fn ApiTokens(admin: bool) -> impl IntoView {
     let changed = RwSignal::new(0_u32);
     let tokens = Resource::new(move || changed.get(), |_| list_api_tokens());
     let revoke = Action::new(move |id: &Uuid| revoke_api_token(*id));
+    let revoke_path = post_path::<RevokeApiToken>();
     Effect::new(move || {
         if let Some(Ok(())) = revoke.value().get() {
             changed.update(|n| *n += 1);
@@ -85,7 +90,7 @@ pub(crate) fn ApiTokens(admin: bool) -> impl IntoView {
             <NewTokenForm admin changed />
             {move || match revoke.value().get() {
                 Some(Err(error)) => Some(view! { <ErrorAlert error /> }),
-                _ => None,
+                _ => posted_error(revoke_path).map(|error| view! { <ErrorAlert error /> }),
             }}
             <Transition fallback=|| view! { <p class="loading">"Loading your tokens…"</p> }>
                 {move || Suspend::new(async move {
@@ -99,6 +104,10 @@ pub(crate) fn ApiTokens(admin: bool) -> impl IntoView {
                                 .map(|token| {
                                     let id = token.id;
                                     let label = format!("Revoke {}", token.name);
+                                    let on_revoke = move |event: leptos::ev::SubmitEvent| {
+                                        event.prevent_default();
+                                        revoke.dispatch(id);
+                                    };
                                     let scopes = token
                                         .scopes
                                         .iter()
@@ -113,12 +122,14 @@ pub(crate) fn ApiTokens(admin: bool) -> impl IntoView {
                                             <td>{when(token.last_used_at, "never")}</td>
                                             <td>{when(token.expires_at, "never")}</td>
                                             <td>
-                                                <button type="button" class="link-button"
-                                                    aria-label=label
-                                                    disabled=move || revoke.pending().get()
-                                                    on:click=move |_| { revoke.dispatch(id); }>
-                                                    "Revoke"
-                                                </button>
+                                                <form class="inline-form" method="post" action=revoke_path on:submit=on_revoke>
+                                                    <input type="hidden" name="id" value=id.to_string() />
+                                                    <button type="submit" class="link-button"
+                                                        aria-label=label
+                                                        disabled=move || revoke.pending().get()>
+                                                        "Revoke"
+                                                    </button>
+                                                </form>
                                             </td>
                                         </tr>
                                     }
