@@ -181,6 +181,46 @@ async fn site_files_go_out_gzipped_to_browsers_that_accept_it(pool: PgPool) {
 }
 
 #[sqlx::test(migrator = "server::MIGRATOR")]
+async fn pages_are_gzipped_for_browsers_that_accept_it_and_api_answers_are_not(pool: PgPool) {
+    use std::io::Read;
+
+    use axum::{body::Body, http::Request};
+    let app = TestApp::new(pool);
+    let get = |path: &str, encoding: Option<&'static str>| {
+        let mut request = Request::get(path);
+        if let Some(encoding) = encoding {
+            request = request.header("accept-encoding", encoding);
+        }
+        request.body(Body::empty()).expect("request")
+    };
+
+    let plain = app.request(get("/", None)).await;
+    assert_eq!(plain.status, 200);
+    assert_eq!(plain.header("content-encoding"), "");
+    let page = app.request(get("/", Some("gzip, deflate, br"))).await;
+    assert_eq!(page.status, 200);
+    assert_eq!(page.header("content-encoding"), "gzip");
+    assert!(
+        page.header("vary")
+            .to_ascii_lowercase()
+            .contains("accept-encoding")
+    );
+    let mut html = String::new();
+    flate2::read::GzDecoder::new(page.bytes.as_slice())
+        .read_to_string(&mut html)
+        .expect("a gzip stream");
+    assert!(html.contains(r#"id="check_in""#), "{html}");
+    assert!(
+        page.bytes.len() < plain.bytes.len() / 2,
+        "gzip shrinks the page"
+    );
+
+    let api = app.request(get("/api-docs/openapi.json", Some("gzip"))).await;
+    assert_eq!(api.status, 200);
+    assert_eq!(api.header("content-encoding"), "");
+}
+
+#[sqlx::test(migrator = "server::MIGRATOR")]
 async fn server_function_arguments_that_do_not_parse_are_a_400_not_a_500(pool: PgPool) {
     use axum::{body::Body, http::Request};
     let app = TestApp::new(pool);
@@ -292,6 +332,11 @@ async fn each_page_loads_its_bundle(pool: PgPool) {
             page.body
         );
     }
+    // The room's nights come once, in its island's props: no resource
+    // carries them again for a whole-page hydration that never happens.
+    let page = app.get(&format!("/rooms/{room}")).await;
+    assert!(page.body.contains("&quot;nights&quot;"), "{}", page.body);
+    assert!(!page.body.contains(r#"\"nights\""#), "{}", page.body);
     std::fs::remove_dir_all(&site).ok();
 }
 

@@ -17,7 +17,7 @@ mod overlap;
 use chrono::{Datelike, NaiveDate};
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::hooks::use_query_map;
+use leptos_router::hooks::{use_params_map, use_query_map};
 use serde::{Deserialize, Serialize};
 use shared_schema::{
     dto::Booking, form::SearchForm, inventory::NightAvailability, rooms::Room, stay::BookingWindow,
@@ -192,22 +192,35 @@ pub async fn room_page(id: Uuid) -> Result<RoomPageData, AppError> {
     .await
 }
 
+/// The room of the address. Its data is loaded by a plain future, not a
+/// resource: the server renders the page and the island carries what the
+/// browser needs (ADR 0018), so nothing is serialized for a whole-page
+/// hydration that never happens here (the guest bundle only renders this
+/// page after a client-side navigation, and then loads it itself).
 #[component]
 pub(crate) fn RoomPage() -> impl IntoView {
-    let data = crate::pages::by_path_id(room_page);
+    let params = use_params_map();
+    let id = move || params.with(|p| p.get("id").and_then(|id| id.parse::<Uuid>().ok()));
     view! {
         <Suspense fallback=|| view! { <p class="loading">"Loading the room…"</p> }>
-            {move || Suspend::new(async move {
-                match data.await {
-                    Ok(data) => {
-                        give_form_a_key(data.signed_in, data.room.id);
-                        view! { <RoomView data /> }.into_any()
-                    }
-                    Err(AppError::NotFound) => view! { <crate::pages::NotFound /> }.into_any(),
-                    Err(error) => view! { <ErrorAlert error /> }.into_any(),
-                }
-            })}
+            {move || Suspend::new(room_view(id()))}
         </Suspense>
+    }
+}
+
+/// The page of the room `id`, once loaded.
+async fn room_view(id: Option<Uuid>) -> AnyView {
+    let data = match id {
+        Some(id) => room_page(id).await,
+        None => Err(AppError::NotFound),
+    };
+    match data {
+        Ok(data) => {
+            give_form_a_key(data.signed_in, data.room.id);
+            view! { <RoomView data /> }.into_any()
+        }
+        Err(AppError::NotFound) => view! { <crate::pages::NotFound /> }.into_any(),
+        Err(error) => view! { <ErrorAlert error /> }.into_any(),
     }
 }
 
