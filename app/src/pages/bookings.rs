@@ -87,8 +87,17 @@ pub(crate) const CANCEL_STATUS_ID: &str = "cancel-status";
 #[component]
 pub(crate) fn CancelStatus() -> impl IntoView {
     // As the page was loaded: the admin list then drops it from the
-    // address, which keeps only its filters.
-    let cancelled = use_query_map().with_untracked(|q| q.get("cancelled"));
+    // address, which keeps only its filters. Only what a reference is
+    // made of: anyone can write an address, and the page must not repeat
+    // their words as its own.
+    let cancelled = use_query_map()
+        .with_untracked(|q| q.get("cancelled"))
+        .filter(|reference| {
+            reference.len() <= 16
+                && reference
+                    .bytes()
+                    .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'-')
+        });
     let error = posted_error(cancel_path());
     let done = cancelled.is_some();
     let message = cancelled
@@ -267,23 +276,23 @@ pub(crate) fn cancel_button(booking: &Booking, name_guest: bool) -> impl IntoVie
         check_out,
         ..
     } = booking;
-    let whose = if name_guest {
-        format!("{guest_name}'s booking {reference}")
+    let (whose, button, title) = if name_guest {
+        (
+            format!("{guest_name}'s booking {reference}"),
+            format!("Cancel {guest_name}'s booking"),
+            format!("Cancel {guest_name}'s booking?"),
+        )
     } else {
-        format!("Booking {reference}")
+        (
+            format!("Booking {reference}"),
+            "Cancel booking".to_owned(),
+            "Cancel this booking?".to_owned(),
+        )
     };
     island(CancelIsland {
         id: id.to_string(),
-        button: if name_guest {
-            format!("Cancel {guest_name}'s booking")
-        } else {
-            "Cancel booking".to_owned()
-        },
-        title: if name_guest {
-            format!("Cancel {guest_name}'s booking?")
-        } else {
-            "Cancel this booking?".to_owned()
-        },
+        button,
+        title,
         text: format!(
             "{whose}: {room_name}, {} – {}. The rooms go back on sale and this cannot be undone.",
             long_date(*check_in),

@@ -181,6 +181,25 @@ async fn site_files_go_out_gzipped_to_browsers_that_accept_it(pool: PgPool) {
 }
 
 #[sqlx::test(migrator = "server::MIGRATOR")]
+async fn a_cancelled_booking_is_named_but_other_words_in_the_address_are_not_repeated(
+    pool: PgPool,
+) {
+    let app = TestApp::new(pool);
+    let page = app.get("/bookings?cancelled=RB-7K3QX9TZ").await;
+    assert!(
+        page.body
+            .contains("Booking RB-7K3QX9TZ cancelled. Its rooms are back on sale."),
+        "{}",
+        page.body
+    );
+    let page = app
+        .get("/bookings?cancelled=now.+Call+555-0100+for+a+refund")
+        .await;
+    assert!(!page.body.contains("Call 555-0100"), "{}", page.body);
+    assert!(!page.body.contains("back on sale"), "{}", page.body);
+}
+
+#[sqlx::test(migrator = "server::MIGRATOR")]
 async fn pages_are_gzipped_for_browsers_that_accept_it_and_api_answers_are_not(pool: PgPool) {
     use std::io::Read;
 
@@ -215,7 +234,9 @@ async fn pages_are_gzipped_for_browsers_that_accept_it_and_api_answers_are_not(p
         "gzip shrinks the page"
     );
 
-    let api = app.request(get("/api-docs/openapi.json", Some("gzip"))).await;
+    let api = app
+        .request(get("/api-docs/openapi.json", Some("gzip")))
+        .await;
     assert_eq!(api.status, 200);
     assert_eq!(api.header("content-encoding"), "");
 }
