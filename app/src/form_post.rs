@@ -15,7 +15,7 @@ use leptos_router::hooks::use_query_map;
 use crate::AppError;
 
 /// The path a form posts to without WASM: the server function `F`'s.
-pub(crate) fn post_path<F: server_fn::ServerFn>() -> &'static str {
+pub(crate) const fn post_path<F: server_fn::ServerFn>() -> &'static str {
     F::PATH
 }
 

@@ -17,6 +17,7 @@ use shared_schema::{
 
 use crate::{
     AppError,
+    form_post::post_path,
     query::{query_string, with_query},
 };
 
@@ -29,14 +30,7 @@ pub async fn current_user() -> Result<Option<User>, AppError> {
 
 /// Paths of the server functions that take a password: the server puts
 /// them under the sign-in rate limit, like their REST twins.
-#[expect(
-    unused_qualifications,
-    reason = "the `#[server]` macro imports the trait; a `use` would clash"
-)]
-pub const CREDENTIAL_PATHS: [&str; 2] = [
-    <SignIn as leptos::server_fn::ServerFn>::PATH,
-    <SignUp as leptos::server_fn::ServerFn>::PATH,
-];
+pub const CREDENTIAL_PATHS: [&str; 2] = [post_path::<SignIn>(), post_path::<SignUp>()];
 
 /// Signs in; the answer carries the session cookie. Posted by the plain
 /// form (before the WASM arrives), it redirects to `next`, or back to the
@@ -124,12 +118,8 @@ pub async fn sign_out() -> Result<(), AppError> {
     post.answer(result, |()| Some("/".to_owned()))
 }
 
-#[expect(
-    unused_qualifications,
-    reason = "the `#[server]` macro imports the trait; a `use` would clash"
-)]
 fn sign_out_path() -> &'static str {
-    <SignOut as leptos::server_fn::ServerFn>::PATH
+    post_path::<SignOut>()
 }
 
 /// The signed-in account as every page sees it. Loaded once per page view

@@ -21,7 +21,7 @@ use shared_schema::{
 use crate::{
     AppError,
     components::{Checks, ErrorAlert, Input},
-    form_post::posted_error,
+    form_post::{post_path, posted_error},
     island::{Island, island},
     session::{SignIn, SignUp, next_href, typed_values},
 };
@@ -35,14 +35,10 @@ enum AuthForm {
 
 impl AuthForm {
     /// The server function the form posts to.
-    #[expect(
-        unused_qualifications,
-        reason = "the `#[server]` macro imports the trait"
-    )]
     fn path(self) -> &'static str {
         match self {
-            Self::SignIn => <SignIn as leptos::server_fn::ServerFn>::PATH,
-            Self::SignUp => <SignUp as leptos::server_fn::ServerFn>::PATH,
+            Self::SignIn => post_path::<SignIn>(),
+            Self::SignUp => post_path::<SignUp>(),
         }
     }
 

@@ -59,12 +59,8 @@ pub async fn cancel_booking(id: Uuid) -> Result<Booking, AppError> {
     })
 }
 
-#[expect(
-    unused_qualifications,
-    reason = "the `#[server]` macro imports the trait; a `use` would clash"
-)]
 fn cancel_path() -> &'static str {
-    <CancelBooking as leptos::server_fn::ServerFn>::PATH
+    crate::form_post::post_path::<CancelBooking>()
 }
 
 /// A page that needs a signed-in user says so instead of failing.

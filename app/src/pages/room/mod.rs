@@ -136,12 +136,8 @@ pub(crate) fn new_form_key() -> String {
     }
 }
 
-#[expect(
-    unused_qualifications,
-    reason = "the `#[server]` macro imports the trait; a `use` would clash"
-)]
 pub(crate) fn book_path() -> &'static str {
-    <Book as leptos::server_fn::ServerFn>::PATH
+    crate::form_post::post_path::<Book>()
 }
 
 /// Everything the room page shows, in one request: the room, its nights
