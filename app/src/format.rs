@@ -1,5 +1,7 @@
 //! Display formatting shared by the pages.
 
+use chrono::{Datelike, NaiveDate};
+
 /// Formats integer minor units as money, e.g. `12050, "EUR"` -> `€120.50`.
 pub(crate) fn money(minor_units: i64, currency: &str) -> String {
     let sign = if minor_units < 0 { "-" } else { "" };
@@ -26,14 +28,80 @@ pub(crate) fn money_compact(minor_units: i64, currency: &str) -> String {
     }
 }
 
+// Dates are written from these tables, not with chrono's `format`: its
+// strftime parser and formatter cost the islands bundle several KB
+// (ADR 0018), and the site speaks one language.
+const MONTHS: [&str; 12] = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+];
+const WEEKDAYS: [&str; 7] = [
+    "Monday",
+    "Tuesday",
+    "Wednesday",
+    "Thursday",
+    "Friday",
+    "Saturday",
+    "Sunday",
+];
+
+fn month_name(date: NaiveDate) -> &'static str {
+    MONTHS[date.month0() as usize]
+}
+
+fn weekday_name(date: NaiveDate) -> &'static str {
+    WEEKDAYS[date.weekday().num_days_from_monday() as usize]
+}
+
+/// The first three letters of a name ("Dec", "Mon").
+fn abbreviated(name: &'static str) -> &'static str {
+    name.get(..3).unwrap_or(name)
+}
+
 /// "Monday 14 December 2026": how a date is read out and shown in full.
-pub(crate) fn long_date(date: chrono::NaiveDate) -> String {
-    date.format("%A %-d %B %Y").to_string()
+pub(crate) fn long_date(date: NaiveDate) -> String {
+    format!(
+        "{} {} {} {}",
+        weekday_name(date),
+        date.day(),
+        month_name(date),
+        date.year()
+    )
 }
 
 /// "14 Dec 2026": dates in lists and tables.
-pub(crate) fn short_date(date: chrono::NaiveDate) -> String {
-    date.format("%-d %b %Y").to_string()
+pub(crate) fn short_date(date: NaiveDate) -> String {
+    format!(
+        "{} {} {}",
+        date.day(),
+        abbreviated(month_name(date)),
+        date.year()
+    )
+}
+
+/// "December 2026": a calendar month's title.
+pub(crate) fn month_year(date: NaiveDate) -> String {
+    format!("{} {}", month_name(date), date.year())
+}
+
+/// "Mon 14 Dec": a night in a short list.
+pub(crate) fn short_day(date: NaiveDate) -> String {
+    format!(
+        "{} {} {}",
+        abbreviated(weekday_name(date)),
+        date.day(),
+        abbreviated(month_name(date))
+    )
 }
 
 /// "1 night", "3 nights".
@@ -67,9 +135,22 @@ mod tests {
 
     #[test]
     fn dates_read_naturally() {
-        let date = chrono::NaiveDate::from_ymd_opt(2026, 12, 7).expect("a date");
+        let date = NaiveDate::from_ymd_opt(2026, 12, 7).expect("a date");
         assert_eq!(long_date(date), "Monday 7 December 2026");
         assert_eq!(short_date(date), "7 Dec 2026");
+        assert_eq!(month_year(date), "December 2026");
+        assert_eq!(short_day(date), "Mon 7 Dec");
+    }
+
+    #[test]
+    fn the_tables_write_what_chrono_would_for_every_day_of_two_years() {
+        let first = NaiveDate::from_ymd_opt(2026, 1, 1).expect("a date");
+        for date in first.iter_days().take(2 * 366) {
+            assert_eq!(long_date(date), date.format("%A %-d %B %Y").to_string());
+            assert_eq!(short_date(date), date.format("%-d %b %Y").to_string());
+            assert_eq!(month_year(date), date.format("%B %Y").to_string());
+            assert_eq!(short_day(date), date.format("%a %-d %b").to_string());
+        }
     }
 
     #[test]

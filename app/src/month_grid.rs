@@ -202,8 +202,8 @@ pub(crate) fn MonthBar(nav: MonthNav, ids: GridIds) -> impl IntoView {
                 <span aria-hidden="true">"‹"</span><span class="visually-hidden">"Previous month"</span>
             </button>
             {heading(ids.nested, ids.title, view! {
-                {move || month.get().format("%B %Y").to_string()}
-                <span class="second-month">{move || format!(" – {}", (month.get() + Months::new(1)).format("%B %Y"))}</span>
+                {move || crate::format::month_year(month.get())}
+                <span class="second-month">{move || format!(" – {}", crate::format::month_year(month.get() + Months::new(1)))}</span>
             })}
             <button type="button" class="button secondary small"
                 disabled=move || { month.get() >= nav.last_month() }
@@ -300,7 +300,7 @@ fn month_grid(
     let title_id = ids.months[offset as usize % 2];
     view! {
         <div class="month-block" class:second-month=offset == 1>
-            {month_heading(ids.nested, title_id, move || shown().format("%B %Y").to_string())}
+            {month_heading(ids.nested, title_id, move || crate::format::month_year(shown()))}
             <table class="month" role="grid" aria-labelledby=title_id aria-describedby=ids.hint
                 on:keydown=on_keydown
                 aria-busy=move || loaded().is_none().to_string()>

@@ -266,7 +266,7 @@ impl NightCell {
                 choice.choose(date, event.shift_key());
             }
         };
-        let month = date.format("%B %Y");
+        let month = crate::format::month_year(date);
         let after_day = match (state, night) {
             (NightState::Free(_) | NightState::Full | NightState::Closed, Some(night)) => {
                 let units = if night.closed {

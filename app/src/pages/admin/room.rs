@@ -234,7 +234,7 @@ fn NightTable(nights: Vec<NightAvailability>, currency: String) -> impl IntoView
             };
             view! {
                 <tr data-night=night.night.to_string()>
-                    <th scope="row">{night.night.format("%a %-d %b").to_string()}</th>
+                    <th scope="row">{crate::format::short_day(night.night)}</th>
                     <td class="num">{night.booked}</td>
                     <td class="num">{night.total}</td>
                     <td class="num">{money(night.price_cents, &currency)}</td>

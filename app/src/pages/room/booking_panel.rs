@@ -375,7 +375,7 @@ fn Summary(
 
 /// "Fri 4 Dec": a night in the breakdown.
 fn night_label(night: NaiveDate) -> String {
-    night.format("%a %-d %b").to_string()
+    crate::format::short_day(night)
 }
 
 /// The stay sold out between page load and confirmation.

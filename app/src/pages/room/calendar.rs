@@ -166,8 +166,12 @@ impl NightCell {
             }
         };
         let after_date = match state.shown_word() {
-            Some(_) => format!(" {}, ", date.format("%B %Y")),
-            None => format!(" {}, {}", date.format("%B %Y"), state.hidden_words()),
+            Some(_) => format!(" {}, ", crate::format::month_year(date)),
+            None => format!(
+                " {}, {}",
+                crate::format::month_year(date),
+                state.hidden_words()
+            ),
         };
         let words = match (state.shown_word(), price) {
             (Some(word), _) => Some(view! { <span class="night-note">{word}</span> }.into_any()),
