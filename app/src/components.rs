@@ -103,6 +103,16 @@ impl Checks {
         }
     }
 
+    /// A plain post's failure shown on the form it came back to: field
+    /// messages under their fields, any other error as an alert.
+    pub(crate) fn show_posted(self, error: AppError) -> Option<impl IntoView + use<>> {
+        self.show_server(&error);
+        error
+            .field_errors()
+            .is_none()
+            .then(|| view! { <ErrorAlert error /> })
+    }
+
     /// The form's submit handler: checks every field and runs `action` only
     /// when all are valid; the server's field messages from its answer then
     /// show under their fields.

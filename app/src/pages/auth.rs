@@ -20,7 +20,7 @@ use shared_schema::{
 
 use crate::{
     AppError,
-    components::{Checks, ErrorAlert, Input},
+    components::{Checks, Input},
     form_post::{post_path, posted_error},
     island::{Island, island},
     session::{SignIn, SignUp, next_href, typed_values},
@@ -88,13 +88,7 @@ impl Island for AuthIsland {
         let email = RwSignal::new(email);
         let password = RwSignal::new(String::new());
         let checks = Checks::new(move || form.check(name.get(), email.get(), password.get()));
-        let posted = posted.and_then(|error| {
-            checks.show_server(&error);
-            error
-                .field_errors()
-                .is_none()
-                .then(|| view! { <ErrorAlert error /> })
-        });
+        let posted = posted.and_then(|error| checks.show_posted(error));
         // A valid form posts; an invalid one shows every message instead.
         let on_submit = move |event: SubmitEvent| {
             if !checks.attempt() {

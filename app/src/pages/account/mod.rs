@@ -91,13 +91,7 @@ fn PasswordForm() -> impl IntoView {
     let action = Action::new(move |(): &()| update_password(input()));
     let on_submit = checks.submit(action);
     let path = post_path::<UpdatePassword>();
-    let posted = posted_error(path).and_then(|error| {
-        checks.show_server(&error);
-        error
-            .field_errors()
-            .is_none()
-            .then(|| view! { <ErrorAlert error /> })
-    });
+    let posted = posted_error(path).and_then(|error| checks.show_posted(error));
     let changed_before = use_query_map().with_untracked(|q| q.get("password").is_some());
     let done = move || changed_before || matches!(action.value().get(), Some(Ok(())));
 
