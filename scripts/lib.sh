@@ -106,14 +106,14 @@ ensure_build_tools() {
     ensure_wasm_opt
 }
 
-# Builds the site folder the server serves (`LEPTOS_SITE_ROOT`): three
-# WASM bundles with their JS glue in pkg/ (the guest pages' `roombook`,
-# `roombook-admin` with every page, which only pages under /admin load:
-# ADR 0013; `roombook-islands`, which hydrates only the islands of the pages
-# made of them: ADR 0018), the stylesheet, public/. Every file in pkg/ is
-# named by its content hash (`roombook.<hash>.js`), so caches may keep it
-# for good; `assets.txt` in the site root names them for the server. The
-# steps cargo-leptos would take, without its 20-30 minute install (ADR
+# Builds the site folder the server serves (`LEPTOS_SITE_ROOT`): two WASM
+# bundles with their JS glue in pkg/ (`roombook`, the guest bundle, which
+# hydrates only the islands of the pages outside /admin: ADR 0018;
+# `roombook-admin`, which hydrates the admin pages whole: ADR 0013), the
+# stylesheet, public/. Every file in pkg/ is named by its content hash
+# (`roombook.<hash>.js`), so caches may keep it for good; `assets.txt` in
+# the site root names them for the server. The steps cargo-leptos would
+# take, without its 20-30 minute install (ADR
 # 0005). `release` shrinks the WASM with wasm-opt. The caller builds the
 # server (with the package set it needs, so that features unify the same
 # way as in its other cargo commands).
@@ -127,13 +127,12 @@ build_site() {
     esac
     ensure_brotli
     mkdir -p "$site/pkg"
-    local guest islands admin stylesheet
+    local guest admin stylesheet
     guest="$(_build_bundle "$mode" "$wasm_profile" "$site/pkg" roombook)"
-    islands="$(_build_bundle "$mode" "$wasm_profile" "$site/pkg" roombook-islands islands)"
     admin="$(_build_bundle "$mode" "$wasm_profile" "$site/pkg" roombook-admin admin)"
     stylesheet="roombook.$(_content_hash "$ROOT/style/main.css").css"
     cp "$ROOT/style/main.css" "$site/pkg/$stylesheet"
-    local files=("$guest.js" "$guest.wasm" "$islands.js" "$islands.wasm" "$admin.js" "$admin.wasm" "$stylesheet")
+    local files=("$guest.js" "$guest.wasm" "$admin.js" "$admin.wasm" "$stylesheet")
     # Earlier builds' files go; a build of the same sources keeps its names.
     local file wanted
     for file in "$site"/pkg/roombook*; do
@@ -150,7 +149,7 @@ build_site() {
         brotli --keep --force --quality="$brotli_quality" "$site/pkg/$file"
         gzip -9 --keep --force "$site/pkg/$file"
     done
-    printf 'guest=%s\nislands=%s\nadmin=%s\nstylesheet=%s\n' "$guest" "$islands" "$admin" "$stylesheet" >"$site/assets.txt"
+    printf 'guest=%s\nadmin=%s\nstylesheet=%s\n' "$guest" "$admin" "$stylesheet" >"$site/assets.txt"
     cp -r "$ROOT/public/." "$site/"
 }
 

@@ -25,10 +25,8 @@ cargo fmt --all --check
 log "clippy: server feature set (ssr)"
 cargo clippy --locked -p server -p app -p shared-schema -p end2end -p bench --all-targets -- -D warnings
 
-log "clippy: browser feature set (hydrate, wasm32)"
+log "clippy: guest bundle feature set (hydrate, islands, wasm32)"
 cargo clippy --locked -p frontend -p app -p shared-schema --target wasm32-unknown-unknown -- -D warnings
-log "clippy: islands bundle feature set (hydrate + islands, wasm32)"
-cargo clippy --locked -p frontend -p app -p shared-schema --target wasm32-unknown-unknown --features frontend/islands -- -D warnings
 log "clippy: admin bundle feature set (hydrate + admin, wasm32)"
 cargo clippy --locked -p frontend -p app -p shared-schema --target wasm32-unknown-unknown --features frontend/admin -- -D warnings
 

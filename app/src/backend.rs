@@ -95,13 +95,14 @@ pub trait Backend: Send + Sync + 'static {
     /// Signs in with email and password.
     async fn login(&self, input: Login) -> Result<SignedIn, AppError>;
 
-    /// The `Set-Cookie` value that carries what was typed into a form
-    /// (URL-encoded fields, never a password) back to the form's page after
-    /// a failed plain post, or that removes it (`None`).
-    fn typed_cookie(&self, typed: Option<&str>) -> String;
+    /// The `Set-Cookie` value that carries what a plain form post leaves
+    /// for the page it redirects to (URL-encoded fields: what was typed
+    /// after a failure, never a password; a new API token's secret after
+    /// success), or that removes it (`None`).
+    fn flash_cookie(&self, flash: Option<&str>) -> String;
 
-    /// What a failed plain post left in the caller's typed-values cookie.
-    fn typed_values(&self, caller: &Caller) -> Option<String>;
+    /// What a plain post left in the caller's flash cookie.
+    fn flash(&self, caller: &Caller) -> Option<String>;
 
     /// Ends the caller's session; answers the `Set-Cookie` that clears it.
     async fn logout(&self, caller: &Caller) -> Result<String, AppError>;

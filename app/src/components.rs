@@ -96,6 +96,14 @@ impl Checks {
         self.local.with(FieldErrors::is_empty)
     }
 
+    /// The submit handler of a form that posts itself (no WASM needed): a
+    /// valid form goes; an invalid one stays, with every message shown.
+    pub(crate) fn refuse_invalid(self, event: &SubmitEvent) {
+        if !self.attempt() {
+            event.prevent_default();
+        }
+    }
+
     /// Shows the server's field messages, if `error` has any.
     pub(crate) fn show_server(self, error: &AppError) {
         if let Some(errors) = error.field_errors() {
@@ -116,6 +124,7 @@ impl Checks {
     /// The form's submit handler: checks every field and runs `action` only
     /// when all are valid; the server's field messages from its answer then
     /// show under their fields.
+    #[cfg(feature = "admin")] // only admin pages need it (ADR 0013)
     pub(crate) fn submit<T>(
         self,
         action: Action<(), Result<T, AppError>>,
@@ -215,6 +224,7 @@ pub(crate) fn ErrorAlert(error: AppError) -> impl IntoView {
 /// field, and the submit button, disabled while the action runs so a
 /// double click cannot send the form twice. Forms that explain a conflict
 /// themselves (which nights, what to do) set `shows_conflicts`.
+#[cfg(feature = "admin")] // only admin pages need it (ADR 0013)
 #[component]
 pub(crate) fn FormFooter<T>(
     action: Action<(), Result<T, AppError>>,

@@ -41,7 +41,7 @@ pub fn hydrate_islands() {
     /// Hydrates one island in its element.
     type Hydrate = fn(web_sys::HtmlElement);
     /// The islands this bundle knows, by name.
-    const ISLANDS: [(&str, Hydrate); 3] = [
+    const ISLANDS: [(&str, Hydrate); 6] = [
         (
             crate::pages::room::RoomIsland::NAME,
             hydrate::<crate::pages::room::RoomIsland>,
@@ -53,6 +53,18 @@ pub fn hydrate_islands() {
         (
             crate::pages::bookings::CancelIsland::NAME,
             hydrate::<crate::pages::bookings::CancelIsland>,
+        ),
+        (
+            crate::pages::account::PasswordIsland::NAME,
+            hydrate::<crate::pages::account::PasswordIsland>,
+        ),
+        (
+            crate::pages::account::tokens::NewTokenIsland::NAME,
+            hydrate::<crate::pages::account::tokens::NewTokenIsland>,
+        ),
+        (
+            crate::pages::search::SearchIsland::NAME,
+            hydrate::<crate::pages::search::SearchIsland>,
         ),
     ];
 

@@ -34,18 +34,16 @@ pub use error::AppError;
 pub use island::hydrate_islands;
 
 /// The names of the browser files under `pkg/` in this build (ADR 0013,
-/// ADR 0018): the guest bundle, the islands bundle, the admin bundle (each
-/// `<name>.js` + `<name>.wasm`) and the stylesheet. `build_site` puts a content hash in every name, so a
-/// cache may keep them forever; the server reads them from the site's
-/// `assets.txt` and provides them as context to [`shell`].
+/// ADR 0018): the guest bundle, which hydrates the islands of every page
+/// outside `/admin`, the admin bundle, which hydrates the admin pages
+/// whole (each `<name>.js` + `<name>.wasm`), and the stylesheet.
+/// `build_site` puts a content hash in every name, so a cache may keep
+/// them forever; the server reads them from the site's `assets.txt` and
+/// provides them as context to [`shell`].
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SiteAssets {
-    /// Output name of the guest bundle (pages outside `/admin` that
-    /// hydrate whole).
+    /// Output name of the guest bundle (islands).
     pub guest: String,
-    /// Output name of the islands bundle (pages whose interactive parts
-    /// are islands, see [`is_islands_path`]).
-    pub islands: String,
     /// Output name of the admin bundle (every page, served under `/admin`).
     pub admin: String,
     /// File name of the stylesheet.
@@ -57,7 +55,6 @@ impl Default for SiteAssets {
     fn default() -> Self {
         Self {
             guest: "roombook".to_owned(),
-            islands: "roombook-islands".to_owned(),
             admin: "roombook-admin".to_owned(),
             stylesheet: "roombook.css".to_owned(),
         }
@@ -65,7 +62,7 @@ impl Default for SiteAssets {
 }
 
 impl SiteAssets {
-    /// Reads `assets.txt` (`key=value` lines: `guest`, `islands`, `admin`,
+    /// Reads `assets.txt` (`key=value` lines: `guest`, `admin`,
     /// `stylesheet`); a missing key keeps the unhashed default.
     pub fn parse(text: &str) -> Self {
         let mut assets = Self::default();
@@ -73,7 +70,6 @@ impl SiteAssets {
             let value = value.trim().to_owned();
             match key.trim() {
                 "guest" => assets.guest = value,
-                "islands" => assets.islands = value,
                 "admin" => assets.admin = value,
                 "stylesheet" => assets.stylesheet = value,
                 _ => {}
@@ -88,7 +84,7 @@ impl SiteAssets {
         if *self == Self::default() {
             return std::collections::HashSet::new();
         }
-        [&self.guest, &self.islands, &self.admin]
+        [&self.guest, &self.admin]
             .into_iter()
             .flat_map(|name| [format!("{name}.js"), format!("{name}.wasm")])
             .chain([self.stylesheet.clone()])
@@ -96,13 +92,10 @@ impl SiteAssets {
     }
 
     /// The bundle a page at `path` hydrates with: the admin pages get the
-    /// admin bundle, pages made of islands the islands bundle, every other
-    /// page the guest bundle.
+    /// admin bundle, every other page the guest bundle.
     pub fn bundle_for(&self, path: &str) -> &str {
         if is_admin_path(path) {
             &self.admin
-        } else if is_islands_path(path) {
-            &self.islands
         } else {
             &self.guest
         }
@@ -113,16 +106,6 @@ impl SiteAssets {
 fn is_admin_path(path: &str) -> bool {
     path.strip_prefix("/admin")
         .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
-}
-
-/// The pages whose interactive parts are islands (ADR 0018): a room,
-/// signing in and signing up, a guest's bookings and one booking.
-fn is_islands_path(path: &str) -> bool {
-    let one = |prefix: &str| {
-        path.strip_prefix(prefix)
-            .is_some_and(|rest| !rest.is_empty() && !rest.contains('/'))
-    };
-    matches!(path, "/login" | "/register" | "/bookings") || one("/rooms/") || one("/bookings/")
 }
 
 /// The HTML document around the app: rendered on the server only. The
@@ -210,37 +193,16 @@ fn AdminRoutes() -> impl leptos_router::MatchNestedRoutes + Clone {
     .into_inner()
 }
 
-/// The guest bundle has no admin pages: a way into them (a link, a
-/// redirect after signing in) loads the page from the server, which
-/// hydrates it with the admin bundle.
+/// The guest bundle hydrates islands, never the app's routes: it has no
+/// admin pages to route to (ADR 0018).
 #[cfg(not(feature = "admin"))]
 #[component(transparent)]
 fn AdminRoutes() -> impl leptos_router::MatchNestedRoutes + Clone {
     use leptos_router::components::ParentRoute;
     view! {
-        <ParentRoute path=path!("/admin") view=AdminPageLoad>
+        <ParentRoute path=path!("/admin") view=|| ()>
             <Route path=path!("") view=|| () />
-            <Route path=path!("*any") view=|| () />
         </ParentRoute>
     }
     .into_inner()
-}
-
-#[cfg(not(feature = "admin"))]
-#[component]
-fn AdminPageLoad() -> impl IntoView {
-    let location = leptos_router::hooks::use_location();
-    let href = move || format!("{}{}", location.pathname.get(), location.search.get());
-    Effect::new(move || {
-        // Replaces the entry the router is about to push: Back still
-        // returns to the page the visitor came from.
-        window().location().replace(&href()).ok();
-    });
-    view! {
-        <section class="page narrow">
-            <p>
-                <a href=href rel="external">"Open the admin pages"</a>
-            </p>
-        </section>
-    }
 }

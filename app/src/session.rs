@@ -44,7 +44,11 @@ pub async fn sign_in(
     let typed = query_string([("email", input.email.as_str())]);
     let result = crate::backend::serve(|backend, _| async move {
         let signed_in = backend.login(input).await;
-        keep_typed(post, backend.as_ref(), signed_in.is_err(), &typed);
+        keep_flash(
+            post,
+            backend.as_ref(),
+            signed_in.is_err().then_some(typed.as_str()),
+        );
         let signed_in = signed_in?;
         crate::backend::set_cookie(&signed_in.set_cookie);
         Ok(signed_in.user)
@@ -53,33 +57,56 @@ pub async fn sign_in(
     post.answer(result, |_| Some(return_path(next)))
 }
 
-/// After a plain post of the sign-in or sign-up form: what was typed
-/// (`typed`, never the password) goes back to the form in a short-lived
-/// cookie when it failed, not in the address; a success removes it.
+/// After a plain form post: `flash` (URL-encoded fields) goes to the page
+/// the browser is redirected to in the flash cookie, not in the address;
+/// `None` removes an earlier one. A sign-in or sign-up that failed leaves
+/// what was typed (never the password), a new API token its secret.
 #[cfg(feature = "ssr")]
-fn keep_typed(
+pub(crate) fn keep_flash(
     post: crate::form_post::FormPost,
     backend: &dyn crate::backend::Backend,
-    failed: bool,
-    typed: &str,
+    flash: Option<&str>,
 ) {
     if post.is_plain() {
-        crate::backend::set_cookie(&backend.typed_cookie(failed.then_some(typed)));
+        crate::backend::set_cookie(&backend.flash_cookie(flash));
     }
 }
 
-/// What a failed plain post of this page's form left for it (see
-/// [`keep_typed`]), URL-encoded; read once.
-#[server(endpoint = "typed_values")]
-pub async fn typed_values() -> Result<Option<String>, AppError> {
+/// What the last plain post left for this page (see [`keep_flash`]),
+/// URL-encoded; read once.
+#[server(endpoint = "flash")]
+pub async fn flash() -> Result<Option<String>, AppError> {
     crate::backend::serve(|backend, caller| async move {
-        let typed = backend.typed_values(&caller);
-        if typed.is_some() {
-            crate::backend::set_cookie(&backend.typed_cookie(None));
+        let flash = backend.flash(&caller);
+        if flash.is_some() {
+            crate::backend::set_cookie(&backend.flash_cookie(None));
         }
-        Ok(typed)
+        Ok(flash)
     })
     .await
+}
+
+/// The flash (see [`flash`]) when the page's address says a plain post
+/// left one (`wanted`), read on the server while rendering; else none.
+pub(crate) fn flash_when(wanted: bool) -> Resource<Option<String>> {
+    Resource::new(
+        || (),
+        move |()| async move {
+            if wanted {
+                flash().await.ok().flatten()
+            } else {
+                None
+            }
+        },
+    )
+}
+
+/// The field `name` of a flash (see [`flash`]), empty when absent.
+pub(crate) fn flash_field(flash: &str, name: &str) -> String {
+    form_urlencoded::parse(flash.as_bytes())
+        .find(|(field, _)| field == name)
+        .map(|(_, value)| value.into_owned())
+        .unwrap_or_default()
 }
 
 /// Creates a guest account and signs it in; a plain form post is
@@ -96,7 +123,11 @@ pub async fn sign_up(
     ]);
     let result = crate::backend::serve(|backend, _| async move {
         let signed_in = backend.register(input).await;
-        keep_typed(post, backend.as_ref(), signed_in.is_err(), &typed);
+        keep_flash(
+            post,
+            backend.as_ref(),
+            signed_in.is_err().then_some(typed.as_str()),
+        );
         let signed_in = signed_in?;
         crate::backend::set_cookie(&signed_in.set_cookie);
         Ok(signed_in.user)

@@ -201,14 +201,14 @@ impl Backend for Services {
         Ok(self.signed_in_with(&session))
     }
 
-    fn typed_cookie(&self, typed: Option<&str>) -> String {
-        let cookie = self.cookies.typed_cookie(typed);
+    fn flash_cookie(&self, flash: Option<&str>) -> String {
+        let cookie = self.cookies.flash_cookie(flash);
         cookie.to_str().unwrap_or_default().to_owned()
     }
 
-    fn typed_values(&self, caller: &Caller) -> Option<String> {
-        crate::http::auth::cookie_from_headers(&caller.0, crate::http::auth::TYPED_COOKIE)
-            .filter(|typed| !typed.is_empty())
+    fn flash(&self, caller: &Caller) -> Option<String> {
+        crate::http::auth::cookie_from_headers(&caller.0, crate::http::auth::FLASH_COOKIE)
+            .filter(|flash| !flash.is_empty())
             .map(str::to_owned)
     }
 

@@ -23,7 +23,7 @@ use crate::{
     components::{Checks, Input},
     form_post::{post_path, posted_error},
     island::{Island, island},
-    session::{SignIn, SignUp, next_href, typed_values},
+    session::{SignIn, SignUp, flash_field, flash_when, next_href},
 };
 
 /// The two forms.
@@ -89,12 +89,7 @@ impl Island for AuthIsland {
         let password = RwSignal::new(String::new());
         let checks = Checks::new(move || form.check(name.get(), email.get(), password.get()));
         let posted = posted.and_then(|error| checks.show_posted(error));
-        // A valid form posts; an invalid one shows every message instead.
-        let on_submit = move |event: SubmitEvent| {
-            if !checks.attempt() {
-                event.prevent_default();
-            }
-        };
+        let on_submit = move |event: SubmitEvent| checks.refuse_invalid(&event);
         let (new_password, label) = match form {
             AuthForm::SignIn => (false, "Sign in"),
             AuthForm::SignUp => (true, "Create account"),
@@ -142,19 +137,8 @@ fn keeping_next(page: &str) -> String {
 #[component]
 fn AuthPage(form: AuthForm, title: &'static str, other: impl IntoView + 'static) -> impl IntoView {
     let posted = posted_error(form.path());
-    // What a failed plain post typed, which the server kept in a cookie
-    // for this page; only asked for when the address says a post failed.
-    let failed = posted.is_some();
-    let typed = Resource::new(
-        || (),
-        move |()| async move {
-            if failed {
-                typed_values().await.ok().flatten()
-            } else {
-                None
-            }
-        },
-    );
+    // What a failed plain post typed, which the server kept for this page.
+    let typed = flash_when(posted.is_some());
     let posted = StoredValue::new(posted);
     view! {
         <Title text=title />
@@ -163,17 +147,11 @@ fn AuthPage(form: AuthForm, title: &'static str, other: impl IntoView + 'static)
             <Suspense fallback=|| ()>
                 {move || Suspend::new(async move {
                     let typed = typed.await.unwrap_or_default();
-                    let typed = |field: &str| {
-                        form_urlencoded::parse(typed.as_bytes())
-                            .find(|(name, _)| name == field)
-                            .map(|(_, value)| value.into_owned())
-                            .unwrap_or_default()
-                    };
                     island(AuthIsland {
                         form,
                         next: next_param().unwrap_or_default(),
-                        name: typed("name"),
-                        email: typed("email"),
+                        name: flash_field(&typed, "name"),
+                        email: flash_field(&typed, "email"),
                         posted: posted.get_value(),
                     })
                 })}

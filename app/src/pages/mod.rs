@@ -1,6 +1,6 @@
 //! One module per page (the admin pages in their own folder).
 
-mod account;
+pub(crate) mod account;
 #[cfg(feature = "admin")]
 pub(crate) mod admin;
 pub(crate) mod auth;

@@ -1,26 +1,23 @@
 //! The home page: search rooms by dates and guests.
 //!
 //! A submitted search lives in the URL (`/?check_in=..&check_out=..`), so
-//! results are server-rendered, shareable and work before the WASM loads.
-//! In the browser the form validates with the shared-schema rules as the user
-//! types and only navigates when the input is valid; the server function
-//! validates the same `SearchForm` again with the same function.
+//! results are server-rendered, shareable and work without WASM: the form
+//! is a GET to this page. It is an island ([`SearchIsland`], ADR 0018)
+//! that validates with the shared-schema rules as the user types and only
+//! lets a valid search go, and applies sort and price as they change; the
+//! server function validates the same `SearchForm` again with the same
+//! function.
 
 use chrono::NaiveDate;
 use leptos::{ev::SubmitEvent, prelude::*};
 use leptos_meta::Title;
-use leptos_router::{
-    NavigateOptions,
-    components::A,
-    hooks::{use_navigate, use_query_map},
-    params::ParamsMap,
-};
+use leptos_router::{components::A, hooks::use_query_map, params::ParamsMap};
 use serde::{Deserialize, Serialize};
 use shared_schema::{
     dto::RoomOffer,
     errors::FieldErrors,
     form::{FilterForm, SearchForm},
-    search::SearchPage,
+    search::{DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, SearchPage},
     stay::BookingWindow,
 };
 
@@ -28,6 +25,7 @@ use crate::{
     AppError,
     components::{Checks, ErrorAlert, Input, StayLimits},
     format::{money, plural, short_date},
+    island::{Island, island},
     query::{query_string, with_query},
 };
 
@@ -73,7 +71,7 @@ fn FirstRun() -> impl IntoView {
 pub struct SearchResults {
     pub page: SearchPage,
     pub nearby: Vec<NearbyStay>,
-    /// Why nothing was found (first page only).
+    /// Why nothing was found.
     #[serde(default)]
     pub empty_because: Option<EmptyBecause>,
 }
@@ -100,12 +98,13 @@ pub struct NearbyStay {
 }
 
 /// Validates the raw form and filters with the shared rules and runs the
-/// search; `cursor` reads a later page.
+/// search; `limit` asks for more offers than the first page's (at most
+/// [`MAX_PAGE_SIZE`]).
 #[server(endpoint = "search_rooms")]
 pub async fn search_rooms(
     form: SearchForm,
     #[server(default)] filters: FilterForm,
-    #[server(default)] cursor: Option<String>,
+    #[server(default)] limit: Option<i32>,
 ) -> Result<SearchResults, AppError> {
     use shared_schema::search::{RoomSearch, SearchOptions};
     /// Days a suggestion may move the stay, nearest first.
@@ -114,7 +113,13 @@ pub async fn search_rooms(
     crate::backend::serve(|backend, _| async move {
         let window = backend.booking_window().await;
         let (search, options) = match (form.parse(&window), filters.parse()) {
-            (Ok(search), Ok(options)) => (search, SearchOptions { cursor, ..options }),
+            (Ok(search), Ok(options)) => (
+                search,
+                SearchOptions {
+                    limit: limit.map(|limit| limit.clamp(1, MAX_PAGE_SIZE)),
+                    ..options
+                },
+            ),
             (search, options) => {
                 let mut errors = search.err().unwrap_or_default();
                 errors.extend(options.err().unwrap_or_default());
@@ -125,7 +130,7 @@ pub async fn search_rooms(
             .search_rooms(search.clone(), options.clone())
             .await?;
         let mut nearby = Vec::new();
-        let empty_because = if page.offers.is_empty() && options.cursor.is_none() {
+        let empty_because = if page.offers.is_empty() {
             Some(why_empty(backend.as_ref(), &search, &options).await?)
         } else {
             None
@@ -200,8 +205,12 @@ async fn why_empty(
     Ok(EmptyBecause::Dates)
 }
 
-/// The search as the URL carries it; `None` until a search was submitted.
-fn search_from_query(query: &ParamsMap) -> Option<(SearchForm, FilterForm)> {
+/// A search as the URL carries it: the form, its filters and how many
+/// offers to show.
+type Submitted = (SearchForm, FilterForm, Option<i32>);
+
+/// The search in the URL; `None` until a search was submitted.
+fn search_from_query(query: &ParamsMap) -> Option<Submitted> {
     let value = |key: &str| query.get(key).unwrap_or_default();
     query.get("check_in").map(|_| {
         (
@@ -216,6 +225,7 @@ fn search_from_query(query: &ParamsMap) -> Option<(SearchForm, FilterForm)> {
                 min_price: value("min_price"),
                 max_price: value("max_price"),
             },
+            query.get("limit").and_then(|limit| limit.parse().ok()),
         )
     })
 }
@@ -253,39 +263,11 @@ pub(crate) fn SearchPage() -> impl IntoView {
         move || submitted.get(),
         |search| async move {
             match search {
-                Some((form, filters)) => Some(search_rooms(form, filters, None).await),
+                Some((form, filters, limit)) => Some(search_rooms(form, filters, limit).await),
                 None => None,
             }
         },
     );
-    let (searching, set_searching) = signal(false);
-    // A search the user just submitted: once its results are in, they get
-    // the focus, which also brings them into view on a phone, where they
-    // start below the fold.
-    let submitted_here = RwSignal::new(false);
-    Effect::new(move || {
-        let arrived = !searching.get() && results.with(|r| matches!(r, Some(Some(_))));
-        if arrived && submitted_here.get_untracked() {
-            submitted_here.set(false);
-            request_animation_frame(|| crate::components::focus_by_id("results-title"));
-        }
-    });
-    // Filters applied as they change navigate too, but the form already
-    // holds them: it is not rebuilt then (the focus stays where it is).
-    let applied_here = RwSignal::new(None::<(SearchForm, FilterForm)>);
-    let form_source = Memo::new(move |previous: Option<&Option<(SearchForm, FilterForm)>>| {
-        let now = submitted.get();
-        match previous {
-            Some(previous) if now.is_some() && now == applied_here.get_untracked() => {
-                previous.clone()
-            }
-            _ => now,
-        }
-    });
-    let server_errors = Signal::derive(move || match results.get() {
-        Some(Some(Err(AppError::Invalid(errors)))) => errors,
-        _ => FieldErrors::default(),
-    });
 
     view! {
         <Title text="" />
@@ -294,16 +276,18 @@ pub(crate) fn SearchPage() -> impl IntoView {
             <p class="lede">"Pick your dates and party size to see what is free for every night."</p>
             <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
                 {move || Suspend::new(async move {
-                    match window.await {
-                        Ok(window) => {
-                            // Rebuilt when the URL changes (a suggestion, Back).
-                            let shown = form_source.get();
-                            let searched = shown.is_some();
-                            let (initial, filters) = shown.unwrap_or_default();
-                            view! { <SearchFormView window initial filters server_errors submitted_here searched applied_here /> }.into_any()
-                        }
-                        Err(error) => view! { <ErrorAlert error /> }.into_any(),
-                    }
+                    let window = match window.await {
+                        Ok(window) => window,
+                        Err(error) => return view! { <ErrorAlert error /> }.into_any(),
+                    };
+                    let refused = match results.await {
+                        Some(Err(AppError::Invalid(errors))) => errors,
+                        _ => FieldErrors::default(),
+                    };
+                    let shown = submitted.get();
+                    let searched = shown.is_some();
+                    let (form, filters, _) = shown.unwrap_or_default();
+                    island(SearchIsland { window, form, filters, refused, searched }).into_any()
                 })}
             </Suspense>
         </section>
@@ -313,10 +297,10 @@ pub(crate) fn SearchPage() -> impl IntoView {
                 (empty && submitted.get_untracked().is_none()).then(|| view! { <FirstRun /> })
             })}
         </Suspense>
-        <section id="results" class="results" aria-live="polite" aria-busy=move || searching.get().to_string()>
-            <Transition set_pending=set_searching fallback=|| view! { <p class="loading">"Searching…"</p> }>
+        <section id="results" class="results" aria-live="polite">
+            <Suspense fallback=|| view! { <p class="loading">"Searching…"</p> }>
                 {move || Suspend::new(async move {
-                    let (form, filters) = submitted.get_untracked().unwrap_or_default();
+                    let (form, filters, _) = submitted.get_untracked().unwrap_or_default();
                     match results.await {
                         None => ().into_any(),
                         Some(Ok(results)) => view! { <Offers results form filters /> }.into_any(),
@@ -326,134 +310,135 @@ pub(crate) fn SearchPage() -> impl IntoView {
                         Some(Err(error)) => view! { <ErrorAlert error /> }.into_any(),
                     }
                 })}
-            </Transition>
+            </Suspense>
         </section>
     }
 }
 
-/// The form. Messages appear under a field once the user has changed it, and
-/// under every field on a submit attempt; nothing is sent while any is broken.
-/// Filters and order sit in the same form and travel in the same URL.
-#[component]
-fn SearchFormView(
+/// The search form: messages appear under a field once the user has
+/// changed it, and under every field on a submit attempt; nothing is sent
+/// while any is broken. Filters and order sit in the same form and travel
+/// in the same URL.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(crate) struct SearchIsland {
     window: BookingWindow,
-    initial: SearchForm,
+    form: SearchForm,
     filters: FilterForm,
-    server_errors: Signal<FieldErrors>,
-    /// Set when this form navigates to a search.
-    submitted_here: RwSignal<bool>,
+    /// The server's verdict on the search in the URL.
+    refused: FieldErrors,
     /// A search is on show: a changed filter or order applies at once.
     searched: bool,
-    /// The search a changed filter navigated to.
-    applied_here: RwSignal<Option<(SearchForm, FilterForm)>>,
-) -> impl IntoView {
-    let or = |value: String, default: &str| {
-        if value.is_empty() {
-            default.to_owned()
-        } else {
-            value
-        }
-    };
-    let check_in = RwSignal::new(initial.check_in);
-    let check_out = RwSignal::new(initial.check_out);
-    let guests = RwSignal::new(or(initial.guests, "2"));
-    let units = RwSignal::new(or(initial.units, "1"));
-    let initial_sort = filters.sort.clone();
-    let sort = RwSignal::new(filters.sort);
-    let min_price = RwSignal::new(filters.min_price);
-    let max_price = RwSignal::new(filters.max_price);
+}
 
-    let form = move || SearchForm {
-        check_in: check_in.get(),
-        check_out: check_out.get(),
-        guests: guests.get(),
-        units: units.get(),
-    };
-    let filters = move || FilterForm {
-        sort: sort.get(),
-        min_price: min_price.get(),
-        max_price: max_price.get(),
-    };
-    let checks = Checks::new(move || {
-        let mut errors = form().parse(&window).err().unwrap_or_default();
-        errors.extend(filters().parse().err().unwrap_or_default());
-        errors
-    });
-    Effect::new(move || checks.show_server(&AppError::Invalid(server_errors.get())));
+impl Island for SearchIsland {
+    const NAME: &'static str = "search";
 
-    let navigate = use_navigate();
-    let on_submit = move |event: SubmitEvent| {
-        event.prevent_default();
-        if checks.attempt() {
-            let query = search_and_filters_to_query(&form(), &filters());
-            submitted_here.set(true);
-            navigate(
-                &with_query("/", &query),
-                NavigateOptions {
-                    scroll: false,
-                    ..NavigateOptions::default()
-                },
-            );
-        }
-    };
+    fn render(self) -> AnyView {
+        let Self {
+            window,
+            form: initial,
+            filters,
+            refused,
+            searched,
+        } = self;
+        let or = |value: String, default: &str| {
+            if value.is_empty() {
+                default.to_owned()
+            } else {
+                value
+            }
+        };
+        let filtered = !filters.min_price.is_empty()
+            || !filters.max_price.is_empty()
+            || !matches!(filters.sort.as_str(), "" | "price_asc");
+        let check_in = RwSignal::new(initial.check_in);
+        let check_out = RwSignal::new(initial.check_out);
+        let guests = RwSignal::new(or(initial.guests, "2"));
+        let units = RwSignal::new(or(initial.units, "1"));
+        let initial_sort = filters.sort.clone();
+        let sort = RwSignal::new(filters.sort);
+        let min_price = RwSignal::new(filters.min_price);
+        let max_price = RwSignal::new(filters.max_price);
 
-    // With the WASM, sort and price apply as they change (a price once
-    // typed and left); before it, with the Search button.
-    let navigate = use_navigate();
-    let on_filter_change = move |_: leptos::ev::Event| {
-        if searched && checks.attempt() {
-            let (form, filters) = (form(), filters());
-            let query = search_and_filters_to_query(&form, &filters);
-            applied_here.set(Some((form, filters)));
-            navigate(
-                &with_query("/", &query),
-                NavigateOptions {
-                    replace: true,
-                    scroll: false,
-                    ..NavigateOptions::default()
-                },
-            );
-        }
-    };
+        let checks = Checks::new(move || {
+            let form = SearchForm {
+                check_in: check_in.get(),
+                check_out: check_out.get(),
+                guests: guests.get(),
+                units: units.get(),
+            };
+            let filters = FilterForm {
+                sort: sort.get(),
+                min_price: min_price.get(),
+                max_price: max_price.get(),
+            };
+            let mut errors = form.parse(&window).err().unwrap_or_default();
+            errors.extend(filters.parse().err().unwrap_or_default());
+            errors
+        });
+        checks.show_server(&AppError::Invalid(refused));
+        let on_submit = move |event: SubmitEvent| checks.refuse_invalid(&event);
 
-    let limits = StayLimits::of(window);
-    view! {
-        <form class="search-form stack" method="get" action="/" novalidate on:submit=on_submit>
-            <div class="form-grid">
-                <Input id="check_in" label="Check-in" value=check_in checks kind="date"
-                    min=limits.first_check_in max=limits.last_check_in />
-                <Input id="check_out" label="Check-out" value=check_out checks kind="date"
-                    min=limits.first_check_out max=limits.last_check_out />
-                <Input id="guests" label="Guests" value=guests checks kind="number" inputmode="numeric" min="1" />
-                <Input id="units" label="Rooms" value=units checks kind="number" inputmode="numeric" min="1" />
-            </div>
-            <details class="filters" open=!filters().min_price.is_empty() || !filters().max_price.is_empty()
-                on:change=on_filter_change>
-                <summary>"Sort and price"</summary>
-                <div class="form-grid toolbar">
-                    <div class="field">
-                        <label for="sort">"Sort by"</label>
-                        <select id="sort" name="sort" prop:value=sort
-                            on:change=move |ev| sort.set(event_target_value(&ev))>
-                            // `selected` for the server's HTML (no WASM yet).
-                            <option value="price_asc" selected=initial_sort == "price_asc">"Price: low to high"</option>
-                            <option value="price_desc" selected=initial_sort == "price_desc">"Price: high to low"</option>
-                            <option value="name" selected=initial_sort == "name">"Name"</option>
-                        </select>
-                    </div>
-                    <Input id="min_price" label="Min price per night" value=min_price checks
-                        inputmode="decimal" />
-                    <Input id="max_price" label="Max price per night" value=max_price checks
-                        inputmode="decimal" />
+        // A search just sent (the form's address ends in `#results`): the
+        // results get the focus, which also keeps them in view on a phone,
+        // where they start below the fold.
+        Effect::new(|| {
+            let hash = leptos::prelude::window().location().hash();
+            if hash.is_ok_and(|hash| hash == "#results") {
+                crate::components::focus_by_id("results-title");
+            }
+        });
+
+        // With the WASM, sort and price apply as they change (a price once
+        // typed and left); before it, with the Search button.
+        let form_ref = NodeRef::<leptos::html::Form>::new();
+        let on_filter_change = move |_: leptos::ev::Event| {
+            if let Some(form) = form_ref.get_untracked().filter(|_| searched) {
+                // As if Search were pressed: checked first, then sent.
+                form.request_submit().ok();
+            }
+        };
+
+        let limits = StayLimits::of(window);
+        view! {
+            <form class="search-form stack" method="get" action="/#results" novalidate
+                node_ref=form_ref on:submit=on_submit>
+                <div class="form-grid">
+                    <Input id="check_in" label="Check-in" value=check_in checks kind="date"
+                        min=limits.first_check_in max=limits.last_check_in />
+                    <Input id="check_out" label="Check-out" value=check_out checks kind="date"
+                        min=limits.first_check_out max=limits.last_check_out />
+                    <Input id="guests" label="Guests" value=guests checks kind="number" inputmode="numeric" min="1" />
+                    <Input id="units" label="Rooms" value=units checks kind="number" inputmode="numeric" min="1" />
                 </div>
-            </details>
-            <div class="form-actions">
-                <button type="submit" class="button primary">"Search"</button>
-            </div>
-        </form>
+                <details class="filters" open=filtered on:change=on_filter_change>
+                    <summary>"Sort and price"</summary>
+                    <div class="form-grid toolbar">
+                        <div class="field">
+                            <label for="sort">"Sort by"</label>
+                            <select id="sort" name="sort" on:change=move |ev| sort.set(event_target_value(&ev))>
+                                <option value="price_asc" selected=initial_sort == "price_asc">"Price: low to high"</option>
+                                <option value="price_desc" selected=initial_sort == "price_desc">"Price: high to low"</option>
+                                <option value="name" selected=initial_sort == "name">"Name"</option>
+                            </select>
+                        </div>
+                        <Input id="min_price" label="Min price per night" value=min_price checks
+                            inputmode="decimal" />
+                        <Input id="max_price" label="Max price per night" value=max_price checks
+                            inputmode="decimal" />
+                    </div>
+                </details>
+                <div class="form-actions">
+                    <button type="submit" class="button primary">"Search"</button>
+                </div>
+            </form>
+        }
+        .into_any()
     }
 }
 
+/// The offers found, and a link that shows more when there are: the same
+/// search with a larger page, landing on the first new offer.
 #[component]
 fn Offers(results: SearchResults, form: SearchForm, filters: FilterForm) -> impl IntoView {
     let SearchResults {
@@ -464,40 +449,38 @@ fn Offers(results: SearchResults, form: SearchForm, filters: FilterForm) -> impl
     if page.offers.is_empty() {
         return view! { <NoOffers nearby empty_because form filters /> }.into_any();
     }
-    let offers = RwSignal::new(page.offers);
-    let cursor = RwSignal::new(page.next_cursor);
-    let room_query = search_to_query(&form);
-    let more = Action::new(move |(): &()| {
-        let (form, filters) = (form.clone(), filters.clone());
-        async move { search_rooms(form, filters, cursor.get_untracked()).await }
-    });
-    Effect::new(move || {
-        if let Some(Ok(results)) = more.value().get() {
-            offers.update(|offers| offers.extend(results.page.offers));
-            cursor.set(results.page.next_cursor);
+    let shown = i32::try_from(page.offers.len()).unwrap_or(MAX_PAGE_SIZE);
+    let more = page.next_cursor.is_some().then(|| {
+        if shown >= MAX_PAGE_SIZE {
+            return view! {
+                <p class="muted">{format!("Showing the first {shown} rooms: narrow the search to see others.")}</p>
+            }
+            .into_any();
         }
-    });
-    view! {
-        <h2 id="results-title" tabindex="-1">{move || offers.with(|o| plural(o.len().try_into().unwrap_or(i64::MAX), "room", "rooms")) + " available"}</h2>
-        <ul class="offers" role="list">
-            <For each=move || offers.get() key=|offer| offer.id let:offer>
-                <OfferCard offer room_query=room_query.clone() />
-            </For>
-        </ul>
-        {move || match more.value().get() {
-            Some(Err(error)) => Some(view! { <ErrorAlert error /> }),
-            _ => None,
-        }}
-        <Show when=move || cursor.with(Option::is_some)>
+        let limit = (shown + DEFAULT_PAGE_SIZE).min(MAX_PAGE_SIZE).to_string();
+        let query = query_string([("limit", limit.as_str())]);
+        let href = format!(
+            "{}&{query}#offer-{shown}",
+            with_query("/", &search_and_filters_to_query(&form, &filters))
+        );
+        view! {
             <div class="form-actions">
-                <button type="button" class="button secondary"
-                    disabled=move || more.pending().get()
-                    aria-busy=move || more.pending().get().to_string()
-                    on:click=move |_| { more.dispatch(()); }>
-                    "Show more rooms"
-                </button>
+                <a class="button secondary" href=href>"Show more rooms"</a>
             </div>
-        </Show>
+        }
+        .into_any()
+    });
+    let room_query = search_to_query(&form);
+    let cards = page
+        .offers
+        .into_iter()
+        .enumerate()
+        .map(|(index, offer)| view! { <OfferCard offer index room_query=room_query.clone() /> })
+        .collect_view();
+    view! {
+        <h2 id="results-title" tabindex="-1">{format!("{} available", plural(shown.into(), "room", "rooms"))}</h2>
+        <ul class="offers" role="list">{cards}</ul>
+        {more}
     }
     .into_any()
 }
@@ -587,14 +570,14 @@ fn NoOffers(
 }
 
 #[component]
-fn OfferCard(offer: RoomOffer, room_query: String) -> impl IntoView {
+fn OfferCard(offer: RoomOffer, index: usize, room_query: String) -> impl IntoView {
     let per_night = money(offer.nightly_from_cents, &offer.currency);
     let total = money(offer.total_cents, &offer.currency);
     let nights = plural(offer.nights.into(), "night", "nights");
     let left = (offer.min_free <= 3).then(|| format!("{} left", offer.min_free));
     let href = format!("/rooms/{}?{room_query}", offer.id);
     view! {
-        <li class="card offer">
+        <li class="card offer" id=format!("offer-{index}")>
             <crate::pages::photos::CoverPhoto photo=offer.cover.clone() />
             <h3><A href=href>{offer.name}</A></h3>
             <p class="capacity muted">{format!("Sleeps {}", offer.capacity)}</p>

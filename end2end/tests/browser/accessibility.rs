@@ -27,6 +27,7 @@ fn pages(visitor: Visitor, room: uuid::Uuid, booking: &str) -> Vec<(String, &'st
         ("/login".to_owned(), "main form"),
         ("/register".to_owned(), "main form"),
         ("/bookings".to_owned(), "main h1"),
+        ("/account".to_owned(), "main h1"),
         ("/no-such-page".to_owned(), "main h1"),
     ];
     match visitor {

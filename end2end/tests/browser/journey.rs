@@ -359,6 +359,8 @@ async fn filters_apply_as_they_change_and_an_empty_result_says_why() -> anyhow::
     browser
         .wait_for_text("#results .offer h3", "Garden Suite")
         .await?;
+    // The server's page with the order, hydrated again.
+    browser.wait_for("html[data-hydrated]").await?;
     browser.fill("#max_price", "50").await?;
     browser.click(".hero h1").await?;
     let reason = browser

@@ -2,6 +2,7 @@
 //! WASM bundle built by `scripts/test.sh`. One binary; one module per journey.
 
 mod accessibility;
+mod account;
 mod admin;
 mod admin_inventory;
 mod admin_search;

@@ -226,31 +226,36 @@ async fn an_admin_creates_a_room_and_closes_a_night_without_javascript() -> anyh
 }
 
 #[tokio::test]
-async fn a_guest_changes_the_password_revokes_a_token_and_signs_out_everywhere_without_javascript()
+async fn a_guest_makes_and_revokes_a_token_changes_the_password_and_signs_out_everywhere_without_javascript()
 -> anyhow::Result<()> {
     let app = TestApp::spawn().await?;
     let ada = app.account("Ada Lovelace", false).await?;
     let browser = Browser::without_javascript().await?;
     browser.sign_in(&app, &ada).await?;
-    // A token to revoke, created through the server function as the
-    // hydrated form would.
-    let status = browser
-        .client
-        .execute_async(
-            "const done = arguments[0];
-             const body = new URLSearchParams({ 'input[name]': 'laptop', 'input[scopes][0]': 'read',
-                 'input[expires_in_days]': '30' });
-             fetch('/api/create_api_token', { method: 'POST', body }).then(r => done(r.status), () => done(0));",
-            vec![],
-        )
-        .await?;
-    assert_eq!(status, 200, "the token is created");
-
-    // Revoke: the account page comes back without it.
+    // A token: the page shows its secret once, then lists it.
     browser.client.goto(&app.url("/account")).await?;
+    browser.fill("#name", "laptop").await?;
+    browser
+        .click("form[action$='create_api_token'] button[type=submit]")
+        .await?;
+    let secret = browser
+        .wait_for_text_containing("#new-token code.token", "rbk_")
+        .await?;
     browser
         .wait_for_text_containing("main table", "laptop")
         .await?;
+    let url = browser.client.current_url().await?.to_string();
+    assert!(!url.contains(&secret), "no secret in the address: {url}");
+    browser.client.refresh().await?;
+    browser
+        .wait_for_text_containing("main table", "laptop")
+        .await?;
+    assert!(
+        !browser.is_present("#new-token").await?,
+        "the secret is shown once"
+    );
+
+    // Revoke: the account page comes back without it.
     browser
         .click("form[action$='revoke_api_token'] button[type=submit]")
         .await?;

@@ -128,24 +128,25 @@ pub fn cookie_from_headers<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a
         .and_then(|cookie| cookie.value_raw())
 }
 
-/// The cookie that carries what was typed into a form (never a password)
-/// from a failed plain post back to the form's page, for a few minutes.
-pub const TYPED_COOKIE: &str = "roombook_typed";
+/// The cookie that carries what a plain form post leaves for the page it
+/// redirects to, for a few minutes and read once: what was typed (never a
+/// password) after a failure, a new API token's secret after success.
+pub const FLASH_COOKIE: &str = "roombook_flash";
 
 impl CookiePolicy {
-    /// The `Set-Cookie` value that keeps `typed` (URL-encoded fields) for
-    /// the form page, or removes it (`None`).
-    pub fn typed_cookie(self, typed: Option<&str>) -> HeaderValue {
-        let cookie = Cookie::build((TYPED_COOKIE, typed.unwrap_or_default()))
+    /// The `Set-Cookie` value that keeps `flash` (URL-encoded fields) for
+    /// the next page, or removes it (`None`).
+    pub fn flash_cookie(self, flash: Option<&str>) -> HeaderValue {
+        let cookie = Cookie::build((FLASH_COOKIE, flash.unwrap_or_default()))
             .http_only(true)
             .same_site(SameSite::Lax)
             .path("/")
-            .max_age(Duration::seconds(if typed.is_some() { 300 } else { 0 }))
+            .max_age(Duration::seconds(if flash.is_some() { 300 } else { 0 }))
             .secure(self.secure)
             .build();
         // URL-encoded text has no character a cookie value may not hold.
         HeaderValue::try_from(cookie.to_string())
-            .unwrap_or_else(|_| HeaderValue::from_static("roombook_typed=; Max-Age=0; Path=/"))
+            .unwrap_or_else(|_| HeaderValue::from_static("roombook_flash=; Max-Age=0; Path=/"))
     }
 }
 

@@ -130,7 +130,7 @@ async fn tokens_are_created_listed_and_revoked_from_the_page(pool: PgPool) {
         &app,
         "/api/create_api_token",
         &user,
-        "input[name]=CI&input[scopes][0]=admin",
+        "name=CI&scopes[0]=admin",
     )
     .await;
     assert_eq!(refused.status, 422, "{}", refused.body);
@@ -139,7 +139,7 @@ async fn tokens_are_created_listed_and_revoked_from_the_page(pool: PgPool) {
         &app,
         "/api/create_api_token",
         &user,
-        "input[name]=CI&input[scopes][0]=read&input[scopes][1]=book&input[expires_in_days]=30",
+        "name=CI&scopes[0]=read&scopes[1]=book&expires_in_days=30",
     )
     .await;
     assert_eq!(created.status, 200, "{}", created.body);
@@ -184,4 +184,79 @@ async fn signing_out_everywhere_from_the_page_ends_every_session(pool: PgPool) {
     assert_eq!(response.status, 200, "{}", response.body);
     assert!(response.header("set-cookie").contains("Max-Age=0"));
     assert_eq!(sessions_of(&pool, &user).await, 0);
+}
+
+/// The token form posted by the browser itself (no WASM): a redirect to
+/// the account page, which shows the secret once. It travels in the flash
+/// cookie, never in the address; a refused form gets its name back.
+#[sqlx::test(migrator = "server::MIGRATOR")]
+async fn a_plainly_posted_token_form_shows_the_secret_once_on_the_account_page(pool: PgPool) {
+    let app = TestApp::new(pool.clone());
+    let user = create_user(&pool, "guest").await;
+    let post = |body: String| {
+        Request::post("/api/create_api_token")
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header(header::ACCEPT, "text/html")
+            .header(header::REFERER, "http://localhost/account")
+            .header("sec-fetch-site", "same-origin")
+            .header(header::COOKIE, format!("roombook_session={}", user.token))
+            .body(Body::from(body))
+            .expect("request")
+    };
+    let flash_of = |response: &TestResponse| {
+        response
+            .headers
+            .get_all(header::SET_COOKIE)
+            .iter()
+            .filter_map(|value| value.to_str().ok())
+            .find(|cookie| cookie.starts_with("roombook_flash="))
+            .map(|cookie| cookie.split(';').next().unwrap_or_default().to_owned())
+            .expect("a flash cookie")
+    };
+
+    let created = app
+        .request(post(
+            "name=laptop&scopes[0]=read&expires_in_days=".to_owned(),
+        ))
+        .await;
+    assert_eq!(created.status, 302, "{}", created.body);
+    let location = created.header("location");
+    assert_eq!(location, "/account?token=created#new-token");
+    let flash = flash_of(&created);
+    assert!(flash.contains("rbk_"), "{flash}");
+
+    let page = app
+        .request(
+            Request::get("/account?token=created")
+                .header(
+                    header::COOKIE,
+                    format!("roombook_session={}; {flash}", user.token),
+                )
+                .body(Body::empty())
+                .expect("request"),
+        )
+        .await;
+    assert_eq!(page.status, 200);
+    let token = flash
+        .split(['=', '&'])
+        .find(|part| part.starts_with("rbk_"))
+        .expect("token in the flash");
+    assert!(page.body.contains(token), "the page shows the secret");
+    assert!(page.body.contains("laptop"));
+    assert!(
+        flash_of(&page).ends_with('='),
+        "the page empties the flash: {}",
+        flash_of(&page)
+    );
+
+    // A name too long: back on the form with the name and the message.
+    let long = format!("name={}&scopes[0]=read", "x".repeat(101));
+    let refused = app.request(post(long)).await;
+    assert_eq!(refused.status, 302, "{}", refused.body);
+    let location = refused.header("location");
+    assert!(
+        location.starts_with("http://localhost/account?") && location.contains("__err="),
+        "{location}"
+    );
+    assert!(flash_of(&refused).contains(&"x".repeat(101)));
 }

@@ -263,7 +263,7 @@ fn hashed_site() -> std::path::PathBuf {
     std::fs::create_dir_all(&pkg).expect("site folder");
     std::fs::write(
         site.join("assets.txt"),
-        "guest=roombook.0123456789abcdef\nislands=roombook-islands.aaaabbbbccccdddd\nadmin=roombook-admin.fedcba9876543210\nstylesheet=roombook.00112233aabbccdd.css\n",
+        "guest=roombook.0123456789abcdef\nadmin=roombook-admin.fedcba9876543210\nstylesheet=roombook.00112233aabbccdd.css\n",
     )
     .expect("assets.txt");
     for (name, body) in [
@@ -301,17 +301,13 @@ async fn each_page_loads_its_bundle(pool: PgPool) {
 
     let rooms = app.get_with_session("/admin", &admin).await;
     assert_eq!(rooms.status, 200);
-    assert!(
-        rooms
-            .body
-            .contains("/pkg/roombook-admin.fedcba9876543210.js")
-    );
-    assert!(
-        rooms
-            .body
-            .contains("/pkg/roombook-admin.fedcba9876543210.wasm")
-    );
-    assert!(rooms.body.contains("/pkg/roombook.00112233aabbccdd.css"));
+    for needle in [
+        "/pkg/roombook-admin.fedcba9876543210.js",
+        "/pkg/roombook-admin.fedcba9876543210.wasm",
+        "/pkg/roombook.00112233aabbccdd.css",
+    ] {
+        assert!(rooms.body.contains(needle), "admin page lacks {needle}");
+    }
     assert!(
         !rooms.body.contains("roombook.0123456789abcdef"),
         "an admin page loads the guest bundle"
@@ -321,37 +317,35 @@ async fn each_page_loads_its_bundle(pool: PgPool) {
     assert_eq!(other.status, 404);
     assert!(other.body.contains("/pkg/roombook.0123456789abcdef.js"));
 
-    // A room page, the sign-in and sign-up pages, a guest's bookings and
-    // a booking are made of islands (ADR 0018): the islands bundle
+    // Every guest page is made of islands (ADR 0018): the guest bundle
     // hydrates them, and each island carries its props.
     let booking =
         crate::bookings::booked_ok(&app, &admin, crate::bookings::stay(room, 3, 5, 1, 1)).await;
     let booking = booking["id"].as_str().expect("id");
-    for (path, island) in [
-        (format!("/rooms/{room}"), "room"),
-        ("/login".to_owned(), "auth"),
-        ("/register".to_owned(), "auth"),
-        ("/bookings".to_owned(), "cancel"),
-        (format!("/bookings/{booking}"), "cancel"),
+    for (path, islands) in [
+        ("/".to_owned(), &["search"][..]),
+        (format!("/rooms/{room}"), &["room"]),
+        ("/login".to_owned(), &["auth"]),
+        ("/register".to_owned(), &["auth"]),
+        ("/bookings".to_owned(), &["cancel"]),
+        (format!("/bookings/{booking}"), &["cancel"]),
+        ("/account".to_owned(), &["password", "new-token"]),
     ] {
         let page = app.get_with_session(&path, &admin).await;
         assert_eq!(page.status, 200, "{path}");
         assert!(
-            page.body
-                .contains("/pkg/roombook-islands.aaaabbbbccccdddd.wasm"),
+            page.body.contains("/pkg/roombook.0123456789abcdef.wasm"),
             "{path}: {}",
             page.body
         );
-        assert!(
-            !page.body.contains("/pkg/roombook.0123456789abcdef.wasm"),
-            "{path} loads the guest bundle"
-        );
-        assert!(
-            page.body
-                .contains(&format!(r#"data-island="{island}" data-props="#)),
-            "{path}: {}",
-            page.body
-        );
+        for island in islands {
+            assert!(
+                page.body
+                    .contains(&format!(r#"data-island="{island}" data-props="#)),
+                "{path} lacks the island {island}: {}",
+                page.body
+            );
+        }
     }
     // The room's nights come once, in its island's props: no resource
     // carries them again for a whole-page hydration that never happens.
