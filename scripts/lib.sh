@@ -172,8 +172,10 @@ _build_bundle() {
     out="$(mktemp -d)"
     wasm-bindgen --target web --no-typescript --out-dir "$out" --out-name "$name" "$wasm_dir/frontend.wasm" >&2
     if [ "$mode" = release ]; then
-        log "shrinking $name (wasm-opt -Oz)"
-        wasm-opt -Oz -o "$out/${name}_bg.wasm" "$out/${name}_bg.wasm" >&2
+        # --converge: passes again until the size stops falling (2 KB gzip
+        # off the guest bundle, 2026-12-02).
+        log "shrinking $name (wasm-opt -Oz --converge)"
+        wasm-opt -Oz --converge -o "$out/${name}_bg.wasm" "$out/${name}_bg.wasm" >&2
     fi
     # The page hands the JS the WASM's URL: its own default name is unused.
     local hashed

@@ -53,6 +53,7 @@ pub enum AppError {
 pub struct Conflict {
     pub code: shared_schema::ConflictCode,
     pub message: String,
+    #[serde(deserialize_with = "shared_schema::date::deserialize_all")]
     pub nights: Vec<NaiveDate>,
 }
 

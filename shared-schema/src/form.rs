@@ -57,7 +57,7 @@ pub fn parse_date(
         errors.push(field, if_empty);
         return None;
     }
-    let parsed = NaiveDate::parse_from_str(raw, "%Y-%m-%d").ok();
+    let parsed = crate::date::parse(raw);
     if parsed.is_none() {
         errors.push(field, MSG_DATE_FORMAT);
     }
@@ -451,6 +451,7 @@ mod tests {
             "2030-02-30",
             "tomorrow",
             "2030-01",
+            "2030-1-05",
         ] {
             let errors = rejected(&form(raw, raw, "2", "1"));
             assert_eq!(

@@ -283,6 +283,7 @@ mod tests {
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema, sqlx::FromRow))]
 pub struct NightAvailability {
     /// The night (a stay with this check-in date sleeps here).
+    #[serde(deserialize_with = "crate::date::deserialize")]
     pub night: NaiveDate,
     /// Units on sale that night.
     pub total: i32,

@@ -16,6 +16,7 @@
 pub mod account;
 pub mod auth;
 pub mod booking;
+pub mod date;
 pub mod dto;
 pub mod errors;
 pub mod form;

@@ -52,6 +52,7 @@ pub const MSG_UNITS_MAX: &str = "Book at most 10 rooms at a time.";
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct BookingWindow {
     /// The current date at the property, decided by the caller.
+    #[serde(deserialize_with = "crate::date::deserialize")]
     pub today: NaiveDate,
     /// Number of bookable nights starting with `today`; zero or less means
     /// nothing can be booked.

@@ -17,9 +17,13 @@ async fn the_token_form_checks_as_the_guest_types_and_shows_the_secret_once() ->
 
     // No name and no scope: both messages, and the page stays.
     browser.click("input[name='scopes[0]']").await?;
-    browser.wait_for_text("#scopes-error", MSG_SCOPES_REQUIRED).await?;
+    browser
+        .wait_for_text("#scopes-error", MSG_SCOPES_REQUIRED)
+        .await?;
     browser.click(submit).await?;
-    browser.wait_for_text("#name-error", MSG_TOKEN_NAME_REQUIRED).await?;
+    browser
+        .wait_for_text("#name-error", MSG_TOKEN_NAME_REQUIRED)
+        .await?;
     let url = browser.client.current_url().await?;
     assert_eq!(url.path(), "/account", "{url}");
     assert_eq!(url.query(), None, "an invalid form must not be sent: {url}");
@@ -36,7 +40,9 @@ async fn the_token_form_checks_as_the_guest_types_and_shows_the_secret_once() ->
         .wait_for_text_containing("main table", "book")
         .await?;
     browser.wait_for("html[data-hydrated]").await?;
-    browser.assert_accessible("the account page with a new token").await?;
+    browser
+        .assert_accessible("the account page with a new token")
+        .await?;
     browser.client.refresh().await?;
     browser.wait_for("html[data-hydrated]").await?;
     assert!(

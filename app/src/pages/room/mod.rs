@@ -276,8 +276,8 @@ impl Stay {
 
     fn dates(self) -> (Option<NaiveDate>, Option<NaiveDate>) {
         (
-            self.check_in.with(|d| d.parse().ok()),
-            self.check_out.with(|d| d.parse().ok()),
+            self.check_in.with(|d| shared_schema::date::parse(d)),
+            self.check_out.with(|d| shared_schema::date::parse(d)),
         )
     }
 

@@ -18,7 +18,9 @@ pub(crate) struct OwnStay {
     id: Uuid,
     reference: String,
     room_name: String,
+    #[serde(deserialize_with = "shared_schema::date::deserialize")]
     check_in: NaiveDate,
+    #[serde(deserialize_with = "shared_schema::date::deserialize")]
     check_out: NaiveDate,
     units: i32,
 }
