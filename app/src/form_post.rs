@@ -67,19 +67,17 @@ pub(crate) fn PostedError(error: AppError) -> impl IntoView {
 }
 
 /// The page of this site that the current request came from (its path
-/// and query, from the `Referer`), else home. Read while the request's
-/// context is current (before any await).
+/// and query, from the `Referer`), if the browser said. Read while the
+/// request's context is current (before any await).
 #[cfg(feature = "ssr")]
-pub(crate) fn referer() -> String {
-    use_context::<http::request::Parts>()
-        .and_then(|parts| {
-            let referer = parts.headers.get(http::header::REFERER)?.to_str().ok()?;
-            let uri = http::Uri::try_from(referer).ok()?;
-            let path = uri.path_and_query()?.as_str().to_owned();
-            // Browsers read `//host` and `/\host` as other origins.
-            (!path.starts_with("//") && !path.starts_with("/\\")).then_some(path)
-        })
-        .unwrap_or_else(|| "/".to_owned())
+pub(crate) fn referer() -> Option<String> {
+    use_context::<http::request::Parts>().and_then(|parts| {
+        let referer = parts.headers.get(http::header::REFERER)?.to_str().ok()?;
+        let uri = http::Uri::try_from(referer).ok()?;
+        let path = uri.path_and_query()?.as_str().to_owned();
+        // Browsers read `//host` and `/\host` as other origins.
+        (!path.starts_with("//") && !path.starts_with("/\\")).then_some(path)
+    })
 }
 
 /// How the current server function was called.

@@ -40,12 +40,13 @@ pub async fn get_booking(id: Uuid) -> Result<Booking, AppError> {
 }
 
 /// Cancels a booking and gives its nights back. Posted by the plain form,
-/// it redirects back to the page the form was on, which then says which
-/// booking was cancelled ([`CancelStatus`]).
+/// it redirects back to the page the form was on (the booking's page when
+/// the browser does not say), which then says which booking was cancelled
+/// ([`CancelStatus`]).
 #[server(endpoint = "cancel_booking")]
 pub async fn cancel_booking(id: Uuid) -> Result<Booking, AppError> {
     let post = crate::form_post::FormPost::current();
-    let back = crate::form_post::referer();
+    let back = crate::form_post::referer().unwrap_or_else(|| format!("/bookings/{id}"));
     let result = crate::backend::serve(|backend, caller| async move {
         backend.cancel_booking(&caller, id).await
     })

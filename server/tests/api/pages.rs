@@ -398,3 +398,36 @@ async fn hashed_site_files_go_out_brotli_first_and_cached_for_good(pool: PgPool)
     assert_eq!(missing.header("cache-control"), "");
     std::fs::remove_dir_all(&site).ok();
 }
+
+/// A cancel form posted by a browser that sends no `Referer` lands on the
+/// booking's own page, which says it was cancelled.
+#[sqlx::test(migrator = "server::MIGRATOR")]
+async fn a_cancel_posted_without_a_referer_lands_on_the_bookings_page(pool: PgPool) {
+    use axum::{body::Body, http::Request};
+
+    use crate::helpers::{RoomSeed, create_user, seed_room};
+    let guest = create_user(&pool, "guest").await;
+    let room = seed_room(&pool, RoomSeed::default()).await;
+    let app = TestApp::new(pool);
+    let booking =
+        crate::bookings::booked_ok(&app, &guest, crate::bookings::stay(room, 3, 5, 1, 1)).await;
+    let (id, reference) = (
+        booking["id"].as_str().expect("id"),
+        booking["reference"].as_str().expect("reference"),
+    );
+    let request = Request::post("/api/cancel_booking")
+        .header("content-type", "application/x-www-form-urlencoded")
+        .header("accept", "text/html")
+        .header("sec-fetch-site", "same-origin")
+        .header("cookie", format!("roombook_session={}", guest.token))
+        .body(Body::from(format!("id={id}")))
+        .expect("request");
+
+    let response = app.request(request).await;
+
+    assert_eq!(response.status, 302, "{}", response.body);
+    assert_eq!(
+        response.header("location"),
+        format!("/bookings/{id}?cancelled={reference}")
+    );
+}
