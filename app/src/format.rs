@@ -29,7 +29,7 @@ pub(crate) fn money_compact(minor_units: i64, currency: &str) -> String {
 }
 
 // Dates are written from these tables, not with chrono's `format`: its
-// strftime parser and formatter cost the islands bundle several KB
+// strftime parser and formatter cost the guest bundle several KB
 // (ADR 0018), and the site speaks one language.
 const MONTHS: [&str; 12] = [
     "January",

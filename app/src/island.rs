@@ -1,12 +1,12 @@
 //! Islands: the interactive parts of a server-rendered page that the
-//! islands bundle hydrates on their own (ADR 0018).
+//! guest bundle hydrates on their own (ADR 0018).
 //!
 //! The server renders the whole page as always. An island is wrapped in an
 //! element that names it and carries its props as JSON, and
 //! [`hydrate_islands`] hydrates each such element from its props alone:
 //! no router, no resources, no app around it, so the bundle holds only
-//! what the islands need. Pages hydrated whole (the admin bundle, the
-//! guest bundle) hydrate the same wrapper and island like any other part.
+//! what the islands need. The admin bundle, which hydrates whole pages,
+//! hydrates the same wrapper and island like any other part.
 
 use leptos::prelude::*;
 use serde::{Serialize, de::DeserializeOwned};
@@ -20,9 +20,9 @@ pub(crate) trait Island: Serialize + DeserializeOwned + 'static {
     fn render(self) -> AnyView;
 }
 
-/// `island` wrapped in the element the islands bundle finds it by.
+/// `island` wrapped in the element the guest bundle finds it by.
 pub(crate) fn island<I: Island>(island: I) -> impl IntoView {
-    // Only the server writes the props: the islands bundle reads them from
+    // Only the server writes the props: the guest bundle reads them from
     // its HTML, and a bundle that hydrates whole pages (or renders one after
     // a client-side navigation) never does, so it needs no serializer.
     // Plain data of our own types: serializing it cannot fail.
@@ -33,7 +33,7 @@ pub(crate) fn island<I: Island>(island: I) -> impl IntoView {
     view! { <div class="island" data-island=I::NAME data-props=props>{island.render()}</div> }
 }
 
-/// Hydrates every island of the page (the islands bundle's entry point).
+/// Hydrates every island of the page (the guest bundle's entry point).
 #[cfg(feature = "hydrate")]
 pub fn hydrate_islands() {
     use leptos::wasm_bindgen::JsCast;

@@ -344,7 +344,7 @@ fn RoomView(data: RoomPageData) -> impl IntoView {
 }
 
 /// The calendar and the booking form, hydrated on their own by the
-/// islands bundle: everything they need is here, nothing is fetched.
+/// guest bundle: everything they need is here, nothing is fetched.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub(crate) struct RoomIsland {
     room: Room,
