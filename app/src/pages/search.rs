@@ -240,9 +240,10 @@ pub(crate) fn search_to_query(form: &SearchForm) -> String {
     ])
 }
 
-/// The query string of a search with its filters.
-fn search_and_filters_to_query(form: &SearchForm, filters: &FilterForm) -> String {
-    query_string([
+/// A link to the home page with a search, its filters and, unless empty,
+/// how many offers to show.
+fn search_href(form: &SearchForm, filters: &FilterForm, limit: &str) -> String {
+    let query = query_string([
         ("check_in", form.check_in.as_str()),
         ("check_out", &form.check_out),
         ("guests", &form.guests),
@@ -250,7 +251,9 @@ fn search_and_filters_to_query(form: &SearchForm, filters: &FilterForm) -> Strin
         ("sort", &filters.sort),
         ("min_price", &filters.min_price),
         ("max_price", &filters.max_price),
-    ])
+        ("limit", limit),
+    ]);
+    with_query("/", &query)
 }
 
 #[component]
@@ -458,11 +461,7 @@ fn Offers(results: SearchResults, form: SearchForm, filters: FilterForm) -> impl
             .into_any();
         }
         let limit = (shown + DEFAULT_PAGE_SIZE).min(MAX_PAGE_SIZE).to_string();
-        let query = query_string([("limit", limit.as_str())]);
-        let href = format!(
-            "{}&{query}#offer-{shown}",
-            with_query("/", &search_and_filters_to_query(&form, &filters))
-        );
+        let href = format!("{}#offer-{shown}", search_href(&form, &filters, &limit));
         view! {
             <div class="form-actions">
                 <a class="button secondary" href=href>"Show more rooms"</a>
@@ -495,9 +494,6 @@ fn NoOffers(
     form: SearchForm,
     filters: FilterForm,
 ) -> impl IntoView {
-    let href = |form: &SearchForm, filters: &FilterForm| {
-        with_query("/", &search_and_filters_to_query(form, filters))
-    };
     let (title, advice) = match empty_because {
         Some(EmptyBecause::PriceFilter { hidden, more }) => {
             let count = plural(hidden, "room", "rooms");
@@ -511,7 +507,7 @@ fn NoOffers(
                 view! {
                     <p data-testid="empty-reason">
                         {format!("The price filter hid {}{count} free for these dates. ", if more { "more than " } else { "" })}
-                        <A href=href(&form, &unfiltered)>"Show them (clear the price filter)"</A>
+                        <A href=search_href(&form, &unfiltered, "")>"Show them (clear the price filter)"</A>
                     </p>
                 }
                 .into_any(),
@@ -529,7 +525,7 @@ fn NoOffers(
                     <p data-testid="empty-reason">
                         {format!("Rooms are free for these dates, but your party needs more than {}. ",
                             plural(form.units.trim().parse().unwrap_or(1), "room", "rooms"))}
-                        <A href=href(&more_rooms, &filters)>{format!("Try {units} rooms")}</A>
+                        <A href=search_href(&more_rooms, &filters, "")>{format!("Try {units} rooms")}</A>
                     </p>
                 }
                 .into_any(),
@@ -557,7 +553,7 @@ fn NoOffers(
                 short_date(stay.check_out),
                 plural(stay.rooms.try_into().unwrap_or(i64::MAX), "room", "rooms"),
             );
-            view! { <li><A href=href(&moved, &filters)>{text}</A></li> }
+            view! { <li><A href=search_href(&moved, &filters, "")>{text}</A></li> }
         })
         .collect_view();
     view! {

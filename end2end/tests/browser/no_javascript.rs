@@ -38,6 +38,9 @@ async fn a_guest_searches_signs_in_books_and_cancels_without_javascript() -> any
     browser
         .wait_for_text("#results .offer h3", "Garden Suite")
         .await?;
+    // The address points at the results, so the browser scrolls to them.
+    let url = browser.client.current_url().await?;
+    assert_eq!(url.fragment(), Some("results"), "{url}");
 
     // The room page shows the stay; signing in from it comes back to it.
     browser.click("#results .offer h3 a").await?;

@@ -48,6 +48,43 @@ async fn a_search_url_renders_its_results_without_javascript(pool: PgPool) {
     assert!(response.body.contains("for 2 nights"));
 }
 
+/// More rooms than a page holds: a link (no script needed) asks for the
+/// same search with a larger page and lands on the first new offer.
+#[sqlx::test(migrator = "server::MIGRATOR")]
+async fn show_more_rooms_is_a_link_to_a_larger_page(pool: PgPool) {
+    use crate::helpers::{RoomSeed, in_days, seed_room};
+    let names: Vec<String> = (0..21).map(|n| format!("Room {n:02}")).collect();
+    for name in &names {
+        seed_room(
+            &pool,
+            RoomSeed {
+                name,
+                ..RoomSeed::default()
+            },
+        )
+        .await;
+    }
+    let app = TestApp::new(pool);
+    let search = format!(
+        "/?check_in={}&check_out={}&guests=2&units=1",
+        in_days(3),
+        in_days(5)
+    );
+    let offers = |body: &str| body.matches(r#"class="card offer""#).count();
+
+    let first = app.get(&search).await;
+    assert_eq!(first.status, 200);
+    assert_eq!(offers(&first.body), 20, "{}", first.body);
+    let more = format!("{}&amp;limit=40#offer-20", search.replace('&', "&amp;"));
+    assert!(first.body.contains(&more), "no link {more}: {}", first.body);
+
+    let larger = app.get(&format!("{search}&limit=40")).await;
+    assert_eq!(larger.status, 200);
+    assert_eq!(offers(&larger.body), 21, "{}", larger.body);
+    assert!(larger.body.contains(r#"id="offer-20""#));
+    assert!(!larger.body.contains("Show more rooms"));
+}
+
 #[sqlx::test(migrator = "server::MIGRATOR")]
 async fn server_functions_refuse_posts_from_other_sites(pool: PgPool) {
     use axum::{body::Body, http::Request};
